@@ -1,0 +1,1 @@
+"""cogov: an agent-based model of community co-governance in Chinese cities."""
