@@ -1,0 +1,96 @@
+"""Community issues: their arrival, the residents they affect, and the book of open ones.
+
+An issue is a problem of one type (parking, illegal construction, property management,
+environment, elderly services) that touches the eligible residents of some buildings. It is
+unknown to the committee until detected, then handled, possibly referred upward, and finally
+resolved with a quality and a decided position. Issues are few (dozens), so they are plain
+objects; what touches residents goes through the sparse incidence matrix of open issues.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from sim.params import ISSUE_TYPES
+
+
+@dataclass(eq=False)
+class Issue:
+    """One problem in the community."""
+
+    id: int
+    kind: int  # index into ISSUE_TYPES
+    day: int  # arrival day
+    members: np.ndarray  # affected residents
+    severity: float
+    complexity: float
+    effort_left: float  # staff hours still needed
+    known_day: int = -1  # day the committee learned of it
+    resolved_day: int = -1
+    referred_until: int = -1  # a referral is pending until this day
+    ignored: bool = False  # open past residents' patience
+    support: float = 0.0  # capacity added by stakeholders, experts, the sub-district
+    quality: float = 0.0  # quality of the chosen solution, once resolved
+    decision: float = 0.5  # decided position on the issue's opinion axis
+    co_governed: bool = False  # decided with resident voice
+    voiced: list[np.ndarray] = field(default_factory=list)  # residents who gave voice
+
+    @property
+    def type_name(self) -> str:
+        """The issue type's name."""
+        return ISSUE_TYPES[self.kind]
+
+    @property
+    def known(self) -> bool:
+        """Whether the committee knows of the issue."""
+        return self.known_day >= 0
+
+
+class IssueBook:
+    """Open and resolved issues, with the open issues' incidence matrix kept in step."""
+
+    def __init__(self, n_residents: int):
+        self.n = n_residents
+        self.open: list[Issue] = []
+        self.resolved: list[Issue] = []
+        self.next_id = 0
+        self._incidence: sp.csr_matrix | None = None
+
+    def add(self, kind: int, day: int, members: np.ndarray, severity: float,
+            complexity: float, effort: float) -> Issue:
+        """Open a new issue."""
+        issue = Issue(self.next_id, kind, day, members, severity, complexity, effort)
+        self.next_id += 1
+        self.open.append(issue)
+        self._incidence = None
+        return issue
+
+    def close(self, issue: Issue, day: int) -> None:
+        """Move an issue from open to resolved."""
+        issue.resolved_day = day
+        self.open.remove(issue)
+        self.resolved.append(issue)
+        self._incidence = None
+
+    @property
+    def incidence(self) -> sp.csr_matrix:
+        """Open issues x residents, 1 where a resident is affected (rebuilt on change)."""
+        if self._incidence is None:
+            sizes = [len(i.members) for i in self.open]
+            rows = np.repeat(np.arange(len(self.open)), sizes)
+            cols = (np.concatenate([i.members for i in self.open]) if self.open
+                    else np.empty(0, np.int64))
+            self._incidence = sp.csr_matrix(
+                (np.ones(len(cols)), (rows, cols)), shape=(len(self.open), self.n))
+        return self._incidence
+
+    def open_attr(self, name: str) -> np.ndarray:
+        """An attribute of every open issue, as an array in open order."""
+        return np.array([getattr(i, name) for i in self.open], dtype=float)
+
+    def of_kind(self, kind: int) -> list[Issue]:
+        """Open issues of one type."""
+        return [i for i in self.open if i.kind == kind]

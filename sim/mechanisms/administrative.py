@@ -1,0 +1,56 @@
+"""Administrative handling (行政化), the baseline: the committee handles issues top-down.
+
+The committee works through the issues it knows of, first known first served, with the staff
+hours left after its administrative load. An issue within its capacity is resolved at the
+top-down quality on the committee's own position, with no resident voice. One beyond it is
+referred to a department, which acts with probability ``p_dept_response`` after
+``referral_days`` (Chen, Pan & Xu 2016); otherwise residents get a referral-only answer and
+the committee tries again. The article: committees' hours go to tasks from above, which
+weakens residents' self-management (MODEL 1).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sim.mechanisms.base import Mechanism
+
+if TYPE_CHECKING:
+    from sim.model import CommunityModel
+
+RETRY_EFFORT = 0.25  # share of an issue's effort needed to refer it again
+
+
+class Administrative(Mechanism):
+    """Top-down handling of known issues by the resident committee."""
+
+    name = "administrative"
+    title = "Administrative handling"
+    title_zh = "行政化处理"
+    summary = "The committee handles issues top-down with the hours its administrative load leaves"
+
+    def decide(self, model: CommunityModel) -> None:
+        """Answer returning referrals, then work through known issues in order."""
+        c, committee = model.spec.committee, model.committee
+        rng = model.stream(self.name)
+        for issue in [i for i in model.issues.open if i.referred_until == model.day]:
+            issue.referred_until = -1
+            if rng.random() < c.p_dept_response:
+                model.resolve(issue, c.base_quality, committee.position)
+            else:
+                model.referral_failed(issue)
+                issue.effort_left = RETRY_EFFORT * getattr(model.spec.issues,
+                                                           issue.type_name).effort_hours
+        queue = sorted((i for i in model.issues.open if i.known and i.referred_until < 0),
+                       key=lambda i: (i.known_day, i.id))
+        for issue in queue:
+            if committee.free <= 0:
+                break
+            issue.effort_left -= committee.spend(issue.effort_left, "handling")
+            if issue.effort_left > 1e-9:
+                break
+            if issue.complexity <= c.capacity + issue.support:
+                model.resolve(issue, c.base_quality, committee.position)
+            else:
+                issue.referred_until = model.day + c.referral_days
+                model.totals["escalations"] += 1

@@ -1,0 +1,136 @@
+"""Named metric functions of the model: one definition each, shared by the daily table,
+Mesa's DataCollector, the web UI and experiment summaries.
+
+Every function takes the model after the day's phases and returns one number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.params import ISSUE_TYPES
+
+if TYPE_CHECKING:
+    from sim.model import CommunityModel
+
+Metric = Callable[["CommunityModel"], float]
+
+
+def day(model: CommunityModel) -> float:
+    """Day index, 0 for the first simulated day."""
+    return model.day
+
+
+def participation_rate(model: CommunityModel) -> float:
+    """Share of residents who took part in any consultation in the last 30 days."""
+    return float(model.recent_participants().mean())
+
+
+def satisfaction_mean(model: CommunityModel) -> float:
+    """Mean satisfaction with community governance (0 to 1)."""
+    return float(model.state.satisfaction.mean())
+
+
+def trust_mean(model: CommunityModel) -> float:
+    """Mean trust in the resident committee (0 to 1)."""
+    return float(model.state.trust.mean())
+
+
+def efficacy_mean(model: CommunityModel) -> float:
+    """Mean external efficacy (0 to 1)."""
+    return float(model.state.efficacy.mean())
+
+
+def issues_open(model: CommunityModel) -> float:
+    """Issues open at the end of the day (known to the committee or not)."""
+    return len(model.issues.open)
+
+
+def issues_resolved_total(model: CommunityModel) -> float:
+    """Issues resolved since day 0."""
+    return model.totals["resolved"]
+
+
+def resolution_days_mean(model: CommunityModel) -> float:
+    """Mean days from arrival to resolution over the issues resolved so far (NaN if none)."""
+    d = model._resolution_days
+    return float(np.mean(d)) if d else float("nan")
+
+
+def detection_days_mean(model: CommunityModel) -> float:
+    """Mean days from an issue's arrival to the committee knowing of it (NaN if none)."""
+    d = model._detection_days
+    return float(np.mean(d)) if d else float("nan")
+
+
+def escalations_total(model: CommunityModel) -> float:
+    """Issues passed above the community (referrals, escalations) since day 0."""
+    return model.totals["escalations"]
+
+
+def social_worker_hours(model: CommunityModel) -> float:
+    """Staff hours spent today on community work beyond the administrative load."""
+    return float(sum(model.committee.spent.values()))
+
+
+def explanation_hours(model: CommunityModel) -> float:
+    """The part of today's social-worker hours spent explaining policies in person."""
+    return float(model.committee.spent.get("explanation", 0.0))
+
+
+def conflicts(model: CommunityModel) -> float:
+    """Conflicts today (parking spaces grabbed, ground locks, disputes)."""
+    return model.today.get("conflicts", 0.0)
+
+
+def policy_awareness(model: CommunityModel) -> float:
+    """Share of households with a member who knows the current policy."""
+    return float(model.household_aware().mean())
+
+
+def parking_shortage(model: CommunityModel) -> float:
+    """Share of car-owning households without a parking space (shared spaces counted)."""
+    return model.parking_shortage()
+
+
+def _group(metric: str, mask_name: str) -> Metric:
+    def fn(model: CommunityModel) -> float:
+        mask = getattr(model.pop, mask_name)
+        if not mask.any():
+            return float("nan")
+        values = (model.recent_participants() if metric == "participation_rate"
+                  else model.state.satisfaction)
+        return float(values[mask].mean())
+
+    fn.__name__ = f"{metric}_{mask_name}"
+    fn.__doc__ = f"{metric} among {mask_name} residents."
+    return fn
+
+
+def _issue_type(kind: int, what: str) -> Metric:
+    name = ISSUE_TYPES[kind]
+
+    def fn(model: CommunityModel) -> float:
+        if what == "open":
+            return sum(1 for i in model.issues.open if i.kind == kind)
+        return model.today.get(f"conflicts_{name}", 0.0)
+
+    fn.__name__ = f"{'issues_open' if what == 'open' else 'conflicts'}_{name}"
+    fn.__doc__ = f"{what} ({name}) today."
+    return fn
+
+
+_BASE: list[Metric] = [
+    day, participation_rate, satisfaction_mean, trust_mean, efficacy_mean, issues_open,
+    issues_resolved_total, resolution_days_mean, detection_days_mean, escalations_total,
+    social_worker_hours, explanation_hours, conflicts, policy_awareness, parking_shortage,
+]
+_GROUPS = [_group(m, g) for m in ("participation_rate", "satisfaction_mean")
+           for g in ("elderly", "nonelderly", "online", "offline")]
+_TYPES = [_issue_type(k, w) for w in ("open", "conflicts") for k in range(len(ISSUE_TYPES))]
+
+#: Every daily metric, by column name, in column order.
+METRICS: dict[str, Metric] = {f.__name__: f for f in (*_BASE, *_GROUPS, *_TYPES)}

@@ -1,0 +1,419 @@
+"""The community model: one day per step, residents as arrays, mechanisms as plug-ins."""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from sim import behaviour, classic
+from sim.agents import (
+    PropertyFirm,
+    Resident,
+    ResidentCommittee,
+    ResidentUnit,
+    SubDistrict,
+)
+from sim.issues import Issue, IssueBook
+from sim.mechanisms import Mechanism
+from sim.mechanisms import resolve as resolve_mechanisms
+from sim.metrics import METRICS
+from sim.network import build_network
+from sim.params import ISSUE_TYPES
+from sim.population import ELDERLY, build_population
+from sim.scenario import Scenario, load_scenario
+
+NEVER = -(10**6)  # "last took part" of someone who never did
+WINDOW = 30  # days: participation counts as recent within this window
+SHORTAGE_REF = 0.5  # parking rates are stated for a shortage of half the cars
+
+
+@dataclass
+class State:
+    """Residents' dynamic state, one array per variable (index = resident)."""
+
+    aware: np.ndarray  # bool: knows the current policy from above
+    grievance: np.ndarray  # [0, 1]
+    efficacy: np.ndarray  # [0, 1]
+    trust: np.ndarray  # [0, 1], in the resident committee
+    satisfaction: np.ndarray  # [0, 1]
+    expectation: np.ndarray  # [0, 1], expected performance
+    justice: np.ndarray  # [0, 1], perceived procedural justice (voice), decays
+    process: np.ndarray  # satisfaction bonus or penalty from voice and replies, decays
+    harm: np.ndarray  # [0, 1], harm of recent conflicts nearby, decays
+    last_part: np.ndarray  # int: last day of taking part in a consultation
+    opinion: np.ndarray  # n x issue types, position on each issue's axis in [0, 1]
+    theta: np.ndarray  # participation threshold (share of ties), Granovetter 1978
+
+
+def poisson_count(u: float, lam: float) -> int:
+    """Poisson(lam) draw by inverse CDF of one uniform, so that counts under different rates
+    use the same random number (common random numbers)."""
+    k, p = 0, np.exp(-lam)
+    cdf = p
+    while u > cdf and p > 0:
+        k += 1
+        p *= lam / k
+        cdf += p
+    return k
+
+
+def seed_sequence(rng: int | np.random.SeedSequence | None) -> np.random.SeedSequence:
+    """The run's root seed sequence."""
+    if isinstance(rng, np.random.SeedSequence):
+        return rng
+    return np.random.SeedSequence(rng)
+
+
+class CommunityModel(mesa.Model):
+    """A community (社区) under one or more consultation mechanisms.
+
+    Args:
+        scenario: A :class:`Scenario` or the name / path of a scenario file.
+        rng: The run's seed: an int, a ``numpy.random.SeedSequence`` or None (fresh entropy).
+        mechanisms: Mechanism names, configured instances or ``"all"``; None takes the
+            scenario's ``mechanisms`` table. ``administrative`` is always active.
+        overrides: Dotted scenario overrides (``{"committee.admin_share": 0.4}``).
+        **kwargs: More overrides, with ``__`` for dots (``committee__admin_share=0.4``), as
+            Mesa's SolaraViz passes them.
+    """
+
+    def __init__(
+        self,
+        scenario: str | Path | Scenario = "xianlu_xincun",
+        *,
+        rng: int | np.random.SeedSequence | None = None,
+        mechanisms: Any = None,
+        overrides: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ):
+        self.seed_seq = seed_sequence(rng)
+        self._streams: dict[str, np.random.Generator] = {}
+        super().__init__(rng=self.stream("mesa"))
+        extra = {k.replace("__", "."): v for k, v in kwargs.items()}
+        self.spec = load_scenario(scenario, {**(overrides or {}), **extra})
+        self.mechanisms: list[Mechanism] = resolve_mechanisms(mechanisms, self.spec.mechanisms)
+        self.day = 0
+        self._build()
+        for m in self.mechanisms:
+            m.setup(self)
+        self.datacollector = mesa.DataCollector(model_reporters=dict(METRICS))
+
+    # ------------------------------------------------------------------ construction
+    def stream(self, name: str) -> np.random.Generator:
+        """The named random stream of this run (independent of every other name)."""
+        if name not in self._streams:
+            key = (*self.seed_seq.spawn_key, zlib.crc32(name.encode()))
+            ss = np.random.SeedSequence(self.seed_seq.entropy, spawn_key=key)
+            self._streams[name] = np.random.default_rng(ss)
+        return self._streams[name]
+
+    def _build(self) -> None:
+        s = self.spec
+        self.pop = pop = build_population(s.population, self.stream("population"))
+        self.net = build_network(pop, s.network, self.stream("network"))
+        n, k = pop.n, len(ISSUE_TYPES)
+        b = s.behaviour
+        init = self.stream("initial")
+        self.state = State(
+            aware=np.ones(n, dtype=bool),
+            grievance=np.zeros(n),
+            efficacy=np.full(n, b.efficacy0),
+            trust=np.full(n, b.trust0),
+            satisfaction=np.zeros(n),
+            expectation=np.ones(n),
+            justice=np.zeros(n),
+            process=np.zeros(n),
+            harm=np.zeros(n),
+            last_part=np.full(n, NEVER, dtype=np.int64),
+            opinion=init.random((n, k)),
+            theta=np.clip(init.normal(b.theta_mean, b.theta_sd, n), 0.0, 1.0),
+        )
+        self.state.satisfaction = self.compute_satisfaction()
+        h = pop.n_households
+        cars = self.stream("cars")
+        self.car_household = cars.random(h) < s.population.car_share_households
+        self.spaces = int(round(s.parking.spaces_per_household * h))
+        self.extra_spaces: dict[str, int] = {}  # spaces won by mechanisms, by source
+        self.compliance = np.zeros(k)  # share of residents keeping the convention, by type
+        self.issues = IssueBook(n)
+        self.residents = [Resident(self, i) for i in range(n)]
+        self.committee = ResidentCommittee(self, s.committee)
+        self.units = [ResidentUnit(self, u) for u in s.units]
+        self.property_firm = (
+            PropertyFirm(self, s.property_firm) if s.property_firm is not None else None)
+        self.sub_district = SubDistrict(self, s.sub_district)
+        self.resources = behaviour.RESOURCES_BY_AGE[pop.age] + behaviour.RESOURCES_CORE * pop.core
+        self.engagement = np.where(pop.core, behaviour.ENGAGEMENT_CORE,
+                                   behaviour.ENGAGEMENT_OTHER)
+        self.time_cost = np.where(pop.employed, b.cost_employed, b.cost_retired)
+        self.report_weight = np.ones(n)  # mechanisms add channels for raising issues
+        self.totals = {"resolved": 0, "escalations": 0, "conflicts": 0, "meetings": 0}
+        self.today: dict[str, float] = {}
+        self._resolution_days: list[int] = []
+        self._detection_days: list[int] = []
+
+    # ------------------------------------------------------------------ the day
+    def step(self) -> None:
+        """Simulate one day. The phases, in order (each mechanism hook after the core's):
+
+        1. ``arrivals``: car ownership grows; policies from above and issues arrive.
+        2. ``inform``: the committee explains the current policy in person; word of mouth
+           on the face-to-face layer; residents report issues, which the committee detects.
+        3. ``participate``: mechanisms decide who takes part today.
+        4. ``consult``: mechanisms deliberate with today's participants.
+        5. ``decide``: the committee handles known issues (the ``administrative`` routine)
+           and mechanisms decide and implement; resolved issues feed back on residents.
+        6. ``feedback``: informal chats move opinions; grievance, conflicts, expectations,
+           satisfaction, trust and efficacy are updated from today's state.
+        7. ``collect``: the daily metrics row.
+
+        Rules that read neighbours update synchronously: all residents' new values are
+        computed from the same arrays and then assigned.
+        """
+        self.committee.start_day()
+        self.today = {"conflicts": 0.0}
+        self._arrivals()
+        self._hook("arrivals")
+        self._inform()
+        self._hook("inform")
+        self._hook("participate")
+        self._hook("consult")
+        self._hook("decide")
+        self._feedback()
+        self._hook("feedback")
+        self.datacollector.collect(self)
+        self.day += 1
+
+    def _hook(self, phase: str) -> None:
+        for m in self.mechanisms:
+            getattr(m, phase)(self)
+
+    # 1. arrivals ---------------------------------------------------------------
+    def parking_shortage(self) -> float:
+        """Share of car-owning households without a space, counting shared spaces."""
+        cars = int(self.car_household.sum())
+        spaces = self.spaces + sum(self.extra_spaces.values())
+        return max(0.0, 1.0 - spaces / cars) if cars else 0.0
+
+    def _arrivals(self) -> None:
+        s = self.spec
+        # Car ownership grows at a yearly rate (MODEL 3.7); one draw per household a day.
+        grow = self.stream("cars").random(len(self.car_household))
+        n_cars = self.car_household.sum()
+        p_new = s.parking.car_growth_per_year / 365.0 * n_cars / max(1, (~self.car_household).sum())
+        self.car_household |= grow < p_new
+        # Policies from above that the committee must explain (one uniform a day).
+        u = self.stream("policies").random()
+        if poisson_count(u, s.committee.policies_per_month / 30.0) >= 1:
+            self.state.aware[:] = False
+        # Issues: Poisson counts by inverse CDF of one uniform per type (common random
+        # numbers), buildings chosen by ranking one uniform per building.
+        arr = self.stream("issues")
+        u = arr.random(len(ISSUE_TYPES))
+        for k, name in enumerate(ISSUE_TYPES):
+            t = getattr(s.issues, name)
+            rate = getattr(t.rate, s.community_type) / 365.0
+            if name == "parking":
+                rate *= self.parking_shortage() / SHORTAGE_REF
+            for _ in range(poisson_count(u[k], rate)):
+                self._open_issue(k, t, arr)
+
+    def _open_issue(self, k: int, t: Any, arr: np.random.Generator) -> None:
+        pop = self.pop
+        ranks = arr.random(pop.n_buildings)
+        severity = t.severity * (0.5 + arr.random())
+        if t.affects == "car_owners":
+            eligible = self.car_household[pop.household]
+        elif t.affects == "elderly":
+            eligible = pop.age == ELDERLY
+        else:
+            eligible = np.ones(pop.n, dtype=bool)
+        if 0 < t.buildings < pop.n_buildings:
+            chosen = np.zeros(pop.n_buildings, dtype=bool)
+            chosen[np.argsort(ranks)[: t.buildings]] = True
+            eligible = eligible & chosen[pop.building]
+        members = np.flatnonzero(eligible)
+        if len(members):
+            self.issues.add(k, self.day, members, min(severity, 1.0), t.complexity,
+                            t.effort_hours)
+
+    # 2. inform -----------------------------------------------------------------
+    def _inform(self) -> None:
+        st, pop, c = self.state, self.pop, self.spec.committee
+        # Word of mouth: each aware tie tells with a small daily chance (simple contagion).
+        informed = classic.neighbour_share(self.net.face, st.aware) * self.net.degree
+        p = 1.0 - (1.0 - self.spec.behaviour.word_of_mouth) ** informed
+        st.aware |= self.stream("word_of_mouth").random(pop.n) < p
+        # The committee explains in person to uninformed households, up to its target.
+        self.explain_in_person()
+        # Residents report issues; the committee learns of one when anybody reports it.
+        unknown = [i for i in self.issues.open if not i.known]
+        u = self.stream("detect").random(len(unknown))
+        if unknown:
+            p_report = np.clip(c.report_prob * st.grievance * self.report_weight, 0.0, 0.999)
+            rows = [self.issues.open.index(i) for i in unknown]
+            logs = self.issues.incidence[rows] @ np.log1p(-p_report)
+            for issue, ui, lg in zip(unknown, u, logs, strict=True):
+                if ui < 1.0 - np.exp(lg):
+                    self.detect(issue)
+
+    def household_aware(self) -> np.ndarray:
+        """Households with at least one member who knows the current policy."""
+        return np.bincount(self.pop.household, weights=self.state.aware,
+                           minlength=self.pop.n_households) > 0
+
+    def explain_in_person(self) -> None:
+        """Social workers visit uninformed households until the coverage target is met."""
+        c = self.spec.committee
+        known = self.household_aware()
+        short = int(np.ceil(c.explain_coverage * len(known))) - int(known.sum())
+        if short <= 0 or c.explain_minutes == 0:
+            return
+        hours = self.committee.spend(short * c.explain_minutes / 60.0, "explanation")
+        visits = int(hours * 60.0 / c.explain_minutes)
+        targets = np.flatnonzero(~known)
+        order = self.stream("explain").permutation(len(targets))[:visits]
+        visited = np.zeros(len(known), dtype=bool)
+        visited[targets[order]] = True
+        self.state.aware |= visited[self.pop.household]
+
+    def detect(self, issue: Issue) -> None:
+        """The committee learns of an issue today."""
+        if not issue.known:
+            issue.known_day = self.day
+            self._detection_days.append(self.day - issue.day)
+
+    # 5. decide (helpers the mechanisms call) ------------------------------------
+    def resolve(self, issue: Issue, quality: float, decision: float,
+                co_governed: bool = False) -> None:
+        """Resolve an issue: outcomes, trust and efficacy of the affected, then hooks.
+
+        Favourability for an affected resident is ``quality x (1 - |opinion - decision|)``;
+        it lowers grievance proportionally and raises trust (twice as much when decided
+        with resident voice: power-sharing builds trust, MODEL 3.3). Those who gave voice
+        gain efficacy (Finkel 1985).
+        """
+        st, b = self.state, self.spec.behaviour
+        m = issue.members
+        issue.quality, issue.decision, issue.co_governed = quality, decision, co_governed
+        fav = quality * (1.0 - np.abs(st.opinion[m, issue.kind] - decision))
+        st.grievance[m] *= 1.0 - fav
+        st.process[m] += b.action_effect
+        st.trust[m] = np.clip(st.trust[m] + b.trust_gain * fav * (2 if co_governed else 1),
+                              0.0, 1.0)
+        for voiced in issue.voiced:
+            st.efficacy[voiced] = np.minimum(st.efficacy[voiced] + b.efficacy_step, 1.0)
+        self.issues.close(issue, self.day)
+        self.totals["resolved"] += 1
+        self._resolution_days.append(self.day - issue.day)
+        for mech in self.mechanisms:
+            mech.on_resolved(self, issue)
+
+    def referral_failed(self, issue: Issue) -> None:
+        """A referral came back with no action: a referral-only answer (Nie & Wang 2023)."""
+        st, b = self.state, self.spec.behaviour
+        st.process[issue.members] -= b.referral_effect
+        st.trust[issue.members] = np.maximum(
+            st.trust[issue.members] - b.trust_gain * b.trust_neg_ratio, 0.0)
+
+    def took_part(self, who: np.ndarray) -> None:
+        """Record that residents (indices or a mask) took part in a consultation today."""
+        self.state.last_part[who] = self.day
+
+    # 6. feedback ---------------------------------------------------------------
+    def compute_satisfaction(self) -> np.ndarray:
+        """Satisfaction from today's state (see :func:`sim.behaviour.satisfaction`)."""
+        st = self.state
+        perf = behaviour.performance(st.grievance, st.harm)
+        return behaviour.satisfaction(self.spec.behaviour, perf, st.expectation, st.justice,
+                                      st.process)
+
+    def _feedback(self) -> None:
+        st, b = self.state, self.spec.behaviour
+        self._chat()
+        inc = self.issues.incidence
+        sev = self.issues.open_attr("severity")
+        load = inc.T @ sev if len(sev) else np.zeros(self.pop.n)
+        self._conflicts(inc)
+        self._ignored()
+        st.grievance = np.clip(st.grievance * (1.0 - b.grievance_decay)
+                               + b.grievance_rise * load, 0.0, 1.0)
+        perf = behaviour.performance(st.grievance, st.harm)
+        st.expectation += behaviour.daily_rate(b.expectation_rate) * (perf - st.expectation)
+        st.satisfaction = self.compute_satisfaction()
+        decay = behaviour.halflife_factor(b.voice_halflife)
+        st.process *= decay
+        st.justice *= decay
+        st.harm *= 1.0 - b.conflict_decay
+
+    def _chat(self) -> None:
+        """Informal chats: Deffuant pairwise bounded confidence on face-to-face ties."""
+        b, st = self.spec.behaviour, self.state
+        n_chats = int(b.chats_per_day * self.pop.n)
+        if n_chats == 0:
+            return
+        rng = self.stream("chat")
+        k = int(rng.integers(len(ISSUE_TYPES)))
+        u, v = self.net.edges
+        st.opinion[:, k] = classic.deffuant_edges(st.opinion[:, k], u, v, b.chat_eps,
+                                                  b.chat_mu, n_chats, rng)
+
+    def _conflicts(self, inc: Any) -> None:
+        """Conflicts (spaces grabbed, ground locks) from open issues of conflict-prone types.
+
+        Daily count ~ Poisson(conflict_rate x sum of affected grievance x (1 - compliance));
+        each conflict happens in an affected resident's building and harms that building.
+        """
+        if not self.issues.open:
+            return
+        rng = self.stream("conflicts")
+        st, pop = self.state, self.pop
+        aggrieved = inc @ st.grievance
+        harm_by_building = np.zeros(pop.n_buildings)
+        for row, issue in enumerate(self.issues.open):
+            t = getattr(self.spec.issues, issue.type_name)
+            lam = t.conflict_rate * aggrieved[row] * (1.0 - self.compliance[issue.kind])
+            n = int(rng.poisson(lam)) if lam > 0 else 0
+            if n:
+                where = pop.building[rng.choice(issue.members, size=n)]
+                np.add.at(harm_by_building, where, 1.0)
+                key = f"conflicts_{issue.type_name}"
+                self.today[key] = self.today.get(key, 0.0) + n
+                self.today["conflicts"] += n
+        if self.today["conflicts"]:
+            st.harm = np.clip(st.harm + self.spec.behaviour.conflict_harm
+                              * harm_by_building[pop.building], 0.0, 1.0)
+            self.totals["conflicts"] += int(self.today["conflicts"])
+
+    def _ignored(self) -> None:
+        """Issues open past residents' patience count once as ignored (a bad event)."""
+        st, b = self.state, self.spec.behaviour
+        for issue in self.issues.open:
+            if not issue.ignored and self.day - issue.day >= b.patience_days:
+                issue.ignored = True
+                m = issue.members
+                st.trust[m] = np.maximum(st.trust[m] - b.trust_gain * b.trust_neg_ratio, 0.0)
+                for voiced in issue.voiced:  # broken promise of voice (van den Bos 1996)
+                    st.efficacy[voiced] = np.maximum(st.efficacy[voiced] - b.efficacy_step, 0)
+                    st.process[voiced] -= b.voice_pre
+
+    # ------------------------------------------------------------------ results
+    def recent_participants(self) -> np.ndarray:
+        """Mask of residents who took part in a consultation in the last 30 days."""
+        return self.day - self.state.last_part < WINDOW
+
+    def metrics(self) -> pd.DataFrame:
+        """The daily metrics table, one row per simulated day."""
+        return self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+
+    def run(self, days: int | None = None) -> pd.DataFrame:
+        """Simulate ``days`` days (default: the scenario's horizon) and return the metrics."""
+        for _ in range(self.spec.days if days is None else days):
+            self.step()
+        return self.metrics()
