@@ -156,6 +156,8 @@ def _seed_mask(seeds: Any, n: int, rng: np.random.Generator | None) -> BoolArray
         mask = _bool_mask(arr, n, "seeds")
     else:
         ids = np.atleast_1d(arr)
+        if ids.size == 0:
+            raise ValueError("seeds must name at least one node")
         if ids.ndim != 1 or not np.issubdtype(ids.dtype, np.integer):
             raise ValueError(
                 "seeds must be node ids 0..n-1 (an int or a 1-D sequence of ints) "

@@ -104,7 +104,9 @@ def validate(raw: dict[str, Any], source: str) -> Scenario:
         err = exc.errors()[0]
         field = _dotted(err["loc"])
         msg = err["msg"]
-        if err["type"] == "extra_forbidden":
+        if err["type"] == "value_error":
+            msg = str(err["ctx"]["error"])
+        elif err["type"] == "extra_forbidden":
             msg = "unknown key"
         elif err["type"] == "missing":
             msg = "required field is missing"

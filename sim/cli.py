@@ -1,0 +1,188 @@
+"""The ``cogov`` command line: parses, calls the Python API, prints. Bad input exits 2."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from sim.mechanisms import MECHANISMS, MechanismError
+from sim.params import describe, markdown_table
+from sim.scenario import InputError, Scenario, builtin_names, load_scenario, read_toml, resolve
+
+EXIT_INPUT = 2
+
+
+class Progress:
+    """A one-line progress bar on stderr, shown on a terminal once a run passes one second."""
+
+    def __init__(self, label: str, enabled: bool):
+        self.label, self.enabled = label, enabled and sys.stderr.isatty()
+        self.start = time.monotonic()
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        """Redraw the bar."""
+        elapsed = time.monotonic() - self.start
+        if not self.enabled or (elapsed < 1.0 and done < total):
+            return
+        width = 30
+        filled = int(width * done / total)
+        left = elapsed / done * (total - done) if done else 0.0
+        sys.stderr.write(f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] "
+                         f"{done}/{total} days, {left:4.0f} s left ")
+        self.shown = True
+        if done == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def _assignment(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE (a dotted key), got {text!r}")
+    return key.strip(), value.strip()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run one scenario and print its summary; with --out write its files."""
+    from sim.run import run, write_run
+
+    overrides = dict(args.set or [])
+    scenario = load_scenario(args.scenario, overrides)
+    mechanisms = args.mechanisms.split(",") if args.mechanisms else None
+    progress = Progress(scenario.name, not args.quiet)
+    result = run(scenario, days=args.days, seed=args.seed, mechanisms=mechanisms,
+                 progress=progress)
+    mech = ", ".join(result.manifest["mechanisms"])
+    print(f"{scenario.title or scenario.name}: {result.model.pop.n} residents, "
+          f"{result.model.pop.n_households} households, {result.model.day} days, "
+          f"seed {args.seed}, mechanisms: {mech}")
+    print(result.summary().to_frame("value").to_string(float_format=lambda v: f"{v:.3f}"))
+    if args.out:
+        for path in write_run(result, Path(args.out)):
+            print(f"wrote {path}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Validate scenario files; report every one, exit 2 if any is bad."""
+    bad = 0
+    for item in args.scenarios:
+        try:
+            s = load_scenario(item)
+            print(f"ok  {item}: {s.name} ({s.population.residents} residents)")
+        except InputError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            bad += 1
+    return EXIT_INPUT if bad else 0
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    """List the built-in scenarios, one line each."""
+    for name in builtin_names():
+        raw = read_toml(resolve(name))
+        pop = raw.get("population", {})
+        print(f"{name:20s} {raw.get('community_type', ''):11s} "
+              f"{pop.get('residents', '?'):>7} residents  {raw.get('title', '')} "
+              f"{raw.get('title_zh', '')}")
+    return 0
+
+
+def cmd_mechanisms(args: argparse.Namespace) -> int:
+    """List the mechanisms with their parameters, defaults and units."""
+    for name, cls in MECHANISMS.items():
+        print(f"{name} ({cls.title_zh}): {cls.summary}")
+        for p in describe(cls.Params):
+            print(f"    {p.path} = {p.default} {p.unit}  [{p.allowed}]  {p.help}")
+    return 0
+
+
+def cmd_params(args: argparse.Namespace) -> int:
+    """Print every scenario parameter (Markdown table with --markdown)."""
+    rows = describe(Scenario)
+    if args.markdown:
+        print(markdown_table(rows))
+        for name, cls in MECHANISMS.items():
+            mech_rows = describe(cls.Params, f"mechanisms.{name}.")
+            if mech_rows:
+                print(f"\n**{name}** ({cls.title_zh})\n")
+                print(markdown_table(mech_rows))
+        return 0
+    for r in rows:
+        print(f"{r.path:45s} {r.default!s:>10} {r.unit:14s} {r.help}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser of ``cogov``."""
+    p = argparse.ArgumentParser(prog="cogov", description="Simulate community co-governance "
+                                "(社区共治) in Chinese cities.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    r = sub.add_parser("run", help="run one scenario and print a summary")
+    r.add_argument("scenario", help="built-in name (see `cogov scenarios`) or a .toml path")
+    r.add_argument("--days", type=_positive, help="days to simulate (default: the scenario's)")
+    r.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
+    r.add_argument("--set", type=_assignment, action="append", metavar="KEY=VALUE",
+                   help="override a scenario value by dotted key; repeatable")
+    r.add_argument("--mechanisms", help="comma-separated mechanism names, or 'all'")
+    r.add_argument("--out", help="folder for metrics.parquet/.csv, manifest.json, metrics.png")
+    r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.set_defaults(fn=cmd_run)
+
+    v = sub.add_parser("validate", help="check scenario files")
+    v.add_argument("scenarios", nargs="+", help="names or paths")
+    v.set_defaults(fn=cmd_validate)
+
+    sub.add_parser("scenarios", help="list built-in scenarios").set_defaults(fn=cmd_scenarios)
+    sub.add_parser("mechanisms", help="list mechanisms and their parameters").set_defaults(
+        fn=cmd_mechanisms)
+    pa = sub.add_parser("params", help="list every scenario parameter")
+    pa.add_argument("--markdown", action="store_true", help="as the README's Markdown table")
+    pa.set_defaults(fn=cmd_params)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``cogov`` console script."""
+    args = parser().parse_args(argv)
+    fn: Callable[[Any], int] = args.fn
+    try:
+        return fn(args)
+    except (InputError, MechanismError) as exc:
+        print(f"cogov: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except BrokenPipeError:
+        sys.stderr.close()  # the reader went away (| head); nothing left to say
+        return 0
+    except KeyboardInterrupt:
+        print("cogov: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
