@@ -1,5 +1,6 @@
-"""Named metric functions of the model: one definition each, shared by the daily table,
-Mesa's DataCollector, the web UI and experiment summaries.
+"""Named metric functions of the model, one definition each.
+
+The daily table, Mesa's DataCollector, the web UI and experiment summaries all read these.
 
 Every function takes the model after the day's phases and returns one number.
 """

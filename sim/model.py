@@ -52,8 +52,10 @@ class State:
 
 
 def poisson_count(u: float, lam: float) -> int:
-    """Poisson(lam) draw by inverse CDF of one uniform, so that counts under different rates
-    use the same random number (common random numbers)."""
+    """Poisson(lam) draw by inverse CDF of one uniform.
+
+    Counts under different rates then use the same random number (common random numbers).
+    """
     k, p = 0, np.exp(-lam)
     cdf = p
     while u > cdf and p > 0:
@@ -138,7 +140,7 @@ class CommunityModel(mesa.Model):
         h = pop.n_households
         cars = self.stream("cars")
         self.car_household = cars.random(h) < s.population.car_share_households
-        self.spaces = int(round(s.parking.spaces_per_household * h))
+        self.spaces = round(s.parking.spaces_per_household * h)
         self.extra_spaces: dict[str, int] = {}  # spaces won by mechanisms, by source
         self.compliance = np.zeros(k)  # share of residents keeping the convention, by type
         self.issues = IssueBook(n)
@@ -160,7 +162,7 @@ class CommunityModel(mesa.Model):
 
     # ------------------------------------------------------------------ the day
     def step(self) -> None:
-        """Simulate one day. The phases, in order (each mechanism hook after the core's):
+        """Simulate one day, in the phases below (each mechanism hook after the core's).
 
         1. ``arrivals``: car ownership grows; policies from above and issues arrive.
         2. ``inform``: the committee explains the current policy in person; word of mouth

@@ -433,7 +433,7 @@ class IssuesParams(Params):
 
     parking: IssueTypeParams = _issue(
         (12, 6, 8, 2), severity=0.5, complexity=0.8, effort_hours=20, affects="car_owners",
-        buildings=0, conflict_rate=0.004, stakeholders=("units", "city_management"))
+        buildings=4, conflict_rate=0.002, stakeholders=("units", "city_management"))
     illegal_construction: IssueTypeParams = _issue(
         (4, 1, 3, 6), severity=0.4, complexity=0.6, effort_hours=12, buildings=1,
         conflict_rate=0.002, stakeholders=("city_management",))
@@ -444,7 +444,7 @@ class IssuesParams(Params):
         (10, 6, 8, 8), severity=0.2, complexity=0.2, effort_hours=4, buildings=1)
     elderly_services: IssueTypeParams = _issue(
         (6, 2, 4, 6), severity=0.3, complexity=0.3, effort_hours=6, affects="elderly",
-        buildings=0)
+        buildings=3)
 
 
 ISSUE_TYPES = tuple(IssuesParams.model_fields)

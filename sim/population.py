@@ -77,7 +77,7 @@ def build_population(p: PopulationParams, rng: np.random.Generator) -> Populatio
                              p.online_share_elderly])
     online = rng.random(n) < online_share[age]
     weights = np.array([0.3, 1.5, 2.0])[age]
-    n_core = int(round(p.core_share * n))
+    n_core = round(p.core_share * n)
     core = np.zeros(n, dtype=bool)
     if n_core:
         core[rng.choice(n, size=n_core, replace=False, p=weights / weights.sum())] = True
