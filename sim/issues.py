@@ -33,6 +33,9 @@ class Issue:
     referred_until: int = -1  # a referral is pending until this day
     ignored: bool = False  # open past residents' patience
     support: float = 0.0  # capacity added by stakeholders, experts, the sub-district
+    quality_bonus: float = 0.0  # solution quality added by deliberation or expert input
+    proposal: float | None = None  # position residents agreed on in consultation, if any
+    escalated: bool = False  # passed to the sub-district's cloud consultation
     quality: float = 0.0  # quality of the chosen solution, once resolved
     decision: float = 0.5  # decided position on the issue's opinion axis
     co_governed: bool = False  # decided with resident voice

@@ -92,6 +92,32 @@ def policy_awareness(model: CommunityModel) -> float:
     return float(model.household_aware().mean())
 
 
+def proxy_hours(model: CommunityModel) -> float:
+    """Social-worker hours spent today raising issues online for offline residents."""
+    return float(model.committee.spent.get("proxy", 0.0))
+
+
+def meetings_held_total(model: CommunityModel) -> float:
+    """Consultation meetings held since day 0 (joint meetings, issue committees, drafting)."""
+    return model.totals["meetings"]
+
+
+def committee_members(model: CommunityModel) -> float:
+    """Members of issue committees currently formed."""
+    return model.totals["committee_members"]
+
+
+def convention_compliance(model: CommunityModel) -> float:
+    """Mean compliance over issue types that have an adopted convention (0 if none)."""
+    adopted = model.compliance[model.compliance > 0]
+    return float(adopted.mean()) if len(adopted) else 0.0
+
+
+def palm_followers(model: CommunityModel) -> float:
+    """Residents following the palm-community WeChat account."""
+    return model.totals["palm_followers"]
+
+
 def parking_shortage(model: CommunityModel) -> float:
     """Share of car-owning households without a parking space (shared spaces counted)."""
     return model.parking_shortage()
@@ -127,7 +153,9 @@ def _issue_type(kind: int, what: str) -> Metric:
 _BASE: list[Metric] = [
     day, participation_rate, satisfaction_mean, trust_mean, efficacy_mean, issues_open,
     issues_resolved_total, resolution_days_mean, detection_days_mean, escalations_total,
-    social_worker_hours, explanation_hours, conflicts, policy_awareness, parking_shortage,
+    social_worker_hours, explanation_hours, proxy_hours, conflicts, policy_awareness,
+    parking_shortage, meetings_held_total, committee_members, convention_compliance,
+    palm_followers,
 ]
 _GROUPS = [_group(m, g) for m in ("participation_rate", "satisfaction_mean")
            for g in ("elderly", "nonelderly", "online", "offline")]

@@ -30,6 +30,7 @@ from sim.scenario import Scenario, load_scenario
 
 NEVER = -(10**6)  # "last took part" of someone who never did
 WINDOW = 30  # days: participation counts as recent within this window
+RETRY_EFFORT = 0.25  # share of an issue's effort needed to pass it up again
 SHORTAGE_REF = 0.5  # parking rates are stated for a shortage of half the cars
 
 
@@ -142,7 +143,11 @@ class CommunityModel(mesa.Model):
         self.car_household = cars.random(h) < s.population.car_share_households
         self.spaces = round(s.parking.spaces_per_household * h)
         self.extra_spaces: dict[str, int] = {}  # spaces won by mechanisms, by source
-        self.compliance = np.zeros(k)  # share of residents keeping the convention, by type
+        self.compliance = np.zeros(k)  # share of residents keeping a convention, by type
+        self.prevention = np.zeros(k)  # share of arrivals a convention prevents, by type
+        self.visible = 0.0  # 1 when participation is publicly listed (rotation rosters)
+        self.monitored = False  # volunteers on duty watch over conventions
+        self.escalator: Mechanism | None = None  # replaces department referral if set
         self.issues = IssueBook(n)
         self.residents = [Resident(self, i) for i in range(n)]
         self.committee = ResidentCommittee(self, s.committee)
@@ -155,7 +160,8 @@ class CommunityModel(mesa.Model):
                                    behaviour.ENGAGEMENT_OTHER)
         self.time_cost = np.where(pop.employed, b.cost_employed, b.cost_retired)
         self.report_weight = np.ones(n)  # mechanisms add channels for raising issues
-        self.totals = {"resolved": 0, "escalations": 0, "conflicts": 0, "meetings": 0}
+        self.totals = {"resolved": 0, "escalations": 0, "conflicts": 0, "meetings": 0,
+                       "palm_followers": 0, "committee_members": 0}
         self.today: dict[str, float] = {}
         self._resolution_days: list[int] = []
         self._detection_days: list[int] = []
@@ -165,8 +171,9 @@ class CommunityModel(mesa.Model):
         """Simulate one day, in the phases below (each mechanism hook after the core's).
 
         1. ``arrivals``: car ownership grows; policies from above and issues arrive.
-        2. ``inform``: the committee explains the current policy in person; word of mouth
-           on the face-to-face layer; residents report issues, which the committee detects.
+        2. ``inform``: word of mouth on the face-to-face layer; residents report issues,
+           which the committee detects; mechanisms spread information and detect; then the
+           committee explains the current policy in person to households still unaware.
         3. ``participate``: mechanisms decide who takes part today.
         4. ``consult``: mechanisms deliberate with today's participants.
         5. ``decide``: the committee handles known issues (the ``administrative`` routine)
@@ -180,10 +187,14 @@ class CommunityModel(mesa.Model):
         """
         self.committee.start_day()
         self.today = {"conflicts": 0.0}
+        self.compliance[:] = 0.0  # conventions state today's compliance in ``decide``
+        self.report_weight[:] = 1.0  # channel mechanisms raise it in ``inform``
         self._arrivals()
         self._hook("arrivals")
         self._inform()
         self._hook("inform")
+        self._detect()
+        self.explain_in_person()
         self._hook("participate")
         self._hook("consult")
         self._hook("decide")
@@ -214,6 +225,7 @@ class CommunityModel(mesa.Model):
         u = self.stream("policies").random()
         if poisson_count(u, s.committee.policies_per_month / 30.0) >= 1:
             self.state.aware[:] = False
+            self.today["policy"] = 1.0
         # Issues: Poisson counts by inverse CDF of one uniform per type (common random
         # numbers), buildings chosen by ranking one uniform per building.
         arr = self.stream("issues")
@@ -223,6 +235,7 @@ class CommunityModel(mesa.Model):
             rate = getattr(t.rate, s.community_type) / 365.0
             if name == "parking":
                 rate *= self.parking_shortage() / SHORTAGE_REF
+            rate *= 1.0 - self.prevention[k]
             for _ in range(poisson_count(u[k], rate)):
                 self._open_issue(k, t, arr)
 
@@ -247,14 +260,19 @@ class CommunityModel(mesa.Model):
 
     # 2. inform -----------------------------------------------------------------
     def _inform(self) -> None:
-        st, pop, c = self.state, self.pop, self.spec.committee
+        st, pop = self.state, self.pop
         # Word of mouth: each aware tie tells with a small daily chance (simple contagion).
         informed = classic.neighbour_share(self.net.face, st.aware) * self.net.degree
         p = 1.0 - (1.0 - self.spec.behaviour.word_of_mouth) ** informed
         st.aware |= self.stream("word_of_mouth").random(pop.n) < p
-        # The committee explains in person to uninformed households, up to its target.
-        self.explain_in_person()
-        # Residents report issues; the committee learns of one when anybody reports it.
+
+    def _detect(self) -> None:
+        """Residents report issues; the committee learns of one when anybody reports it.
+
+        A resident reports with daily chance ``report_prob x grievance x report_weight``,
+        where mechanisms raise ``report_weight`` for residents with an extra channel.
+        """
+        st, c = self.state, self.spec.committee
         unknown = [i for i in self.issues.open if not i.known]
         u = self.stream("detect").random(len(unknown))
         if unknown:
@@ -318,15 +336,84 @@ class CommunityModel(mesa.Model):
             mech.on_resolved(self, issue)
 
     def referral_failed(self, issue: Issue) -> None:
-        """A referral came back with no action: a referral-only answer (Nie & Wang 2023)."""
+        """A referral came back with no action: a referral-only answer (Nie & Wang 2023).
+
+        The issue returns to the committee, which needs a quarter of its effort to pass it
+        up again.
+        """
         st, b = self.state, self.spec.behaviour
+        issue.referred_until = -1
+        issue.effort_left = RETRY_EFFORT * getattr(self.spec.issues, issue.type_name).effort_hours
         st.process[issue.members] -= b.referral_effect
         st.trust[issue.members] = np.maximum(
             st.trust[issue.members] - b.trust_gain * b.trust_neg_ratio, 0.0)
 
+    def escalate(self, issue: Issue) -> None:
+        """Pass an issue beyond the committee's capacity upward.
+
+        By default it is referred to a department (answered after ``referral_days``); a
+        mechanism that sets ``model.escalator`` (cloud consultation) takes it instead.
+        """
+        self.totals["escalations"] += 1
+        if self.escalator is not None:
+            self.escalator.escalate(self, issue)
+        else:
+            issue.referred_until = self.day + self.spec.committee.referral_days
+
     def took_part(self, who: np.ndarray) -> None:
         """Record that residents (indices or a mask) took part in a consultation today."""
         self.state.last_part[who] = self.day
+
+    def give_voice(self, who: np.ndarray, issue: Issue | None, pre: bool = True) -> None:
+        """Residents had a say: a voice bonus and perceived procedural justice.
+
+        Pre-decision voice counts more than post-decision voice (Lind, Kanfer & Earley
+        1990). With an issue, they are recorded as having voiced it (efficacy feedback).
+        """
+        b, st = self.spec.behaviour, self.state
+        st.process[who] += b.voice_pre if pre else b.voice_post
+        st.justice[who] = np.minimum(st.justice[who] + 0.5, 1.0)
+        if issue is not None and len(np.atleast_1d(who)):
+            issue.voiced.append(np.flatnonzero(who) if np.asarray(who).dtype == bool
+                                else np.asarray(who))
+
+    def participation_probability(
+        self,
+        *,
+        asked: np.ndarray | float = 0.0,
+        broadcast: np.ndarray | float = 0.0,
+        daytime: bool = False,
+        cost_factor: float = 1.0,
+    ) -> np.ndarray:
+        """Everyone's chance of taking part in an occasion today (MODEL 3.1).
+
+        ``daytime`` doubles the time cost for employed residents (ASSUMPTION, MODEL 3.1);
+        the neighbour term is met where the share of one's face-to-face ties who took part
+        in the last 30 days reaches one's threshold (Granovetter 1978).
+        """
+        st = self.state
+        share = classic.neighbour_share(self.net.face, self.recent_participants())
+        cost = self.time_cost * cost_factor * np.where(daytime & self.pop.employed, 2.0, 1.0)
+        return behaviour.participation_probability(
+            self.spec.behaviour, resources=self.resources, engagement=self.engagement,
+            social_met=(share >= st.theta).astype(float), cost=cost, efficacy=st.efficacy,
+            stake=st.grievance, asked=asked, broadcast=broadcast, visible=self.visible)
+
+    def deliberate(self, who: np.ndarray, kind: int, eps: float, pull: float = 0.0,
+                   steps: int = 5) -> float:
+        """Deliberation among ``who`` on one issue axis; returns the agreed position.
+
+        Participants average the opinions within ``eps`` of their own (synchronous
+        Hegselmann-Krause, a few rounds), a facilitator pulls them toward the committee's
+        position by ``pull`` (Spada & Vreeland 2013), and the group settles on the mean.
+        """
+        x = self.state.opinion[who, kind]
+        if len(x) == 0:
+            return self.committee.position
+        x = classic.hegselmann_krause(x, eps, steps)
+        x += pull * (self.committee.position - x)
+        self.state.opinion[who, kind] = x
+        return float(x.mean())
 
     # 6. feedback ---------------------------------------------------------------
     def compute_satisfaction(self) -> np.ndarray:

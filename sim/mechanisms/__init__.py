@@ -12,11 +12,23 @@ from pydantic import ValidationError
 
 from sim.mechanisms.administrative import Administrative
 from sim.mechanisms.base import Mechanism
+from sim.mechanisms.cloud_consultation import CloudConsultation
+from sim.mechanisms.convention import Convention
+from sim.mechanisms.issue_committee import IssueCommittee
+from sim.mechanisms.joint_meeting import JointMeeting
+from sim.mechanisms.palm_community import PalmCommunity
+from sim.mechanisms.rotation_duty import RotationDuty
 
 MECHANISMS: dict[str, type[Mechanism]] = {
     cls.name: cls
     for cls in (
         Administrative,
+        JointMeeting,
+        IssueCommittee,
+        CloudConsultation,
+        PalmCommunity,
+        RotationDuty,
+        Convention,
     )
 }
 
@@ -58,7 +70,7 @@ def resolve(spec: Any, scenario_tables: dict[str, dict[str, Any]]) -> list[Mecha
     chosen: dict[str, Mechanism] = {}
     for item in spec:
         if isinstance(item, Mechanism):
-            chosen[item.name] = item
+            chosen[item.name] = type(item)(item.params)  # fresh state for each model
         elif item == "all":
             for name in MECHANISMS:
                 chosen.setdefault(name, configure(name, scenario_tables.get(name)))

@@ -16,9 +16,8 @@ from typing import TYPE_CHECKING
 from sim.mechanisms.base import Mechanism
 
 if TYPE_CHECKING:
+    from sim.issues import Issue
     from sim.model import CommunityModel
-
-RETRY_EFFORT = 0.25  # share of an issue's effort needed to refer it again
 
 
 class Administrative(Mechanism):
@@ -36,11 +35,9 @@ class Administrative(Mechanism):
         for issue in [i for i in model.issues.open if i.referred_until == model.day]:
             issue.referred_until = -1
             if rng.random() < c.p_dept_response:
-                model.resolve(issue, c.base_quality, committee.position)
+                settle(model, issue)
             else:
                 model.referral_failed(issue)
-                issue.effort_left = RETRY_EFFORT * getattr(model.spec.issues,
-                                                           issue.type_name).effort_hours
         queue = sorted((i for i in model.issues.open if i.known and i.referred_until < 0),
                        key=lambda i: (i.known_day, i.id))
         for issue in queue:
@@ -50,7 +47,15 @@ class Administrative(Mechanism):
             if issue.effort_left > 1e-9:
                 break
             if issue.complexity <= c.capacity + issue.support:
-                model.resolve(issue, c.base_quality, committee.position)
+                settle(model, issue)
             else:
-                issue.referred_until = model.day + c.referral_days
-                model.totals["escalations"] += 1
+                model.escalate(issue)
+
+
+def settle(model: CommunityModel, issue: Issue) -> None:
+    """Resolve an issue on the residents' proposal if they made one, else top-down."""
+    quality = min(1.0, model.spec.committee.base_quality + issue.quality_bonus)
+    if issue.proposal is None:
+        model.resolve(issue, quality, model.committee.position)
+    else:
+        model.resolve(issue, quality, issue.proposal, co_governed=True)

@@ -1,0 +1,143 @@
+"""Cloud consultation (小市云协商): an online platform at the sub-district level.
+
+Article: Xiaoshi sub-district runs an online platform; problems a community cannot solve pass
+to the sub-district, where the sub-district, the district human-resources and social-security
+bureau (区人社局), university experts (高校专家) and social organisations help solve them.
+
+Rule. The platform is open every day to ``online`` residents; an offline resident uses it
+through a family member who is online (free) or, with probability ``proxy_share``, through a
+social worker (costing ``proxy_minutes`` a report); family use is partial (``family_use``). Residents with access report issues
+``report_boost`` times more readily, and residents affected by known open issues comment in
+its threads (participation with a broadcast invitation, at a fraction of a meeting's time
+cost), which gives them voice before the decision. Issues beyond the committee's capacity go
+to the sub-district instead of a department: a reply acknowledges them (Chen et al. 2023),
+they join one queue shared with the sub-district's other communities, and are served at
+``capacity_per_month``; a served issue is solved with experts and departments convened
+(``p_convened``, Chen, Pan & Xu 2016 as raised by convening, MODEL 3.3) at higher quality, or
+gets a referral-only answer (Nie & Wang 2023).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.mechanisms.base import Mechanism
+from sim.params import Params, param
+
+if TYPE_CHECKING:
+    from sim.issues import Issue
+    from sim.model import CommunityModel
+
+
+class CloudConsultationParams(Params):
+    """Parameters of cloud consultation."""
+
+    report_boost: float = param(1.0, ge=0, le=20, zh="线上反映增强",
+                                help="Extra reporting propensity with platform access (x)")
+    family_use: float = param(0.3, ge=0, le=1, zh="家人代用比例",
+                              help="Relative use of the platform through an online family member",
+                              source="ASSUMPTION (digital divide, MODEL 5 Q2)")
+    proxy_share: float = param(0.2, ge=0, le=1, zh="社工代理比例",
+                               help="Share of other offline residents a social worker helps",
+                               source="ASSUMPTION (digital-divide experiment varies it)")
+    proxy_minutes: float = param(15.0, ge=0, le=240, unit="min/report", zh="代理时长",
+                                 help="Staff minutes per report made by proxy")
+    comment_cost: float = param(0.2, ge=0, le=1, zh="线上参与成本系数",
+                                help="Time cost of commenting online relative to a meeting")
+    comment_days: float = param(30.0, ge=1, le=365, unit="days", zh="参与周期",
+                                help="Mean days between an affected resident's visits")
+    capacity_per_month: float = param(12.0, ge=0, le=1000, unit="issues/month", zh="街道处理能力",
+                                      help="Escalated issues the sub-district handles a month")
+    other_communities: int = param(9, ge=0, le=1000, unit="communities", zh="同街道其他社区",
+                                   help="Other communities sharing the sub-district's capacity")
+    other_rate_per_month: float = param(0.5, ge=0, le=100, unit="issues/month", zh="其他社区上报",
+                                        help="Escalations a month from each other community")
+    min_days: int = param(7, ge=0, le=365, unit="days", zh="最短处理期",
+                          help="Days before an escalated issue can be served")
+    p_convened: float = param(0.6, ge=0, le=1, zh="联动解决概率",
+                              help="Chance a served issue is solved with experts convened",
+                              source="ASSUMPTION (MODEL 3.3, 3.9 #8)")
+    expert_quality: float = param(0.2, ge=0, le=1, zh="专家质量提升",
+                                  help="Solution quality added by experts and departments")
+
+
+class CloudConsultation(Mechanism):
+    """The sub-district's online consultation and escalation platform."""
+
+    name = "cloud_consultation"
+    title = "Cloud consultation"
+    title_zh = "小市云协商"
+    summary = "Sub-district online platform: online reporting and comments, shared escalation"
+    online = True
+    Params = CloudConsultationParams
+
+    def setup(self, model: CommunityModel) -> None:
+        """How much each resident can use it: by themselves, via family, via a worker."""
+        p, pop = self.params, model.pop
+        rng = model.stream(self.name)
+        family_online = np.bincount(pop.household, weights=pop.online,
+                                    minlength=pop.n_households)[pop.household] > 0
+        self.by_worker = pop.offline & (rng.random(pop.n) < p.proxy_share)
+        family = pop.offline & family_online & ~self.by_worker
+        self.access = np.select([pop.online | self.by_worker, family], [1.0, p.family_use], 0.0)
+        self.queue: deque[tuple[int, Issue | None]] = deque()
+        self.credit = 0.0
+        model.escalator = self
+
+    def inform(self, model: CommunityModel) -> None:
+        """Residents with access report more readily; proxies cost social-worker hours."""
+        p = self.params
+        model.report_weight *= 1.0 + p.report_boost * self.access
+        b = self.by_worker
+        reports = (model.spec.committee.report_prob * model.state.grievance[b]).sum()
+        model.committee.spend(reports * p.report_boost * p.proxy_minutes / 60.0, "proxy")
+
+    def participate(self, model: CommunityModel) -> None:
+        """Affected residents with access comment on known open issues."""
+        known = [i for i in model.issues.open if i.known]
+        if not known:
+            return
+        p = self.params
+        rng = model.stream(self.name)
+        affected = np.zeros(model.pop.n, dtype=bool)
+        for issue in known:
+            affected[issue.members] = True
+        prob = model.participation_probability(broadcast=1.0, cost_factor=p.comment_cost)
+        visit = affected & (rng.random(model.pop.n) < self.access * prob / p.comment_days)
+        who = np.flatnonzero(visit)
+        if len(who):
+            model.took_part(who)
+            for issue in known:
+                model.give_voice(np.intersect1d(who, issue.members, assume_unique=True),
+                                 issue, pre=True)
+
+    def escalate(self, model: CommunityModel, issue: Issue) -> None:
+        """Take an issue the committee cannot solve: reply, then queue at the sub-district."""
+        issue.escalated = True
+        issue.referred_until = model.day + 10**6  # out of the committee's queue
+        model.state.process[issue.members] += model.spec.behaviour.reply_effect
+        self.queue.append((model.day, issue))
+
+    def decide(self, model: CommunityModel) -> None:
+        """Other communities' escalations arrive; the sub-district serves its queue."""
+        p = self.params
+        rng = model.stream(self.name)
+        for _ in range(int(rng.poisson(p.other_communities * p.other_rate_per_month / 30.0))):
+            self.queue.append((model.day, None))
+        self.credit = min(self.credit + p.capacity_per_month / 30.0,
+                          max(1.0, p.capacity_per_month / 30.0))
+        while self.queue and self.credit >= 1.0 and model.day - self.queue[0][0] >= p.min_days:
+            _, issue = self.queue.popleft()
+            self.credit -= 1.0
+            if issue is None or issue not in model.issues.open:
+                continue
+            issue.referred_until = -1
+            if rng.random() < p.p_convened:
+                issue.quality_bonus += p.expert_quality
+                issue.support = max(issue.support, issue.complexity)
+            else:
+                model.referral_failed(issue)
+        model.today["cloud_queue"] = len(self.queue)

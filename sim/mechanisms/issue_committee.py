@@ -1,0 +1,177 @@
+"""Issue committee and its convention (停车管理委员会, 错时停车公约).
+
+Article: in Xianlu Xincun a parking management committee of resident core members, the
+kindergarten and the industrial park manages entry and parking, drafts a staggered-parking
+convention, and negotiates with city management (城管) for street-side spaces at some hours.
+
+Rule. When residents affected by open issues of the committee's type are aggrieved past a
+threshold, a committee forms: affected core members, one representative per resident unit,
+and the property firm if any. For ``draft_days`` it meets weekly with affected residents whom
+members ask in person (neighbour canvassing, Middleton & Green 2008); those who take part,
+and their face-to-face ties, count as represented in drafting. On adoption the units share
+their after-hours spaces, the sub-district's city management allows street-side spaces with
+probability ``p_city``, and the committee's issues gain capacity. Each affected resident keeps
+the convention with probability ``compliance_base + endogenous_bonus (represented) +
+monitoring_bonus (volunteers on duty) + legitimacy x (trust - 0.5)``, minus ``decay`` a month
+without monitoring (Ostrom 1990; Tyler 1990; Dal Bó et al. 2010); conflicts of the type scale
+with one minus compliance.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+from pydantic import Field
+
+from sim.mechanisms.base import Mechanism
+from sim.params import ISSUE_TYPES, Params, param
+
+if TYPE_CHECKING:
+    from sim.model import CommunityModel
+
+
+class ConventionParams(Params):
+    """Compliance with a self-drafted convention (MODEL 3.4); shared with ``convention``."""
+
+    compliance_base: float = param(0.6, ge=0, le=1, zh="基础遵守率",
+                                   help="Compliance with a rule imposed from above",
+                                   source="ASSUMPTION (MODEL 3.4)")
+    endogenous_bonus: float = param(0.1, ge=0, le=1, zh="自定规则加成",
+                                    help="Added compliance for residents represented in drafting",
+                                    source="ASSUMPTION; Ostrom, Walker & Gardner 1992")
+    monitoring_bonus: float = param(0.1, ge=0, le=1, zh="监督加成",
+                                    help="Added compliance under volunteer monitoring",
+                                    source="ASSUMPTION; Ostrom 1990 principle 4")
+    decay_per_month: float = param(0.02, ge=0, le=1, unit="1/month", zh="遵守衰减",
+                                   help="Monthly fall of compliance without monitoring",
+                                   source="ASSUMPTION (MODEL 3.4)")
+    legitimacy: float = param(0.2, ge=0, le=1, zh="合法性权重",
+                              help="Compliance change per unit of trust above 0.5",
+                              source="ASSUMPTION; Tyler 1990")
+    draft_days: int = param(60, ge=1, le=730, unit="days", zh="起草期",
+                            help="Days from forming to adopting the convention")
+
+
+class IssueCommitteeParams(ConventionParams):
+    """Parameters of the issue committee."""
+
+    issue_type: Literal[ISSUE_TYPES] = Field("parking", description="The issue it manages")
+    trigger_grievance: float = param(0.3, ge=0, le=1, zh="成立阈值",
+                                     help="Mean grievance of the affected that forms it",
+                                     source="ASSUMPTION")
+    max_core_members: int = param(7, ge=1, le=100, unit="persons", zh="骨干成员数",
+                                  help="Resident core members on the committee")
+    asks_per_member: int = param(5, ge=0, le=100, unit="residents/week", zh="每周动员人数",
+                                 help="Affected residents each member asks per weekly meeting")
+    p_city: float = param(0.6, ge=0, le=1, zh="城管同意概率",
+                          help="Chance city management allows street-side spaces",
+                          source="ASSUMPTION; sub-district convening (MODEL 3.3)")
+    support: float = param(0.4, ge=0, le=1, zh="委员会处理能力",
+                           help="Capacity the committee adds to issues of its type")
+    staff_hours_per_week: float = param(2.0, ge=0, le=100, unit="h/week", zh="社工支持",
+                                        help="Social-worker hours the committee takes a week")
+
+
+def compliance(model: CommunityModel, p: ConventionParams, who: np.ndarray,
+               represented: np.ndarray, adopted_day: int) -> float:
+    """Share of ``who`` expected to keep a convention today (the rule in the module doc)."""
+    if not len(who):
+        return 0.0
+    months = (model.day - adopted_day) / 30.0
+    monitored = model.monitored
+    c = (p.compliance_base + p.endogenous_bonus * represented[who]
+         + (p.monitoring_bonus if monitored else 0.0)
+         - (0.0 if monitored else p.decay_per_month * months)
+         + p.legitimacy * (model.state.trust[who] - 0.5))
+    return float(np.clip(c, 0.0, 1.0).mean())
+
+
+class IssueCommittee(Mechanism):
+    """A residents' committee for one issue type that drafts and runs a convention."""
+
+    name = "issue_committee"
+    title = "Issue committee and convention"
+    title_zh = "议事委员会与公约(停车管理委员会)"
+    summary = "An issue committee forms when grievances mount, drafts a convention, wins spaces"
+    Params = IssueCommitteeParams
+
+    def setup(self, model: CommunityModel) -> None:
+        """Not formed yet."""
+        self.kind = ISSUE_TYPES.index(self.params.issue_type)
+        self.formed_day = -1
+        self.adopted_day = -1
+        self.members = np.empty(0, dtype=np.int64)
+        self.represented = np.zeros(model.pop.n, dtype=bool)
+
+    def affected(self, model: CommunityModel) -> np.ndarray:
+        """Residents touched by open issues of the committee's type."""
+        issues = model.issues.of_kind(self.kind)
+        if not issues:
+            return np.empty(0, dtype=np.int64)
+        return np.unique(np.concatenate([i.members for i in issues]))
+
+    def participate(self, model: CommunityModel) -> None:
+        """Form when grievances pass the threshold; meet weekly while drafting and after."""
+        p = self.params
+        if self.formed_day < 0:
+            who = self.affected(model)
+            if len(who) and model.state.grievance[who].mean() >= p.trigger_grievance:
+                self._form(model, who)
+            return
+        if (model.day - self.formed_day) % 7 != 6:
+            return
+        if model.committee.spend(p.staff_hours_per_week, "meetings") < p.staff_hours_per_week:
+            return
+        model.totals["meetings"] += 1
+        model.took_part(self.members)
+        if self.adopted_day >= 0:
+            return
+        # Drafting: members ask affected neighbours to take part (canvassing).
+        who = self.affected(model)
+        if not len(who):
+            return
+        rng = model.stream(self.name)
+        n_ask = min(len(who), p.asks_per_member * len(self.members))
+        asked = np.zeros(model.pop.n)
+        asked[rng.choice(who, size=n_ask, replace=False)] = 1.0
+        prob = model.participation_probability(asked=asked, daytime=False)
+        joined = np.flatnonzero((asked > 0) & (rng.random(model.pop.n) < prob))
+        drafting = np.union1d(self.members, joined)
+        model.took_part(joined)
+        model.give_voice(drafting, None, pre=True)
+        model.deliberate(drafting, self.kind, 0.5)
+        self.represented[drafting] = True
+        self.represented |= model.net.face[drafting].sum(axis=0).A1 > 0
+
+    def _form(self, model: CommunityModel, affected: np.ndarray) -> None:
+        core = affected[model.pop.core[affected]][: self.params.max_core_members]
+        self.members = core
+        self.formed_day = model.day
+        self.represented[core] = True
+        model.totals["committee_members"] += (len(core) + len(model.units)
+                                              + (model.property_firm is not None))
+
+    def decide(self, model: CommunityModel) -> None:
+        """Adopt the convention after drafting; keep compliance current."""
+        p = self.params
+        if self.formed_day < 0:
+            return
+        if self.adopted_day < 0 and model.day - self.formed_day >= p.draft_days:
+            self.adopted_day = model.day
+            city = model.stream(self.name).random() < p.p_city
+            if p.issue_type == "parking":
+                model.extra_spaces["units"] = sum(u.spaces_after_hours for u in model.units)
+                if city:
+                    model.extra_spaces["street"] = model.sub_district.street_spaces
+        if self.adopted_day < 0:
+            return
+        for issue in model.issues.of_kind(self.kind):
+            issue.support = max(issue.support, p.support)
+            if issue.proposal is None:
+                issue.proposal = (float(model.state.opinion[self.members, self.kind].mean())
+                                  if len(self.members) else model.committee.position)
+        who = (np.flatnonzero(model.car_household[model.pop.household])
+               if p.issue_type == "parking" else self.affected(model))
+        keep = compliance(model, p, who, self.represented, self.adopted_day)
+        model.compliance[self.kind] = max(model.compliance[self.kind], keep)

@@ -1,0 +1,134 @@
+"""Community joint meeting (社区联席会): residents, social workers and units consult monthly.
+
+Article: Xianlu Xincun holds a joint meeting once a month where residents, social workers and
+resident units (辖区单位) discuss and jointly solve livelihood problems; each Gulou community
+chose a consultation form: invitation-based (邀约式协商), an open deliberation garden (议事园), a
+consultation think-tank of experts (协商智库), or a "say it straight" walk-in studio
+(有一说一协商工作室).
+
+Rule. On a meeting day social workers invite core members and residents affected by the
+agenda (the oldest known open issues) in person, as far as their hours allow; the rest hear of
+it from a notice. Each resident attends with the participation probability of MODEL 3.1
+(canvassing effect for the personally invited; double time cost for employed residents at a
+daytime meeting). Attendees deliberate on each agenda issue (Hegselmann-Krause within a
+confidence bound widened by facilitation, Luskin et al. 2022; a committee chair pulls toward
+the committee's view, Spada & Vreeland 2013) and agree on a proposal; affected attendees get
+pre-decision voice. Units present commit resources to issues that need them (after-hours
+parking spaces), which adds to the committee's capacity; a think-tank adds expert quality.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+from pydantic import Field
+
+from sim.mechanisms.base import Mechanism
+from sim.params import Params, param
+
+if TYPE_CHECKING:
+    from sim.model import CommunityModel
+
+#: Format -> (invite affected residents in person, notice reach, cost factor, expert quality)
+FORMATS: dict[str, tuple[bool, float, float, float]] = {
+    "invitation": (True, 0.2, 1.0, 0.0),  # 邀约式协商: personal invitations
+    "open_forum": (False, 0.6, 1.0, 0.0),  # 议事园: open to all, announced widely
+    "think_tank": (True, 0.2, 1.0, 0.15),  # 协商智库: invited residents plus experts
+    "studio": (False, 0.4, 0.5, 0.0),  # 有一说一: walk-in, low threshold
+}
+
+
+class JointMeetingParams(Params):
+    """Parameters of the joint meeting."""
+
+    format: Literal["invitation", "open_forum", "think_tank", "studio"] = Field(
+        "invitation", description="Consultation format (article's four forms)")
+    interval_days: int = param(30, ge=1, le=365, unit="days", zh="会议间隔",
+                               help="Days between meetings", source="article: once a month")
+    daytime: bool = Field(True, description="Held in working hours (employed pay double cost)")
+    agenda_size: int = param(3, ge=1, le=20, unit="issues", zh="议题数",
+                             help="Known open issues discussed per meeting")
+    invitations: int = param(60, ge=0, le=10_000, unit="residents", zh="入户邀请人数",
+                             help="Affected residents social workers try to invite in person")
+    invite_minutes: float = param(5.0, ge=0, le=120, unit="min/resident", zh="邀请时长",
+                                  help="Staff minutes per personal invitation")
+    meeting_hours: float = param(3.0, ge=0, le=24, unit="h", zh="会议时长",
+                                 help="Length of a meeting")
+    staff_at_meeting: int = param(2, ge=1, le=50, unit="persons", zh="参会社工",
+                                  help="Social workers running a meeting")
+    facilitation_eps: float = param(0.5, ge=0, le=1, zh="引导后信任阈",
+                                    help="Confidence bound in a facilitated meeting",
+                                    source="ASSUMPTION; Luskin et al. 2022 (0.3 -> 0.5)")
+    facilitator_pull: float = param(0.1, ge=0, le=1, zh="主持人引导偏向",
+                                    help="Pull toward the committee's view per meeting",
+                                    source="ASSUMPTION; Spada & Vreeland 2013")
+    quality_bonus: float = param(0.2, ge=0, le=1, zh="协商方案质量提升",
+                                 help="Solution quality added by residents' deliberation",
+                                 source="ASSUMPTION")
+    unit_support: float = param(0.3, ge=0, le=1, zh="驻区单位支持",
+                                help="Capacity units add to issues needing their resources",
+                                source="ASSUMPTION; article: units share parking spaces")
+
+
+class JointMeeting(Mechanism):
+    """A monthly meeting of residents, social workers and resident units."""
+
+    name = "joint_meeting"
+    title = "Community joint meeting"
+    title_zh = "社区联席会"
+    summary = "Monthly consultation of residents, social workers and units on open issues"
+    Params = JointMeetingParams
+
+    def setup(self, model: CommunityModel) -> None:
+        """No meeting yet."""
+        self.attendees = np.empty(0, dtype=np.int64)
+        self.agenda: list = []
+
+    def participate(self, model: CommunityModel) -> None:
+        """On a meeting day, if staff hours allow it, invite, then draw who attends.
+
+        A meeting needs ``staff_at_meeting x meeting_hours`` free hours; when the
+        administrative load leaves fewer, it is not held that month.
+        """
+        p = self.params
+        self.attendees = np.empty(0, dtype=np.int64)
+        cost = p.meeting_hours * p.staff_at_meeting
+        if model.day % p.interval_days != p.interval_days - 1 or model.committee.free < cost:
+            return
+        model.committee.spend(cost, "meetings")
+        personal, reach, cost_factor, _ = FORMATS[p.format]
+        rng = model.stream(self.name)
+        self.agenda = sorted((i for i in model.issues.open if i.known and i.proposal is None),
+                             key=lambda i: (i.known_day, i.id))[: p.agenda_size]
+        n = model.pop.n
+        asked = model.pop.core.astype(float)
+        if personal and self.agenda and p.invitations:
+            affected = np.unique(np.concatenate([i.members for i in self.agenda]))
+            hours = model.committee.spend(p.invitations * p.invite_minutes / 60.0, "meetings")
+            k = min(len(affected), int(hours * 60.0 / p.invite_minutes) if p.invite_minutes
+                    else p.invitations)
+            asked[rng.choice(affected, size=k, replace=False)] = 1.0
+        heard = (asked > 0) | (rng.random(n) < reach)
+        prob = model.participation_probability(asked=asked, daytime=p.daytime,
+                                               cost_factor=cost_factor)
+        self.attendees = np.flatnonzero(heard & (rng.random(n) < prob))
+        model.totals["meetings"] += 1
+        model.today["meeting_attendance"] = len(self.attendees)
+
+    def consult(self, model: CommunityModel) -> None:
+        """Deliberate on each agenda issue; units commit resources."""
+        if not len(self.attendees):
+            return
+        p = self.params
+        model.took_part(self.attendees)
+        expert = FORMATS[p.format][3]
+        units = bool(model.units)
+        for issue in self.agenda:
+            issue.proposal = model.deliberate(self.attendees, issue.kind, p.facilitation_eps,
+                                              p.facilitator_pull)
+            issue.quality_bonus = max(issue.quality_bonus, p.quality_bonus + expert)
+            if units and "units" in getattr(model.spec.issues, issue.type_name).stakeholders:
+                issue.support = max(issue.support, p.unit_support)
+            voiced = np.intersect1d(self.attendees, issue.members, assume_unique=True)
+            model.give_voice(voiced, issue, pre=True)
