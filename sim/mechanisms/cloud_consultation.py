@@ -6,15 +6,15 @@ bureau (区人社局), university experts (高校专家) and social organisation
 
 Rule. The platform is open every day to ``online`` residents; an offline resident uses it
 through a family member who is online (free) or, with probability ``proxy_share``, through a
-social worker (costing ``proxy_minutes`` a report); family use is partial (``family_use``). Residents with access report issues
-``report_boost`` times more readily, and residents affected by known open issues comment in
-its threads (participation with a broadcast invitation, at a fraction of a meeting's time
-cost), which gives them voice before the decision. Issues beyond the committee's capacity go
-to the sub-district instead of a department: a reply acknowledges them (Chen et al. 2023),
-they join one queue shared with the sub-district's other communities, and are served at
-``capacity_per_month``; a served issue is solved with experts and departments convened
-(``p_convened``, Chen, Pan & Xu 2016 as raised by convening, MODEL 3.3) at higher quality, or
-gets a referral-only answer (Nie & Wang 2023).
+social worker (costing ``proxy_minutes`` a report); family use is partial (``family_use``).
+Residents with access report issues ``report_boost`` times more readily, and residents affected
+by known open issues comment in its threads (participation with a broadcast invitation, at a
+fraction of a meeting's time cost), which gives them voice before the decision. Issues beyond
+the committee's capacity go to the sub-district instead of a department: a reply acknowledges
+them (Chen et al. 2023), they join one queue shared with the sub-district's other communities,
+and are served at ``capacity_per_month``; a served issue is solved with experts and departments
+convened (``p_convened``, Chen, Pan & Xu 2016 as raised by convening, MODEL 3.3) at higher
+quality, or gets a referral-only answer (Nie & Wang 2023).
 """
 
 from __future__ import annotations

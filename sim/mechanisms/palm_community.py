@@ -2,20 +2,20 @@
 
 Article: in Maqun sub-district, Qixia, a WeChat account joins government information,
 convenience services, resident interaction and governance; residents, party members,
-volunteers, community police and social organisations use it; a policy explained once by a
-link and forwarded between residents saves social workers repeating it; Zhijia Garden's account
-had 220+ members since December (2016, MODEL section 0).
+volunteers, community police and social organisations use it; a policy explained once by a link
+and forwarded between residents saves social workers repeating it; Zhijia Garden's account had
+220+ members since December (2016, MODEL section 0).
 
 Rule. From ``launch_day`` online residents who would use it (``interest``) follow it by Bass
 adoption on the network (Bass 1969; Sultan, Farley & Lehmann 1990): each day a non-follower
 follows with probability ``(p + q x F_i) / 30``, ``F_i`` the mean of the following shares of
 their face-to-face ties and of their building's WeChat group (monthly rates), with a higher
-``p`` while social workers promote the launch (calibration to P3 and P7 in the README). When a policy arrives the account posts its link: each follower reads it with
-``p_read``, readers forward it along their online ties (independent cascade with ``p_fwd``,
-Goel, Watts & Goldstein 2012) and into their building's group, whose members read with
-``p_read`` (a broadcast clique, Li et al. 2016). Households so informed need no visit, which
-cuts explanation hours. Followers raise issues ``report_boost`` times more readily and take
-part in a monthly online poll.
+``p`` while social workers promote the launch (calibration to P3 and P7 in the README). When a
+policy arrives the account posts its link: each follower reads it with ``p_read``, readers
+forward it along their online ties (independent cascade with ``p_fwd``, Goel, Watts & Goldstein
+2012) and into their building's group, whose members read with ``p_read`` (a broadcast clique,
+Li et al. 2016). Households so informed need no visit, which cuts explanation hours. Followers
+raise issues ``report_boost`` times more readily and take part in a monthly online poll.
 """
 
 from __future__ import annotations
