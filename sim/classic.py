@@ -10,7 +10,8 @@ Public API (textbook models):
 
 Low-level kernels (used by the main model):
     to_csr, deffuant_pairs, deffuant_edges, hk_step, hk_step_graph,
-    threshold_cascade, neighbour_share, independent_cascade, opinion_clusters.
+    threshold_cascade, neighbour_share, independent_cascade, opinion_clusters,
+    erdos_renyi.
 
 Graphs are networkx graphs whose nodes are exactly ``0..n-1`` or square scipy sparse
 adjacency matrices (row ``i`` lists the neighbours of node ``i``). Randomness comes only
@@ -57,6 +58,7 @@ __all__ = [
     "deffuant_edges",
     "deffuant_pairs",
     "degroot",
+    "erdos_renyi",
     "granovetter",
     "hegselmann_krause",
     "hk_step",
@@ -230,18 +232,54 @@ def to_csr(graph: GraphLike) -> sp.csr_array:
     if set(graph.nodes) != set(range(n)):
         bad = sorted((v for v in graph.nodes if v not in range(n)), key=repr)[:5]
         raise ValueError(f"graph nodes must be exactly 0..{n - 1}; offending nodes: {bad}")
-    m = graph.number_of_edges()
-    ends = np.fromiter(
-        itertools.chain.from_iterable((u, v) for u, v, *_ in graph.edges), np.intp, 2 * m
-    ).reshape(m, 2)
-    ends = ends[ends[:, 0] != ends[:, 1]]
-    rows, cols = ends[:, 0], ends[:, 1]
-    if not graph.is_directed():
-        rows, cols = np.concatenate((rows, cols)), np.concatenate((cols, rows))
+    items = list(graph.adjacency())  # (node, {neighbour: data}); successors if directed
+    lens = np.fromiter((len(nbrs) for _, nbrs in items), np.intp, n)
+    rows = np.repeat(np.fromiter((u for u, _ in items), np.intp, n), lens)
+    cols = np.fromiter(itertools.chain.from_iterable(nb for _, nb in items), np.intp, rows.size)
+    keep = rows != cols
+    rows, cols = rows[keep], cols[keep]
     out = sp.csr_array((np.ones(rows.size), (rows, cols)), shape=(n, n))
     out.sum_duplicates()
     out.data[:] = 1.0
     return out
+
+
+def erdos_renyi(n: int, z: float, rng: np.random.Generator) -> sp.csr_array:
+    """Erdős-Rényi random graph G(n, p) with ``p = z / (n - 1)`` as CSR adjacency.
+
+    The number of edges is drawn as Binomial(n(n-1)/2, p) and that many distinct
+    unordered pairs are sampled uniformly (duplicates and self-pairs are redrawn), which
+    is exactly G(n, p) in O(n + m) time without building a networkx graph.
+
+    Args:
+        n: number of nodes (>= 1).
+        z: mean degree, in [0, n - 1].
+        rng: numpy Generator, the only source of randomness.
+
+    Returns:
+        Symmetric binary ``csr_array`` of shape (n, n) without self-loops.
+    """
+    n = _count(n, "n")
+    if n < 1:
+        raise ValueError("n must be >= 1")
+    z = _real(z, "z")
+    if not 0.0 <= z <= max(n - 1, 0):
+        raise ValueError(f"z (mean degree) must lie in [0, n - 1] = [0, {n - 1}], got {z}")
+    _check_rng(rng)
+    m = int(rng.binomial(n * (n - 1) // 2, z / (n - 1))) if n > 1 else 0
+    keys = np.empty(0, dtype=np.int64)
+    while keys.size < m:
+        k = m - keys.size
+        i = rng.integers(0, n, size=k, dtype=np.int64)
+        j = rng.integers(0, n, size=k, dtype=np.int64)
+        ok = i != j
+        lo, hi = np.minimum(i[ok], j[ok]), np.maximum(i[ok], j[ok])
+        keys = np.unique(np.concatenate((keys, lo * n + hi)))
+    rows, cols = keys // n, keys % n
+    data = np.ones(2 * m)
+    return sp.csr_array(
+        (data, (np.concatenate((rows, cols)), np.concatenate((cols, rows)))), shape=(n, n)
+    )
 
 
 def _edge_rows(adj: sp.csr_array) -> IntArray:
@@ -464,7 +502,8 @@ def deffuant_edges(
     fraction ``mu`` of the way toward each other (Deffuant et al. 2000; on networks
     Weisbuch et al. 2002). The random sequence of encounters is processed in batches of
     *disjoint* pairs (conflicting pairs are deferred, in order, to the next batch), so a
-    batch update equals the sequential one-encounter-at-a-time update.
+    batch update equals the sequential one-encounter-at-a-time update. Throughput drops
+    when one agent sits on most edges (e.g. a star), since batches then hold few pairs.
 
     Args:
         x: opinions, shape (n,) (any finite range; not modified).
@@ -781,7 +820,10 @@ def threshold_cascade(
     adj = _as_csr(adj)
     n = adj.shape[0]
     act = _bool_mask(active, n, "active")
-    phi_arr = np.broadcast_to(np.asarray(phi, dtype=float), (n,))
+    phi_arr = np.asarray(phi, dtype=float)
+    if phi_arr.ndim and phi_arr.shape != (n,):
+        raise ValueError(f"phi must be a scalar or an array of shape ({n},), got {phi_arr.shape}")
+    phi_arr = np.broadcast_to(phi_arr, (n,))
     deg = np.asarray(adj.sum(axis=1)).ravel()
     has_nb = deg > 0
     safe_deg = np.where(has_nb, deg, 1.0)

@@ -97,6 +97,11 @@ def proxy_hours(model: CommunityModel) -> float:
     return float(model.committee.spent.get("proxy", 0.0))
 
 
+def meeting_attendance(model: CommunityModel) -> float:
+    """Residents attending a joint meeting today (0 on other days)."""
+    return model.today.get("meeting_attendance", 0.0)
+
+
 def meetings_held_total(model: CommunityModel) -> float:
     """Consultation meetings held since day 0 (joint meetings, issue committees, drafting)."""
     return model.totals["meetings"]
@@ -154,8 +159,8 @@ _BASE: list[Metric] = [
     day, participation_rate, satisfaction_mean, trust_mean, efficacy_mean, issues_open,
     issues_resolved_total, resolution_days_mean, detection_days_mean, escalations_total,
     social_worker_hours, explanation_hours, proxy_hours, conflicts, policy_awareness,
-    parking_shortage, meetings_held_total, committee_members, convention_compliance,
-    palm_followers,
+    parking_shortage, meeting_attendance, meetings_held_total, committee_members,
+    convention_compliance, palm_followers,
 ]
 _GROUPS = [_group(m, g) for m in ("participation_rate", "satisfaction_mean")
            for g in ("elderly", "nonelderly", "online", "offline")]
