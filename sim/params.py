@@ -9,7 +9,7 @@ twice.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.fields import FieldInfo
@@ -74,10 +74,13 @@ class ParamInfo:
     source: str
     ge: float | None
     le: float | None
+    choices: tuple[Any, ...] = ()
 
     @property
     def allowed(self) -> str:
-        """The allowed range, in words."""
+        """The allowed range or choices, in words."""
+        if self.choices:
+            return "one of " + ", ".join(map(str, self.choices))
         if self.ge is not None and self.le is not None:
             return f"{self.ge} to {self.le}"
         if self.ge is not None:
@@ -102,7 +105,8 @@ def describe(model: type[BaseModel] | BaseModel, prefix: str = "") -> list[Param
 
     Given an instance, its values are reported as the defaults (a nested block such as the
     parking issue type has defaults of its own). Fields declared without :func:`param`
-    metadata (names, lists, choices) are skipped.
+    metadata are listed when they carry a description (choices, switches), and skipped
+    otherwise (names, titles, tables).
     """
     cls = model if isinstance(model, type) else type(model)
     rows: list[ParamInfo] = []
@@ -118,7 +122,9 @@ def describe(model: type[BaseModel] | BaseModel, prefix: str = "") -> list[Param
             continue
         extra = info.json_schema_extra
         if not isinstance(extra, dict):
-            continue
+            if not info.description or isinstance(default, dict):
+                continue
+            extra = {}
         lo, hi = _bounds(info)
         rows.append(
             ParamInfo(
@@ -130,9 +136,17 @@ def describe(model: type[BaseModel] | BaseModel, prefix: str = "") -> list[Param
                 source=str(extra.get("source", "")),
                 ge=lo,
                 le=hi,
+                choices=_choices(info.annotation),
             )
         )
     return rows
+
+
+def _choices(annotation: Any) -> tuple[Any, ...]:
+    """The choices of a Literal (or a tuple of Literals) annotation."""
+    if get_origin(annotation) is tuple:
+        annotation = get_args(annotation)[0]
+    return get_args(annotation) if get_origin(annotation) is Literal else ()
 
 
 def markdown_table(rows: list[ParamInfo]) -> str:
@@ -409,14 +423,16 @@ class IssueTypeParams(Params):
                               "stakeholders")
     effort_hours: float = param(8.0, ge=0, le=1000, unit="staff-hours", zh="处理工时",
                                 help="Staff hours to handle one issue")
-    affects: Literal["all", "car_owners", "elderly"] = Field(
-        "all", description="Who can be affected")
+    affects: Literal["all", "car_owners", "elderly"] = param(
+        "all", zh="受影响人群", help="Who can be affected",
+        source="article: parking hurts car owners")
     buildings: int = param(1, ge=0, le=10_000, unit="buildings", zh="影响楼栋数",
                            help="Buildings an issue touches (0 = the whole community)")
     conflict_rate: float = param(0.0, ge=0, le=1, unit="1/resident/day", zh="冲突率",
                                  help="Conflicts per fully aggrieved affected resident per day")
-    stakeholders: tuple[Literal[STAKEHOLDERS], ...] = Field(
-        (), description="Parties a resolution needs")
+    stakeholders: tuple[Literal[STAKEHOLDERS], ...] = param(
+        (), zh="相关方", help="Parties a resolution needs",
+        source="article: units, city management (城管), property firm")
 
 
 def _issue(rates: tuple[float, float, float, float], **kw: Any) -> IssueTypeParams:

@@ -54,11 +54,12 @@ class InputError(Exception):
 class Scenario(Params):
     """A community: who lives there, how they are tied, who governs, what goes wrong."""
 
-    name: str = Field(min_length=1, description="Identifier (file stem for built-ins)")
+    name: str = Field(min_length=1)  # identifier; a file's stem when the file has none
     title: str = ""
     title_zh: str = ""
-    community_type: Literal[COMMUNITY_TYPES] = Field(
-        "old_estate", description="Community type (selects issue arrival rates)")
+    community_type: Literal[COMMUNITY_TYPES] = param(
+        "old_estate", zh="社区类型", help="Community type (selects issue arrival rates)",
+        source="article: Qixia's four types")
     days: int = param(1096, ge=1, le=36_500, unit="days", zh="模拟天数",
                       help="Horizon: the experiment period July 2015 to June 2018",
                       source="article (third batch of experimental zones)")

@@ -22,7 +22,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-from pydantic import Field
 
 from sim.mechanisms.base import Mechanism
 from sim.params import ISSUE_TYPES, Params, param
@@ -56,7 +55,9 @@ class ConventionParams(Params):
 class IssueCommitteeParams(ConventionParams):
     """Parameters of the issue committee."""
 
-    issue_type: Literal[ISSUE_TYPES] = Field("parking", description="The issue it manages")
+    issue_type: Literal[ISSUE_TYPES] = param("parking", zh="议题类型",
+                                             help="The issue type it manages",
+                                             source="article: parking committee")
     trigger_grievance: float = param(0.3, ge=0, le=1, zh="成立阈值",
                                      help="Mean grievance of the affected that forms it",
                                      source="ASSUMPTION")

@@ -22,7 +22,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-from pydantic import Field
 
 from sim.mechanisms.base import Mechanism
 from sim.params import Params, param
@@ -42,11 +41,14 @@ FORMATS: dict[str, tuple[bool, float, float, float]] = {
 class JointMeetingParams(Params):
     """Parameters of the joint meeting."""
 
-    format: Literal["invitation", "open_forum", "think_tank", "studio"] = Field(
-        "invitation", description="Consultation format (article's four forms)")
+    format: Literal["invitation", "open_forum", "think_tank", "studio"] = param(
+        "invitation", zh="协商形式", help="Consultation format",
+        source="article: 邀约式协商, 议事园, 协商智库, 有一说一协商工作室")
     interval_days: int = param(30, ge=1, le=365, unit="days", zh="会议间隔",
                                help="Days between meetings", source="article: once a month")
-    daytime: bool = Field(True, description="Held in working hours (employed pay double cost)")
+    daytime: bool = param(True, zh="工作时间召开",
+                          help="Held in working hours (employed residents pay double cost)",
+                          source="ASSUMPTION (MODEL 3.1)")
     agenda_size: int = param(3, ge=1, le=20, unit="issues", zh="议题数",
                              help="Known open issues discussed per meeting")
     invitations: int = param(60, ge=0, le=10_000, unit="residents", zh="入户邀请人数",
