@@ -10,6 +10,8 @@ import numpy as np
 
 from sim.params import BehaviourParams
 
+#: Days within which taking part counts as recent (participation_rate, neighbours' example).
+RECENT_DAYS = 30
 #: Resources (time, money, civic skills) by age group young / middle / elderly, plus a core
 #: member's skills. ASSUMPTION shaped by the age gradient of RC-election turnout (MODEL 3.1).
 RESOURCES_BY_AGE = np.array([0.4, 0.6, 0.5])

@@ -67,6 +67,17 @@ def detection_days_mean(model: CommunityModel) -> float:
     return float(np.mean(d)) if d else float("nan")
 
 
+def detection_days_mean_offline(model: CommunityModel) -> float:
+    """Mean detection delay over detected issues weighted by their offline share.
+
+    Each issue's weight is the share of its affected residents who use no WeChat, so an
+    issue touching only offline residents counts fully and one touching only online
+    residents not at all (NaN until a detected issue touches an offline resident).
+    """
+    w = np.asarray(model._detection_offline)
+    return float(np.average(model._detection_days, weights=w)) if w.sum() > 0 else float("nan")
+
+
 def escalations_total(model: CommunityModel) -> float:
     """Issues passed above the community (referrals, escalations) since day 0."""
     return model.totals["escalations"]
@@ -80,6 +91,11 @@ def social_worker_hours(model: CommunityModel) -> float:
 def explanation_hours(model: CommunityModel) -> float:
     """The part of today's social-worker hours spent explaining policies in person."""
     return float(model.committee.spent.get("explanation", 0.0))
+
+
+def grid_hours(model: CommunityModel) -> float:
+    """Hours grid workers spent visiting today, committee staff or paid."""
+    return model.today.get("grid_hours", 0.0)
 
 
 def conflicts(model: CommunityModel) -> float:
@@ -157,8 +173,9 @@ def _issue_type(kind: int, what: str) -> Metric:
 
 _BASE: list[Metric] = [
     day, participation_rate, satisfaction_mean, trust_mean, efficacy_mean, issues_open,
-    issues_resolved_total, resolution_days_mean, detection_days_mean, escalations_total,
-    social_worker_hours, explanation_hours, proxy_hours, conflicts, policy_awareness,
+    issues_resolved_total, resolution_days_mean, detection_days_mean,
+    detection_days_mean_offline, escalations_total,
+    social_worker_hours, explanation_hours, proxy_hours, grid_hours, conflicts, policy_awareness,
     parking_shortage, meeting_attendance, meetings_held_total, committee_members,
     convention_compliance, palm_followers,
 ]

@@ -29,7 +29,6 @@ from sim.population import ELDERLY, build_population
 from sim.scenario import Scenario, load_scenario
 
 NEVER = -(10**6)  # "last took part" of someone who never did
-WINDOW = 30  # days: participation counts as recent within this window
 RETRY_EFFORT = 0.25  # share of an issue's effort needed to pass it up again
 SHORTAGE_REF = 0.5  # parking rates are stated for a shortage of half the cars
 
@@ -165,6 +164,7 @@ class CommunityModel(mesa.Model):
         self.today: dict[str, float] = {}
         self._resolution_days: list[int] = []
         self._detection_days: list[int] = []
+        self._detection_offline: list[float] = []  # offline share of each detected issue
 
     # ------------------------------------------------------------------ the day
     def step(self) -> None:
@@ -304,10 +304,11 @@ class CommunityModel(mesa.Model):
         self.state.aware |= visited[self.pop.household]
 
     def detect(self, issue: Issue) -> None:
-        """The committee learns of an issue today."""
+        """The committee learns of an issue today (delay and offline share recorded)."""
         if not issue.known:
             issue.known_day = self.day
             self._detection_days.append(self.day - issue.day)
+            self._detection_offline.append(float(self.pop.offline[issue.members].mean()))
 
     # 5. decide (helpers the mechanisms call) ------------------------------------
     def resolve(self, issue: Issue, quality: float, decision: float,
@@ -495,7 +496,7 @@ class CommunityModel(mesa.Model):
     # ------------------------------------------------------------------ results
     def recent_participants(self) -> np.ndarray:
         """Mask of residents who took part in a consultation in the last 30 days."""
-        return self.day - self.state.last_part < WINDOW
+        return self.day - self.state.last_part < behaviour.RECENT_DAYS
 
     def metrics(self) -> pd.DataFrame:
         """The daily metrics table, one row per simulated day."""

@@ -40,6 +40,17 @@ class Network:
         upper = sp.triu(self.face, k=1).tocoo()
         return upper.row.astype(np.int64), upper.col.astype(np.int64)
 
+    def add_ties(self, u: np.ndarray, v: np.ndarray) -> None:
+        """Add face-to-face ties ``u[k]``-``v[k]`` (symmetric 0/1; existing ties stay one)."""
+        u, v = np.asarray(u, dtype=np.int64), np.asarray(v, dtype=np.int64)
+        keep = u != v
+        rows, cols = np.concatenate([u[keep], v[keep]]), np.concatenate([v[keep], u[keep]])
+        new = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=self.face.shape)
+        face = (self.face + new).tocsr()
+        face.data[:] = 1.0
+        self.face = face
+        self.__dict__.pop("edges", None)  # drop the cached endpoint arrays
+
     def graph(self) -> nx.Graph:
         """The face-to-face layer as a networkx graph (for drawing only)."""
         return nx.from_scipy_sparse_array(self.face)

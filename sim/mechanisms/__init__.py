@@ -14,10 +14,12 @@ from sim.mechanisms.administrative import Administrative
 from sim.mechanisms.base import Mechanism
 from sim.mechanisms.cloud_consultation import CloudConsultation
 from sim.mechanisms.convention import Convention
+from sim.mechanisms.grid_management import GridManagement
 from sim.mechanisms.issue_committee import IssueCommittee
 from sim.mechanisms.joint_meeting import JointMeeting
 from sim.mechanisms.palm_community import PalmCommunity
 from sim.mechanisms.rotation_duty import RotationDuty
+from sim.mechanisms.social_organisations import SocialOrganisations
 
 MECHANISMS: dict[str, type[Mechanism]] = {
     cls.name: cls
@@ -29,6 +31,8 @@ MECHANISMS: dict[str, type[Mechanism]] = {
         PalmCommunity,
         RotationDuty,
         Convention,
+        GridManagement,
+        SocialOrganisations,
     )
 }
 
