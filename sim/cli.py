@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from sim import experiment_cli
 from sim.mechanisms import MECHANISMS, MechanismError
 from sim.params import describe, markdown_table
 from sim.scenario import InputError, Scenario, builtin_names, load_scenario, read_toml, resolve
@@ -121,20 +122,46 @@ def cmd_mechanisms(args: argparse.Namespace) -> int:
     return 0
 
 
+def parameter_tables() -> str:
+    """Every parameter as Markdown: the scenario's, then each mechanism's."""
+    parts = [markdown_table(describe(Scenario))]
+    for name, cls in MECHANISMS.items():
+        rows = describe(cls.Params, f"mechanisms.{name}.")
+        if rows:
+            parts.append(f"**{name}** ({cls.title_zh})\n\n{markdown_table(rows)}")
+    return "\n\n".join(parts)
+
+
+README_MARKERS = ("<!-- params:start -->", "<!-- params:end -->")
+
+
 def cmd_params(args: argparse.Namespace) -> int:
-    """Print every scenario parameter (Markdown table with --markdown)."""
-    rows = describe(Scenario)
-    if args.markdown:
-        print(markdown_table(rows))
-        for name, cls in MECHANISMS.items():
-            mech_rows = describe(cls.Params, f"mechanisms.{name}.")
-            if mech_rows:
-                print(f"\n**{name}** ({cls.title_zh})\n")
-                print(markdown_table(mech_rows))
+    """Print every parameter; or write the Markdown tables into a README between markers."""
+    if args.update_readme:
+        path = Path(args.update_readme)
+        text = read_text(path)
+        start, end = README_MARKERS
+        if start not in text or end not in text:
+            raise InputError(str(path), "", f"needs the markers {start} and {end}")
+        head, rest = text.split(start, 1)
+        tail = rest.split(end, 1)[1]
+        path.write_text(f"{head}{start}\n{parameter_tables()}\n{end}{tail}", encoding="utf-8")
+        print(f"updated {path}")
         return 0
-    for r in rows:
+    if args.markdown:
+        print(parameter_tables())
+        return 0
+    for r in describe(Scenario):
         print(f"{r.path:45s} {r.default!s:>10} {r.unit:14s} {r.help}")
     return 0
+
+
+def read_text(path: Path) -> str:
+    """A text file's content, or an InputError naming it."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(str(path), "", f"cannot be read: {exc}") from None
 
 
 def parser() -> argparse.ArgumentParser:
@@ -162,8 +189,11 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("mechanisms", help="list mechanisms and their parameters").set_defaults(
         fn=cmd_mechanisms)
     pa = sub.add_parser("params", help="list every scenario parameter")
-    pa.add_argument("--markdown", action="store_true", help="as the README's Markdown table")
+    pa.add_argument("--markdown", action="store_true", help="as the README's Markdown tables")
+    pa.add_argument("--update-readme", metavar="PATH",
+                    help="rewrite the tables between the README's params markers")
     pa.set_defaults(fn=cmd_params)
+    experiment_cli.register(sub)
     return p
 
 

@@ -1,0 +1,590 @@
+"""Experiments: a TOML file of runs to compare, validated once and expanded into a plan.
+
+An experiment names its base scenario(s), the mechanism arms to compare, the parameters to
+vary (a design: explicit levels in full factorial, or Latin hypercube, Sobol or Morris samples
+drawn with SALib), replicates, the horizon, the metrics to keep, per-run summaries, figures and
+a reduced ``[check]`` version. Ranges belong to the experiment, defaults to the parameters:
+every varied key is a dotted scenario key (``committee.admin_share``,
+``mechanisms.cloud_consultation.proxy_share``) checked against its declaration.
+
+Seeds: one root seed per experiment. Run (design point ``p``, replicate ``r``) gets
+``SeedSequence(root, spawn_key=(p, r))``, the child ``SeedSequence(root).spawn(...)`` would
+give, so a run's seed depends on its place in the design only, never on worker count or
+completion order, and every arm of a replicate shares it (common random numbers). With
+``common_seeds = "all"`` the key is ``(r,)``: replicate ``r`` also shares its seed across
+design points.
+
+Every problem raises :class:`sim.scenario.InputError` naming the file and the dotted field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import Field, ValidationError, field_validator, model_validator
+
+from sim.mechanisms import MECHANISMS
+from sim.metrics import METRICS
+from sim.params import ParamInfo, Params, describe, param
+from sim.run import SUMMARY
+from sim.scenario import (
+    InputError,
+    Scenario,
+    builtin_names,
+    data_dir,
+    load_scenario,
+    read_toml,
+)
+
+DESIGNS = ("none", "factorial", "latin", "sobol", "morris")
+SAMPLED = ("latin", "sobol", "morris")
+STATS = ("mean", "last", "sum", "max", "min")
+FIGURES = ("timeseries", "bars", "response", "indices")
+NAME = r"^[a-z][a-z0-9_]*$"
+#: How each metric is summarised by default (from the run summary of ``cogov run``).
+DEFAULT_STAT = {metric: how for metric, how, _ in SUMMARY}
+
+
+def _list_shorthand(key: str, data: Any) -> Any:
+    """Let ``name = [..]`` stand for ``name = {key = [..]}``."""
+    return {key: data} if isinstance(data, list | tuple) else data
+
+
+class Arm(Params):
+    """One arm: the mechanisms switched on (``administrative`` always is) and overrides."""
+
+    mechanisms: tuple[str, ...] = Field(min_length=1, description="Mechanism names, or 'all'")
+    overrides: dict[str, Any] = Field(default_factory=dict, alias="set",
+                                      description="Dotted scenario overrides of this arm")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        return _list_shorthand("mechanisms", data)
+
+
+class Factor(Params):
+    """A varied parameter: explicit levels, or a range to sample."""
+
+    values: tuple[float | int, ...] | None = Field(None, min_length=1,
+                                                   description="Levels (factorial designs)")
+    low: float | None = Field(None, description="Lower end of the sampled range")
+    high: float | None = Field(None, description="Upper end of the sampled range")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        return _list_shorthand("values", data)
+
+    @field_validator("values")
+    @classmethod
+    def _one_dtype(cls, value: tuple[float | int, ...] | None) -> tuple[float | int, ...] | None:
+        if value is not None and any(isinstance(v, float) for v in value):
+            return tuple(float(v) for v in value)  # one column type in the results table
+        return value
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Factor:
+        if (self.values is None) == (self.low is None or self.high is None):
+            raise ValueError("give either a list of values or both low and high")
+        if self.values is not None and len(set(self.values)) != len(self.values):
+            raise ValueError(f"values repeat: {list(self.values)}")
+        if self.values is None and self.low >= self.high:  # type: ignore[operator]
+            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        return self
+
+    def ends(self) -> tuple[float | int, ...]:
+        """The values to validate against the parameter's declaration."""
+        return self.values if self.values is not None else (self.low, self.high)  # type: ignore[return-value]
+
+
+class Design(Params):
+    """Which parameter values to run: none, full factorial, or a SALib sample."""
+
+    kind: Literal[DESIGNS] = Field("none", description="Design type")
+    samples: int = param(0, ge=0, le=1_000_000, unit="samples", help=(
+        "Base sample size N: latin draws N points, sobol N(D+2) (N(2D+2) with second "
+        "order), morris N trajectories of D+1 points"))
+    second_order: bool = Field(False, description="Sobol: also second-order indices")
+    levels: int = param(4, ge=2, le=100, unit="levels", help="Morris: grid levels per factor")
+    factors: dict[str, Factor] = Field(default_factory=dict,
+                                       description="Varied parameters by dotted key")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Design:
+        if self.kind == "none":
+            if self.factors:
+                raise ValueError("kind 'none' varies nothing; remove factors or pick a design")
+            return self
+        if not self.factors:
+            raise ValueError(f"kind '{self.kind}' needs at least one factor")
+        ranged = [k for k, f in self.factors.items() if f.values is None]
+        listed = [k for k, f in self.factors.items() if f.values is not None]
+        if self.kind == "factorial" and ranged:
+            raise ValueError(f"factorial designs take lists of values; {ranged[0]} has a range")
+        if self.kind in SAMPLED:
+            if listed:
+                raise ValueError(f"{self.kind} designs take low/high ranges; {listed[0]} has a "
+                                 "list of values")
+            if self.samples < 1:
+                raise ValueError(f"{self.kind} designs need samples >= 1")
+        if self.kind == "sobol" and self.samples & (self.samples - 1):
+            raise ValueError(f"sobol samples must be a power of 2 (Sobol' sequence balance), "
+                             f"got {self.samples}")
+        if self.kind == "morris" and self.samples < 2:
+            raise ValueError("morris designs need at least 2 trajectories")
+        return self
+
+
+class Summary(Params):
+    """A per-run summary: one statistic of one daily metric (optionally a difference)."""
+
+    metric: str = Field(description="A kept metric")
+    stat: Literal[STATS] = Field("mean", description="Statistic over the run's days")
+    minus: str | None = Field(None, description="A kept metric subtracted day by day first")
+    label: str = Field("", description="Axis label (default: derived from metric and stat)")
+
+
+class Figure(Params):
+    """One figure of the experiment (matplotlib, 95% confidence bands across replicates)."""
+
+    kind: Literal[FIGURES] = Field(description="Figure type")
+    name: str = Field("", pattern=r"^[A-Za-z0-9_-]*$",
+                      description="File stem (default: kind and position)")
+    title: str = ""
+    metrics: tuple[str, ...] = Field((), description="timeseries: daily metrics, a panel each")
+    summaries: tuple[str, ...] = Field((), description="bars, response, indices: summaries")
+    x: str = Field("", description="response: the factor on the x axis")
+    facet: str = Field("", description="'scenario' or a factor: one panel column per value")
+    rolling: int = param(1, ge=1, le=365, unit="days",
+                         help="timeseries: rolling mean window applied to each run")
+
+    @model_validator(mode="after")
+    def _needs(self) -> Figure:
+        if self.kind == "timeseries" and not self.metrics:
+            raise ValueError("timeseries figures need metrics")
+        if self.kind != "timeseries" and not self.summaries:
+            raise ValueError(f"{self.kind} figures need summaries")
+        if self.kind == "response" and not self.x:
+            raise ValueError("response figures need x (a factor)")
+        return self
+
+
+class Check(Params):
+    """The reduced version rerun by ``cogov experiment check`` and its tolerances."""
+
+    replicates: int = param(4, ge=1, le=10_000, unit="runs", help=(
+        "Replicates (at least 2 unless a sampled design pools its points)"))
+    days: int | None = param(None, ge=1, le=36_500, unit="days", help="Horizon")
+    samples: int | None = param(None, ge=1, le=1_000_000, unit="samples",
+                                help="Base sample size of a sampled design")
+    arms: tuple[str, ...] = Field((), description="Arms to rerun (default: all)")
+    summaries: tuple[str, ...] = Field((), description="Summaries compared (default: all)")
+    k_se: float = param(4.0, gt=0, le=100, unit="standard errors", help=(
+        "Band: |new mean - reference mean| <= k_se * sqrt(se_new^2 + se_ref^2) + band"))
+    bands: dict[str, float] = Field(default_factory=dict,
+                                    description="Absolute band per summary, added to k_se SE")
+
+    @field_validator("bands")
+    @classmethod
+    def _positive(cls, value: dict[str, float]) -> dict[str, float]:
+        for key, band in value.items():
+            if band < 0:
+                raise ValueError(f"band of {key} must be >= 0, got {band}")
+        return value
+
+
+class Experiment(Params):
+    """An experiment: base scenarios x design points x arms x replicates."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]+$", description="Identifier (the file stem)")
+    title: str = ""
+    question: str = Field("", description="The research question it answers (MODEL.md 5)")
+    scenario: tuple[str, ...] = Field(min_length=1, description=(
+        "Base scenario(s): built-in names or .toml paths relative to the experiment file"))
+    days: int | None = param(None, ge=1, le=36_500, unit="days",
+                             help="Horizon (default: each scenario's)")
+    replicates: int = param(10, ge=1, le=100_000, unit="runs",
+                            help="Replicates per design point and arm")
+    seed: int = param(0, ge=0, le=2**63 - 1, help="Root seed of every run's SeedSequence")
+    common_seeds: Literal["arms", "all"] = Field("arms", description=(
+        "A replicate shares its seed across arms, or across arms and design points"))
+    metrics: tuple[str, ...] = Field(min_length=1, description="Daily metrics kept")
+    overrides: dict[str, Any] = Field(default_factory=dict, alias="set",
+                                      description="Dotted scenario overrides of every run")
+    arms: dict[str, Arm] = Field(min_length=1, description="Mechanism sets compared, by name")
+    design: Design = Design()
+    summaries: dict[str, Summary] = Field(default_factory=dict,
+                                          description="Per-run summaries, by name")
+    figures: tuple[Figure, ...] = ()
+    check: Check | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthands(cls, data: Any) -> Any:
+        """A single scenario as a string; summaries by default from the kept metrics."""
+        if not isinstance(data, dict):
+            return data
+        out = dict(data)
+        if isinstance(out.get("scenario"), str):
+            out["scenario"] = [out["scenario"]]
+        metrics = out.get("metrics")
+        if "summaries" not in out and isinstance(metrics, list):
+            out["summaries"] = {f"{m}_{DEFAULT_STAT.get(m, 'mean')}": {
+                "metric": m, "stat": DEFAULT_STAT.get(m, "mean")}
+                for m in metrics if isinstance(m, str) and m != "day"}
+        return out
+
+    def reduced(self) -> Experiment:
+        """The ``[check]`` version: fewer replicates, days, samples and arms."""
+        c = self.check
+        assert c is not None, "reduced() needs a [check] table"
+        design = self.design
+        if c.samples is not None:
+            design = design.model_copy(update={"samples": c.samples})
+        arms = {k: v for k, v in self.arms.items() if not c.arms or k in c.arms}
+        return self.model_copy(update={
+            "replicates": c.replicates, "days": c.days or self.days, "design": design,
+            "arms": arms, "figures": ()})
+
+
+# ------------------------------------------------------------------------- loading
+def builtin_experiments() -> list[str]:
+    """Names of the built-in experiments."""
+    return sorted(p.stem for p in data_dir("experiments").glob("*.toml"))
+
+
+def experiment_path(name_or_path: str | Path) -> Path:
+    """The file of a built-in experiment name, or the given path."""
+    text = str(name_or_path)
+    if text in builtin_experiments():
+        return data_dir("experiments") / f"{text}.toml"
+    path = Path(text)
+    if path.suffix != ".toml" and not path.exists():
+        raise InputError(text, "", "no such experiment; built-in: "
+                         + ", ".join(builtin_experiments()))
+    return path
+
+
+def _dotted(loc: tuple[Any, ...]) -> str:
+    parts = [f'"{p}"' if "." in str(p) else str(p) for p in loc
+             if not str(p).startswith("function-")]
+    return ".".join(parts)
+
+
+def validate(raw: dict[str, Any], source: str) -> Experiment:
+    """Validate an experiment table's shape; raise :class:`InputError` on the first problem."""
+    try:
+        return Experiment.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        msg = err["msg"]
+        if err["type"] == "value_error":
+            msg = str(err["ctx"]["error"])
+        elif err["type"] == "extra_forbidden":
+            msg = "unknown key"
+        elif err["type"] == "missing":
+            msg = "required field is missing"
+        elif err["type"] == "model_type":
+            msg = "expected " + _SHAPES.get(err["loc"][:-1], "a table")
+        raise InputError(source, _dotted(err["loc"]), msg) from None
+
+
+_SHAPES = {("arms",): "a list of mechanism names or a table {mechanisms = [...], set = {...}}",
+           ("design", "factors"): "a list of values or a table {low = ..., high = ...}"}
+
+
+@dataclass(frozen=True)
+class Point:
+    """A design point: one base scenario with one set of factor values."""
+
+    index: int
+    scenario: str
+    values: dict[str, float | int]
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run of the plan, identified by (design point, arm, replicate)."""
+
+    run_id: str
+    point: Point
+    arm: str
+    replicate: int
+    seed_key: tuple[int, ...]
+    days: int
+
+    def seed(self, root: int) -> np.random.SeedSequence:
+        """The run's seed: spawned from the root seed, keyed by its place in the design."""
+        return np.random.SeedSequence(root, spawn_key=self.seed_key)
+
+    def seed_text(self, root: int) -> str:
+        """The seed as text, ``ROOT/KEY1/KEY2``: ``SeedSequence(ROOT, spawn_key=(KEY1, KEY2))``."""
+        return "/".join(str(k) for k in (root, *self.seed_key))
+
+
+@dataclass
+class Plan:
+    """An experiment expanded into runs, with its validated base scenarios."""
+
+    experiment: Experiment
+    source: str
+    text: str
+    bases: dict[str, Scenario]
+    points: list[Point]
+    runs: list[Run]
+    problem: dict[str, Any] | None = None  # SALib problem of a sampled design
+    samples: np.ndarray | None = None  # the design's rows before rounding
+
+    @property
+    def factors(self) -> list[str]:
+        """The varied dotted keys, in file order."""
+        return list(self.experiment.design.factors)
+
+    def design_hash(self) -> str:
+        """A digest of everything that decides the runs' results (not replicates or figures)."""
+        exp = self.experiment.model_dump(mode="json", exclude={
+            "replicates", "figures", "check", "title", "question", "summaries"})
+        bases = {k: v.model_dump(mode="json") for k, v in self.bases.items()}
+        blob = json.dumps([exp, bases], sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _param_info(key: str) -> ParamInfo | None:
+    parts = key.split(".")
+    if parts[0] == "mechanisms" and len(parts) == 3 and parts[1] in MECHANISMS:
+        rows = describe(MECHANISMS[parts[1]].Params, f"mechanisms.{parts[1]}.")
+    else:
+        rows = describe(Scenario)
+    return next((r for r in rows if r.path == key), None)
+
+
+def _scenario_file(text: str, folder: Path, source: str) -> str | Path:
+    if text in builtin_names():
+        return text
+    path = Path(text) if Path(text).is_absolute() else folder / text
+    if not path.is_file():
+        raise InputError(source, "scenario", f"no such scenario {text!r}: neither a built-in "
+                         f"({', '.join(builtin_names())}) nor a file next to the experiment")
+    return path
+
+
+def _check_overrides(base: Scenario, overrides: dict[str, Any], source: str,
+                     field: str) -> Scenario:
+    try:
+        return load_scenario(base, overrides)
+    except InputError as exc:
+        raise InputError(source, field, f"{exc.field}: {exc.message}") from None
+
+
+def _check(exp: Experiment, source: str, folder: Path) -> dict[str, Scenario]:
+    """Check what the schema cannot: names that must exist, values the model must accept."""
+    bases: dict[str, Scenario] = {}
+    for text in exp.scenario:
+        scenario = load_scenario(_scenario_file(text, folder, source))
+        base = _check_overrides(scenario, exp.overrides, source, "set")
+        if base.name in bases:
+            raise InputError(source, "scenario", f"two scenarios are named {base.name!r}")
+        bases[base.name] = base
+    known = [*MECHANISMS, "all"]
+    for name, arm in exp.arms.items():
+        if not re.match(NAME, name):
+            raise InputError(source, f"arms.{name}", "arm names are lower-case letters, "
+                             "digits and _, starting with a letter")
+        for i, mech in enumerate(arm.mechanisms):
+            if mech not in known:
+                raise InputError(source, f"arms.{name}.mechanisms.{i}",
+                                 f"unknown mechanism {mech!r}; available: {', '.join(known)}")
+        for base in bases.values():
+            _check_overrides(base, arm.overrides, source, f"arms.{name}.set")
+    for i, metric in enumerate(exp.metrics):
+        if metric not in METRICS:
+            raise InputError(source, f"metrics.{i}", f"unknown metric {metric!r}; available: "
+                             + ", ".join(METRICS))
+    for key, factor in exp.design.factors.items():
+        field = _dotted(("design", "factors", key))
+        info = _param_info(key)
+        if info is None:
+            raise InputError(source, field, "not a declared parameter (see `cogov params` "
+                             "and `cogov mechanisms`)")
+        if key == "days":
+            raise InputError(source, field, "vary the horizon with the experiment's days")
+        for value in factor.ends():
+            for base in bases.values():
+                try:
+                    load_scenario(base, {key: value})
+                except InputError as exc:
+                    raise InputError(source, field, f"value {value}: {exc.message}") from None
+    kept = list(dict.fromkeys(["day", *exp.metrics]))
+    for name, s in exp.summaries.items():
+        for attr in ("metric", "minus"):
+            value = getattr(s, attr)
+            if value is not None and value not in kept:
+                raise InputError(source, f"summaries.{name}.{attr}",
+                                 f"{value!r} is not a kept metric; kept: {', '.join(kept)}")
+    _check_figures(exp, source, kept)
+    if exp.check is not None:
+        _check_check(exp, source)
+    return bases
+
+
+def _check_figures(exp: Experiment, source: str, kept: list[str]) -> None:
+    facets = ["scenario", *exp.design.factors]
+    for i, fig in enumerate(exp.figures):
+        where = f"figures.{i}"
+        for j, metric in enumerate(fig.metrics):
+            if metric not in kept:
+                raise InputError(source, f"{where}.metrics.{j}",
+                                 f"{metric!r} is not a kept metric")
+        for j, name in enumerate(fig.summaries):
+            if name not in exp.summaries:
+                raise InputError(source, f"{where}.summaries.{j}", f"unknown summary {name!r};"
+                                 f" defined: {', '.join(exp.summaries)}")
+        if fig.x and fig.x not in exp.design.factors:
+            raise InputError(source, f"{where}.x", f"{fig.x!r} is not a factor of the design")
+        if fig.facet and fig.facet not in facets:
+            raise InputError(source, f"{where}.facet", f"allowed: {', '.join(facets)}")
+        if fig.kind == "indices" and exp.design.kind not in ("sobol", "morris"):
+            raise InputError(source, f"{where}.kind", "indices need a sobol or morris design")
+
+
+def _check_check(exp: Experiment, source: str) -> None:
+    c = exp.check
+    assert c is not None
+    for i, arm in enumerate(c.arms):
+        if arm not in exp.arms:
+            raise InputError(source, f"check.arms.{i}", f"unknown arm {arm!r}")
+    for i, name in enumerate(c.summaries):
+        if name not in exp.summaries:
+            raise InputError(source, f"check.summaries.{i}", f"unknown summary {name!r}")
+    for name in c.bands:
+        if name not in exp.summaries:
+            raise InputError(source, f"check.bands.{name}", "not a summary of the experiment")
+    if c.replicates < 2 and exp.design.kind not in SAMPLED:
+        raise InputError(source, "check.replicates", "at least 2, for standard errors")
+    if c.samples is not None and exp.design.kind not in SAMPLED:
+        raise InputError(source, "check.samples", "only for latin, sobol and morris designs")
+    if c.samples is not None and exp.design.kind == "sobol" and c.samples & (c.samples - 1):
+        raise InputError(source, "check.samples", "must be a power of 2 for a sobol design")
+    if c.samples is not None and exp.design.kind == "morris" and c.samples < 2:
+        raise InputError(source, "check.samples", "a morris design needs at least 2")
+
+
+def load_experiment(name_or_path: str | Path) -> tuple[Experiment, dict[str, Scenario], Path]:
+    """Load and fully check an experiment file.
+
+    Returns:
+        The experiment, its base scenarios (experiment-wide ``set`` applied) by name, and the
+        file's path.
+
+    Raises:
+        InputError: the file or a field is wrong; the message names both.
+    """
+    path = experiment_path(name_or_path)
+    raw = read_toml(path)
+    raw.setdefault("name", path.stem)
+    exp = validate(raw, str(path))
+    return exp, _check(exp, str(path), path.parent), path
+
+
+# ------------------------------------------------------------------------- the design
+def problem(design: Design) -> dict[str, Any]:
+    """The SALib problem of a sampled design."""
+    names = list(design.factors)
+    return {"num_vars": len(names), "names": names,
+            "bounds": [[f.low, f.high] for f in design.factors.values()]}
+
+
+def design_seed(root: int) -> int:
+    """The sampler's seed, derived from the root seed (32 bits, as SALib's samplers take)."""
+    return int(np.random.SeedSequence(root).generate_state(1)[0])
+
+
+def sample(design: Design, seed: int) -> np.ndarray:
+    """Draw the rows of a latin, sobol or morris design (SALib, imported on use)."""
+    prob = problem(design)
+    if design.kind == "latin":
+        from SALib.sample import latin
+
+        return latin.sample(prob, design.samples, seed=seed)
+    if design.kind == "sobol":
+        from SALib.sample import sobol
+
+        return sobol.sample(prob, design.samples, calc_second_order=design.second_order,
+                            seed=seed)
+    from SALib.sample import morris
+
+    return morris.sample(prob, design.samples, num_levels=design.levels, seed=seed)
+
+
+def _rows(exp: Experiment) -> tuple[list[dict[str, float | int]], np.ndarray | None]:
+    design = exp.design
+    if design.kind == "none":
+        return [{}], None
+    if design.kind == "factorial":
+        keys = list(design.factors)
+        levels = [design.factors[k].values for k in keys]
+        return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*levels)], None  # type: ignore[arg-type]
+    x = sample(design, design_seed(exp.seed))
+    ints = {k for k in design.factors if type(getattr(_param_info(k), "default", 0.0)) is int}
+    rows = [{k: (round(float(v)) if k in ints else float(v))  # integer parameters: rounded
+             for k, v in zip(design.factors, row, strict=True)} for row in x]
+    return rows, x
+
+
+def plan(exp: Experiment, bases: dict[str, Scenario], *, source: str = "",
+         text: str = "", replicates: int | None = None) -> Plan:
+    """Expand an experiment into its runs, in a fixed order (scenario, point, arm, replicate).
+
+    Args:
+        exp: The validated experiment.
+        bases: Its base scenarios by name (from :func:`load_experiment`).
+        source: The experiment file, for messages and the manifest.
+        text: The experiment file's content, for the manifest.
+        replicates: Overrides the experiment's replicates; the other runs keep their ids and
+            seeds, so a sweep can be extended.
+    """
+    reps = exp.replicates if replicates is None else replicates
+    rows, x = _rows(exp)
+    points = [Point(i * len(rows) + j, name, row)
+              for i, name in enumerate(bases) for j, row in enumerate(rows)]
+    runs = []
+    for point in points:
+        days = exp.days or bases[point.scenario].days
+        for arm in exp.arms:
+            for r in range(reps):
+                key = (point.index, r) if exp.common_seeds == "arms" else (r,)
+                runs.append(Run(f"p{point.index}-{arm}-r{r}", point, arm, r, key, days))
+    prob = problem(exp.design) if exp.design.kind in SAMPLED else None
+    return Plan(exp, source, text, bases, points, runs, prob, x)
+
+
+def load_plan(name_or_path: str | Path, *, replicates: int | None = None,
+              check: bool = False) -> Plan:
+    """Load an experiment file and expand it (its ``[check]`` version with ``check``)."""
+    exp, bases, path = load_experiment(name_or_path)
+    if check:
+        if exp.check is None:
+            raise InputError(str(path), "check", "this experiment has no [check] table")
+        exp = exp.reduced()
+    text = path.read_text(encoding="utf-8")
+    return plan(exp, bases, source=str(path), text=text, replicates=replicates)
+
+
+def run_count(exp: Experiment) -> int:
+    """How many runs an experiment makes (without drawing its design)."""
+    d = exp.design
+    rows = {"none": 1, "latin": d.samples,
+            "sobol": d.samples * (2 * len(d.factors) + 2 if d.second_order
+                                  else len(d.factors) + 2),
+            "morris": d.samples * (len(d.factors) + 1),
+            "factorial": math.prod(len(f.values or ()) for f in d.factors.values())}[d.kind]
+    return len(exp.scenario) * rows * len(exp.arms) * exp.replicates

@@ -1,0 +1,393 @@
+"""Running an experiment's plan: any ``concurrent.futures`` executor, resumable, fault-tolerant.
+
+Workers run :func:`execute` (one community, the kept metrics back as a DataFrame); the parent
+writes each finished run at once, atomically (temporary file, then ``os.replace``), as
+``OUT/runs/<run_id>.parquet``. A run is done exactly when its file exists, so an interrupted
+sweep (Ctrl-C, killed process, lost worker) loses no finished run, and rerunning the same
+command on the same OUT runs only what is missing. A run that raises is recorded in
+``OUT/failed/<run_id>.json`` and the others go on. At the end the finished runs are combined,
+in plan order, into ``OUT/runs.parquet``; ``OUT/manifest.json`` records what produced them.
+
+Executors: a local ``ProcessPoolExecutor`` (forkserver start, workers ignore Ctrl-C so the
+parent decides), or Dask distributed through ``Client(address).get_executor(pure=False)``
+(imported only then). Seeds travel with the task, so results do not depend on the executor.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import json
+import multiprocessing
+import os
+import platform
+import signal
+import subprocess
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.experiment import Plan, Run
+from sim.model import CommunityModel
+from sim.scenario import InputError, Scenario
+
+#: Identity columns of every row of the results table, before factors and metrics.
+ID_COLUMNS = ["run_id", "scenario", "arm", "point"]
+
+
+class RunError(Exception):
+    """A run raised inside a worker; carries the message and the worker's traceback as text.
+
+    Model exceptions are re-raised as this one so that any of them crosses process and
+    network boundaries (some exception classes cannot be rebuilt from their pickled args).
+    """
+
+    def __init__(self, message: str, detail: str):
+        super().__init__(message, detail)
+        self.message, self.detail = message, detail
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class SweepError(Exception):
+    """The sweep cannot go on (a worker process died); finished runs are kept on disk."""
+
+
+@dataclass(frozen=True)
+class Task:
+    """What a worker needs for one run (pickled to the worker)."""
+
+    scenario: Scenario
+    overrides: dict[str, Any]
+    mechanisms: tuple[str, ...]
+    days: int
+    seed: np.random.SeedSequence
+    metrics: tuple[str, ...]
+
+
+def execute(task: Task) -> pd.DataFrame:
+    """Run one community and return its kept daily metrics (``day`` first).
+
+    Raises:
+        RunError: whatever the model raised, as text.
+    """
+    try:
+        model = CommunityModel(task.scenario, rng=task.seed, mechanisms=list(task.mechanisms),
+                               overrides=task.overrides)
+        return model.run(task.days)[["day", *task.metrics]]
+    except Exception as exc:
+        raise RunError(f"{type(exc).__name__}: {exc}", traceback.format_exc()) from None
+
+
+def task(plan: Plan, run: Run) -> Task:
+    """The worker's task for one run of a plan.
+
+    Overrides apply in this order: the experiment's ``set`` (already in the base scenario),
+    the design point's values, the arm's ``set``.
+    """
+    exp = plan.experiment
+    arm = exp.arms[run.arm]
+    return Task(
+        scenario=plan.bases[run.point.scenario],
+        overrides={**run.point.values, **arm.overrides},
+        mechanisms=arm.mechanisms,
+        days=run.days,
+        seed=run.seed(exp.seed),
+        metrics=tuple(m for m in exp.metrics if m != "day"),
+    )
+
+
+def tidy(plan: Plan, run: Run, metrics: pd.DataFrame) -> pd.DataFrame:
+    """A run's rows of the results table: identity, factors, replicate, seed, day, metrics."""
+    ids: dict[str, Any] = {"run_id": run.run_id, "scenario": run.point.scenario,
+                           "arm": run.arm, "point": run.point.index}
+    for key in plan.factors:
+        ids[key] = run.point.values[key]
+    ids["replicate"] = run.replicate
+    ids["seed"] = run.seed_text(plan.experiment.seed)
+    metrics = metrics.reset_index(drop=True)
+    return pd.concat([pd.DataFrame(ids, index=metrics.index), metrics], axis=1)
+
+
+# ------------------------------------------------------------------------- files
+def _atomic(path: Path, write: Callable[[Path], None]) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    write(tmp)
+    os.replace(tmp, path)
+
+
+def _write_json(path: Path, data: Any) -> None:
+    _atomic(path, lambda p: p.write_text(json.dumps(data, indent=2, ensure_ascii=False),
+                                         encoding="utf-8"))
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return None
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent,
+                             capture_output=True, text=True, timeout=5, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def manifest(plan: Plan, **extra: Any) -> dict[str, Any]:
+    """What produced a sweep: experiment file and content, root seed, versions, commit."""
+    exp = plan.experiment
+    return {
+        "experiment": {"name": exp.name, "path": plan.source, "content": plan.text,
+                       "design_hash": plan.design_hash()},
+        "root_seed": exp.seed,
+        "seeds": "run seed = SeedSequence(root_seed, spawn_key=(point, replicate))"
+                 if exp.common_seeds == "arms" else
+                 "run seed = SeedSequence(root_seed, spawn_key=(replicate,))",
+        "replicates": exp.replicates,
+        "runs": len(plan.runs),
+        "days": {name: exp.days or base.days for name, base in plan.bases.items()},
+        "versions": {"cogov": _version("cogov"), "numpy": np.__version__,
+                     "mesa": _version("mesa"), "pandas": pd.__version__,
+                     "pyarrow": _version("pyarrow"), "SALib": _version("SALib"),
+                     "python": platform.python_version()},
+        "git_commit": _git_commit(),
+        **extra,
+    }
+
+
+def done_runs(plan: Plan, out: Path) -> set[str]:
+    """Ids of the plan's runs already on disk."""
+    return {r.run_id for r in plan.runs if (out / "runs" / f"{r.run_id}.parquet").exists()}
+
+
+def combine(plan: Plan, out: Path) -> pd.DataFrame:
+    """The finished runs' rows, in plan order (one row per run and day)."""
+    parts = [pd.read_parquet(p) for r in plan.runs
+             if (p := out / "runs" / f"{r.run_id}.parquet").exists()]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def _prepare(plan: Plan, out: Path) -> None:
+    """Create OUT, refuse results of another design, clear temporary files of a killed run."""
+    for sub in ("runs", "failed"):
+        (out / sub).mkdir(parents=True, exist_ok=True)
+    old = out / "manifest.json"
+    if old.exists():
+        try:
+            digest = json.loads(old.read_text(encoding="utf-8"))["experiment"]["design_hash"]
+        except (OSError, ValueError, KeyError, TypeError):
+            digest = None
+        if digest != plan.design_hash():
+            raise InputError(str(out), "manifest.json", (
+                "this folder holds runs of a different experiment design; choose another "
+                "--out or remove the folder"))
+    for tmp in out.glob("runs/.*.tmp"):
+        tmp.unlink()
+
+
+# ------------------------------------------------------------------------- executors
+def _ignore_sigint() -> None:
+    """Worker initializer: Ctrl-C is the parent's to handle (no tracebacks from workers)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def process_pool(workers: int | None = None) -> cf.ProcessPoolExecutor:
+    """A local pool; forkserver starts workers from one process that imported the model.
+
+    (Plain fork is unsafe once the parent runs threads; spawn where forkserver is missing.)
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("spawn")
+    else:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["sim.sweep"])
+    return cf.ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, mp_context=ctx,
+                                  initializer=_ignore_sigint)
+
+
+@contextmanager
+def executor(workers: int | None = None, scheduler: str | None = None) -> Iterator[cf.Executor]:
+    """A local process pool, or a Dask cluster's executor when ``scheduler`` is given.
+
+    Args:
+        workers: Local worker processes (default: the number of cores).
+        scheduler: A Dask scheduler address, e.g. ``tcp://10.0.0.5:8786``.
+    """
+    if not scheduler:
+        pool = process_pool(workers)
+        try:
+            yield pool
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        return
+    try:
+        from distributed import Client
+    except ImportError:
+        raise InputError("--scheduler", "", "needs Dask: pip install 'cogov[sweep]'") from None
+    try:
+        client = Client(scheduler, timeout="20s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise InputError("--scheduler", "", f"cannot reach {scheduler}: {exc}") from None
+    with client:
+        pool = client.get_executor(pure=False)
+        try:
+            yield pool
+        finally:
+            pool.shutdown(wait=False)
+
+
+def _abandon(pool: cf.Executor, pending: dict[cf.Future, Run]) -> None:
+    """Stop at once: cancel what has not started; a local pool's running workers are ended."""
+    for fut in pending:
+        fut.cancel()
+    if isinstance(pool, cf.ProcessPoolExecutor):
+        # The pool's own children (its private table of them: 3.12 has no public call).
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):
+            proc.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+# ------------------------------------------------------------------------- the sweep
+@dataclass
+class SweepResult:
+    """What a sweep did: runs found on disk, finished now, failed (id -> error)."""
+
+    out: Path
+    total: int
+    skipped: list[str] = field(default_factory=list)
+    finished: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    table: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def complete(self) -> bool:
+        """Every run of the plan is on disk."""
+        return len(self.skipped) + len(self.finished) == self.total
+
+
+Progress = Callable[[int, int, int], None]
+
+
+def sweep(plan: Plan, out: Path, pool: cf.Executor, *,
+          progress: Progress | None = None) -> SweepResult:
+    """Run the plan's missing runs on ``pool`` and combine every finished run.
+
+    Args:
+        plan: The expanded experiment.
+        out: The output folder (created; reused to resume).
+        pool: Any ``concurrent.futures.Executor`` (see :func:`executor`).
+        progress: Called as ``progress(done, failed, todo)`` after each run of this call.
+
+    Raises:
+        InputError: OUT holds runs of a different design.
+        SweepError: a local worker process died; finished runs stay on disk.
+    """
+    out = Path(out)
+    _prepare(plan, out)
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    _write_json(out / "manifest.json", manifest(plan, started=started, finished=None))
+    on_disk = done_runs(plan, out)
+    todo = [r for r in plan.runs if r.run_id not in on_disk]
+    result = SweepResult(out, len(plan.runs), skipped=[r.run_id for r in plan.runs
+                                                       if r.run_id in on_disk])
+    pending = {pool.submit(execute, task(plan, r)): r for r in todo}
+    try:
+        for fut in cf.as_completed(list(pending)):  # waits on each future once: O(runs)
+            _collect(plan, out, pending.pop(fut), fut, result)
+            if progress is not None:
+                progress(len(result.finished), len(result.failed), len(todo))
+    except BrokenProcessPool:
+        _abandon(pool, pending)
+        raise SweepError(f"a worker process died; {len(result.finished)} runs finished in "
+                         f"this call are saved in {out}; rerun the same command to resume"
+                         ) from None
+    except BaseException:
+        _abandon(pool, pending)
+        raise
+    result.table = combine(plan, out)
+    _atomic(out / "runs.parquet", lambda p: result.table.to_parquet(p, index=False))
+    _write_json(out / "manifest.json", manifest(
+        plan, started=started, finished=datetime.now(UTC).isoformat(timespec="seconds"),
+        complete=result.complete, failed=sorted(result.failed)))
+    return result
+
+
+def _collect(plan: Plan, out: Path, run: Run, fut: cf.Future, result: SweepResult) -> None:
+    """Write a finished run, or record its failure (a lost local worker aborts the sweep)."""
+    failed = out / "failed" / f"{run.run_id}.json"
+    try:
+        metrics = fut.result()
+    except BrokenProcessPool:
+        raise
+    except Exception as exc:
+        detail = exc.detail if isinstance(exc, RunError) else traceback.format_exc()
+        message = str(exc) or type(exc).__name__
+        result.failed[run.run_id] = message
+        _write_json(failed, {"run_id": run.run_id, "error": message, "traceback": detail,
+                             "seed": run.seed_text(plan.experiment.seed),
+                             "scenario": run.point.scenario, "arm": run.arm,
+                             "replicate": run.replicate, "values": run.point.values})
+        return
+    rows = tidy(plan, run, metrics)
+    _atomic(out / "runs" / f"{run.run_id}.parquet", lambda p: rows.to_parquet(p, index=False))
+    failed.unlink(missing_ok=True)
+    result.finished.append(run.run_id)
+
+
+# ------------------------------------------------------------------------- benchmark
+def bench_sweep(n_runs: int = 20, days: int = 365, scenario: str = "xianlu_xincun",
+                workers: tuple[int, ...] = (1, 2)) -> dict[str, Any]:
+    """Time a sweep of ``n_runs`` one-year runs against a plain loop.
+
+    The pool is started and warmed up before the clock starts, so the figures measure
+    per-run costs: scheduling, pickling the metrics back, writing Parquet, combining.
+
+    Returns:
+        ``loop_s`` (plain loop of :func:`execute`), then per worker count ``w``:
+        ``wall_s[w]``, ``speedup[w]`` (loop / wall), ``overhead_ms_per_run[w]``
+        ((wall x w - loop) / runs: worker time not spent simulating) and
+        ``parent_cpu_ms_per_run[w]`` (the parent's CPU time per run: submitting, receiving,
+        writing, combining; unlike wall times, not inflated by other load on the machine).
+    """
+    from sim.experiment import Experiment
+    from sim.experiment import plan as make_plan
+    from sim.scenario import load_scenario
+
+    exp = Experiment.model_validate({
+        "name": "bench", "scenario": [scenario], "days": days, "replicates": n_runs,
+        "metrics": ["participation_rate", "satisfaction_mean"],
+        "arms": {"administrative": ["administrative"]}})
+    plan = make_plan(exp, {scenario: load_scenario(scenario)})
+    start = time.perf_counter()
+    for run in plan.runs:
+        execute(task(plan, run))
+    loop = time.perf_counter() - start
+    report: dict[str, Any] = {"runs": n_runs, "days": days, "scenario": scenario,
+                              "loop_s": loop, "wall_s": {}, "speedup": {},
+                              "overhead_ms_per_run": {}, "parent_cpu_ms_per_run": {}}
+    for w in workers:
+        with executor(w) as pool, tempfile.TemporaryDirectory() as tmp:
+            list(pool.map(time.sleep, [0.2] * w))  # start every worker before timing
+            start, cpu = time.perf_counter(), time.process_time()
+            sweep(plan, Path(tmp), pool)
+            wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+        report["wall_s"][w] = wall
+        report["speedup"][w] = loop / wall
+        report["overhead_ms_per_run"][w] = 1000 * (wall * w - loop) / n_runs
+        report["parent_cpu_ms_per_run"][w] = 1000 * cpu / n_runs
+    return report
