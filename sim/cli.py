@@ -69,7 +69,11 @@ def _assignment(text: str) -> tuple[str, str]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Run one scenario and print its summary; with --out write its files."""
+    """Run one scenario and print its summary; with --out write its files.
+
+    When mechanisms beyond the administrative baseline are on, the baseline is run too, with
+    the same seed (common random numbers), and the summary shows the change.
+    """
     from sim.run import run, write_run
 
     overrides = dict(args.set or [])
@@ -82,7 +86,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"{scenario.title or scenario.name}: {result.model.pop.n} residents, "
           f"{result.model.pop.n_households} households, {result.model.day} days, "
           f"seed {args.seed}, mechanisms: {mech}")
-    print(result.summary().to_frame("value").to_string(float_format=lambda v: f"{v:.3f}"))
+    compare = len(result.manifest["mechanisms"]) > 1
+    table = result.summary().to_frame("with mechanisms" if compare else "value")
+    if compare:
+        base = run(scenario, days=args.days, seed=args.seed, mechanisms=["administrative"],
+                   progress=Progress(f"{scenario.name} baseline", not args.quiet))
+        table["administrative only"] = base.summary()
+        table["change"] = table.iloc[:, 0] - table["administrative only"]
+    print(table.to_string(float_format=lambda v: f"{v:.3f}"))
     if args.out:
         for path in write_run(result, Path(args.out)):
             print(f"wrote {path}")

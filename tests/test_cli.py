@@ -141,3 +141,15 @@ def test_scenarios_lists_four_community_types(capsys):
 def test_validate_builtins(capsys):
     assert main(["validate", "xianlu_xincun", "zhijia_garden", "qixia_affordable",
                  "qixia_rural"]) == 0
+
+
+def test_run_with_mechanisms_shows_the_change_against_the_baseline(tmp_path, capsys):
+    scenario = write(tmp_path, GOOD)
+    assert main(["run", str(scenario), "--days", "40", "--mechanisms", "joint_meeting",
+                 "--quiet"]) == 0
+    out = capsys.readouterr().out
+    header = next(line for line in out.splitlines() if "administrative only" in line)
+    assert "with mechanisms" in header and "change" in header
+    row = next(line for line in out.splitlines() if line.startswith("issues resolved"))
+    with_it, base, change = (float(v) for v in row.split()[-3:])
+    assert change == with_it - base
