@@ -13,6 +13,7 @@ from sim import experiment_cli
 from sim.mechanisms import MECHANISMS, MechanismError
 from sim.params import describe, markdown_table
 from sim.scenario import InputError, Scenario, builtin_names, load_scenario, read_toml, resolve
+from sim.ui import cli as ui_cli
 
 EXIT_INPUT = 2
 
@@ -205,6 +206,7 @@ def parser() -> argparse.ArgumentParser:
                     help="rewrite the tables between the README's params markers")
     pa.set_defaults(fn=cmd_params)
     experiment_cli.register(sub)
+    ui_cli.register(sub)
     return p
 
 

@@ -1,0 +1,245 @@
+"""The page: choose a community and mechanisms, run day by day, read the results.
+
+Start it with ``cogov ui`` (or ``solara run sim/ui/app.py``). Every browser session renders its
+own :func:`Page`, whose state (the run, the language, the settings) lives in the component's
+hooks, so sessions never share a model. Long runs step in a background task, in chunks, and
+redraw between chunks; Pause cancels the task.
+"""
+
+# ruff: noqa: N802 (Solara components are named in CapWords, and Solara looks for Page)
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import solara
+import solara.lab
+
+from sim.ui import components as ui
+from sim.ui.i18n import pick_language, t
+from sim.ui.state import (
+    MONTH,
+    YEAR,
+    Frame,
+    RunConfig,
+    Simulation,
+    Source,
+    calendar_date,
+    check_override,
+    check_seed,
+    controls,
+    scenario_value,
+)
+
+log = logging.getLogger(__name__)
+DEFAULT = RunConfig()
+RUN_CHUNK, JUMP_CHUNK = 0.15, 0.5  # seconds simulated between redraws
+SHOW_TIMEOUT = 2.0  # seconds a background run waits for the page to show a chunk
+BAR = {"background": "#1565c0", "color": "white", "padding": "8px 16px",
+       "align-items": "center", "height": "56px"}
+PANEL = "calc(100vh - 56px)"  # the side panel and the main column scroll on their own
+SIDE = {"width": "420px", "min-width": "360px", "padding": "12px", "height": PANEL,
+        "overflow-y": "auto", "border-right": "1px solid #ddd", "flex": "0 0 auto"}
+MAIN = {"flex": "1", "min-width": "0", "padding": "12px 16px 48px", "height": PANEL,
+        "overflow-y": "auto"}
+
+
+class Shown:
+    """The last frame the page has shown, for a background run to wait on.
+
+    A run that changes state while another thread renders would keep that thread rendering
+    (Solara only updates the widgets once the state is stable), so after each chunk the run
+    waits until the page has shown it.
+    """
+
+    def __init__(self) -> None:
+        self.tick = 0
+        self.condition = threading.Condition()
+
+    def shown(self, tick: int) -> None:
+        """The page shows frame ``tick``."""
+        with self.condition:
+            self.tick = max(self.tick, tick)
+            self.condition.notify_all()
+
+    def wait(self, tick: int) -> None:
+        """Wait until frame ``tick`` is shown (or a while, if the page has gone)."""
+        with self.condition:
+            self.condition.wait_for(lambda: self.tick >= tick, SHOW_TIMEOUT)
+
+
+def use_stable(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """A callback whose identity lasts while it always calls the latest ``fn``.
+
+    Solara skips a child component whose arguments are equal to last time's; a new closure
+    each render would make the sidebar's fields render again on every simulated day.
+    """
+    latest = solara.use_ref(fn)
+    latest.current = fn
+    return solara.use_memo(lambda: lambda *args: latest.current(*args), [])
+
+
+def build(config: RunConfig) -> tuple[Simulation | None, str | None]:
+    """The run of a configuration, or the reason it cannot be built."""
+    try:
+        return Simulation(config), None
+    except Exception as exc:  # shown on the page: a bad combination must not end the session
+        log.exception("cannot build %s", config)
+        return None, str(exc)
+
+
+@solara.component
+def Page() -> None:
+    """The whole page of one browser session."""
+    headers = solara.lab.headers.value or {}
+    lang = solara.use_reactive(pick_language((headers.get("accept-language") or [""])[0]))
+    config = solara.use_reactive(DEFAULT)
+    generation = solara.use_reactive(0)  # Reset builds the run again
+    tick = solara.use_reactive(0)  # a new day to draw
+    target = solara.use_reactive(0)
+    notice = solara.use_reactive(False)
+    seed_error = solara.use_reactive(False)
+    sim, error = solara.use_memo(lambda: build(config.value), [config.value, generation.value])
+    frame = solara.use_memo(lambda: sim.frame() if sim is not None else None, [sim, tick.value])
+    shown = solara.use_memo(Shown, [])
+    solara.use_effect(lambda: shown.shown(tick.value), [tick.value])
+
+    def advance(run: Simulation, until: int, chunk: float) -> None:
+        def redraw() -> None:
+            tick.set(tick.value + 1)
+            shown.wait(tick.value)
+
+        run.run_until(until, task.is_current, redraw, chunk)
+
+    task = solara.lab.use_task(advance, dependencies=None, raise_error=False)
+
+    def stop() -> None:
+        if task.pending:
+            task.cancel()
+
+    @use_stable
+    def set_config(new: RunConfig) -> None:
+        stop()
+        notice.set(sim is not None and sim.day > 0)
+        config.set(new)
+
+    @use_stable
+    def check(path: str, text: str) -> str | None:
+        value, message = check_override(config.value, path, text)
+        if message is None and sim is not None and value != scenario_value(sim.spec, path):
+            set_config(config.value.with_override(path, value))
+        return message
+
+    @use_stable
+    def set_source(source: Source) -> None:
+        set_config(RunConfig(source=source))
+
+    def set_seed(text: str) -> None:
+        seed = check_seed(text)
+        seed_error.set(seed is None)
+        if seed is not None and seed != config.value.seed:
+            set_config(replace(config.value, seed=seed))
+
+    def reset() -> None:
+        stop()
+        notice.set(False)
+        generation.set(generation.value + 1)
+
+    def step() -> None:
+        if sim is not None and not task.pending:
+            sim.step()
+            tick.set(tick.value + 1)
+
+    def go(until: int, chunk: float = JUMP_CHUNK) -> None:
+        if sim is not None and not task.pending:
+            target.set(until)
+            task(sim, until, chunk)
+
+    lg = lang.value
+    solara.Title(t("title", lg))
+    solara.Style(ui.CSS)
+    official, more = (controls(sim.spec, set(config.value.mechanisms_a)
+                               | set(config.value.mechanisms_b or ()))
+                      if sim is not None else ([], {}))
+    with solara.Row(classes=["cogov-bar"], style=BAR):
+        solara.Text(t("title", lg), style={"font-size": "1.3rem", "flex": "1"})
+        solara.Button(t("switch_language", lg), outlined=True, dark=True,
+                      classes=["cogov-language"],
+                      on_click=lambda: lang.set("en" if lg == "zh" else "zh"))
+    with solara.Row(gap="0px", style={"align-items": "stretch"}):
+        with solara.Column(gap="6px", classes=["cogov-side"], style=SIDE):
+            solara.Text(t("community", lg), style=ui.HEADING)
+            ui.CommunityPicker(config.value, sim.models["A"].pop if sim else None, lg,
+                               set_source)
+            with solara.Row(style={"align-items": "flex-start"}):
+                solara.InputText(t("seed", lg), value=str(config.value.seed),
+                                 on_value=set_seed,
+                                 error=t("seed_error", lg) if seed_error.value else False,
+                                 message=t("seed_help", lg), dense=True, classes=["cogov-seed"],
+                                 style={"max-width": "240px"})
+                solara.Button(t("reset", lg), on_click=reset, outlined=True,
+                              classes=["cogov-reset"])
+            solara.Text(t("mechanisms", lg), style=ui.HEADING)
+            ui.MechanismSwitches(config.value, lg, set_config)
+            if sim is not None and frame is not None:
+                solara.Text(t("settings", lg), style=ui.HEADING)
+                ui.Settings(config.value, sim.spec, official, more, lg, check)
+                solara.Text(t("export", lg), style=ui.HEADING)
+                ui.Exports(sim, frame, lg)
+        with solara.Column(gap="10px", style=MAIN):
+            if sim is None or frame is None:
+                solara.Error(t("build_error", lg, error=error))
+            else:
+                Main(sim, frame, config.value, lg, task.pending, target.value, step, stop, go,
+                     task.exception if task.error else None, notice.value)
+
+
+@solara.component
+def Main(sim: Simulation, frame: Frame, config: RunConfig, lg: str, running: bool,
+         target: int, step: Callable[[], None], stop: Callable[[], None],
+         go: Callable[..., None], failure: BaseException | None, notice: bool) -> None:
+    """The main column: the day and its buttons, the cards, the pictures, the explanations."""
+    title = sim.spec.title_zh if lg == "zh" else sim.spec.title
+    solara.Text(title or sim.spec.name, style={"color": "#555"})
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}, gap="8px"):
+        solara.Text(t("day", lg, n=frame.day), classes=["cogov-day"],
+                    style={"font-size": "1.6rem", "font-weight": "600"})
+        solara.Text(calendar_date(frame.day).isoformat(), style={"color": "#555"})
+        solara.Button(t("step", lg), on_click=step, disabled=running, color="primary",
+                      classes=["cogov-step"])
+        if running:
+            solara.Button(t("pause", lg), on_click=stop, color="warning",
+                          classes=["cogov-pause"])
+        else:
+            solara.Button(t("run", lg), color="primary", outlined=True, classes=["cogov-run"],
+                          on_click=lambda: go(sim.spec.days if sim.day < sim.spec.days
+                                              else sim.day + YEAR, RUN_CHUNK))
+        for key, until in (("jump_month", MONTH), ("jump_year", YEAR),
+                           ("jump_end", sim.spec.days)):
+            solara.Button(t(key, lg), on_click=lambda u=until: go(u), outlined=True,
+                          disabled=running or frame.day >= until, classes=[f"cogov-{key}"])
+    if running:
+        solara.ProgressLinear(100 * frame.day / max(target, 1), classes=["cogov-progress"])
+        solara.Text(t("running", lg, day=frame.day, target=target), style=ui.SMALL)
+    if failure is not None:
+        solara.Error(t("run_error", lg, error=failure))
+    if notice and frame.day == 0:
+        solara.Info(t("restarted", lg), dense=True)
+    ui.Headlines(frame, lg)
+    ui.TimeSeries(frame, lg, sim.spec.days)
+    with solara.Columns([3, 2]):
+        with solara.Column():
+            ui.CommunityView(frame, lg)
+        with solara.Column():
+            ui.LeftOut(frame, lg)
+    ui.Explanations(config, lg)
+
+
+@solara.component
+def Layout(children: list) -> None:
+    """No Solara app layout around the page, which draws its own bar and side panel."""
+    solara.Column(children=children, gap="0px")

@@ -1,0 +1,339 @@
+"""Pictures drawn on the server: time-series charts (matplotlib) and the community view (numpy).
+
+Nothing is drawn in the browser, so the page needs no chart library from a CDN. Each session
+keeps its own :class:`TimeSeriesChart`; a new day moves the lines' data and draws only the
+lines onto a cached picture of the axes. The community view places residents once per
+community and seed (:func:`layout`, cached) and paints them into a pixel array each day.
+Chinese chart titles need a CJK font; without one, charts fall back to English.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pandas as pd
+from matplotlib import colormaps, font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import PercentFormatter
+from PIL import Image
+
+from sim.population import Population
+from sim.ui.i18n import t
+from sim.ui.state import Frame
+
+#: Preferred CJK font families, best first; failing these, any font fontconfig lists for zh.
+CJK_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei",
+                "WenQuanYi Zen Hei", "Noto Sans CJK JP", "Droid Sans Fallback")
+COLOURS = ("#1f77b4", "#d62728", "#2ca02c")
+STYLES = {"A": "-", "B": "--"}
+
+#: The panels: (title key, columns, kind of y axis). A column's position in its panel gives
+#: its group and colour: all residents, the elderly, offline residents (see SERIES).
+PANELS = (
+    ("panel_participation", ("participation_rate", "participation_rate_elderly",
+                             "participation_rate_offline"), "share"),
+    ("panel_satisfaction", ("satisfaction_mean", "satisfaction_mean_elderly",
+                            "satisfaction_mean_offline"), "index"),
+    ("panel_trust", ("trust_mean",), "index"),
+    ("panel_issues_open", ("issues_open",), "count"),
+    ("panel_issues_resolved", ("issues_resolved_total",), "count"),
+    ("panel_hours", ("social_worker_hours_30d",), "count"),
+    ("panel_conflicts", ("conflicts_30d",), "count"),
+)
+SERIES = ("series_all", "series_elderly", "series_offline")
+LEGEND_SLOT = 3  # the top right of the 2 x 4 grid holds the legend
+
+@cache
+def cjk_font() -> str | None:
+    """The family name of an installed CJK font, registered with matplotlib; None if none.
+
+    Matplotlib's font cache may predate a font installed later, so fontconfig is asked too.
+    """
+    known = {f.name for f in font_manager.fontManager.ttflist}
+    for family in CJK_FAMILIES:
+        if family in known:
+            return family
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return None
+    try:
+        out = subprocess.run([fc_list, ":lang=zh", "file"], capture_output=True, text=True,
+                             timeout=10, check=False).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    paths = {line.split(":")[0].strip() for line in out.splitlines() if line.strip()}
+    for path in paths:
+        try:
+            font_manager.fontManager.addfont(path)
+        except (OSError, RuntimeError, ValueError):
+            continue
+    found = sorted({f.name for f in font_manager.fontManager.ttflist if f.fname in paths})
+    return next((f for f in CJK_FAMILIES if f in found), found[0] if found else None)
+
+
+def chart_language(lang: str) -> str:
+    """The language chart texts can be drawn in: Chinese only with a CJK font."""
+    return lang if lang == "en" or cjk_font() else "en"
+
+
+def png(fig: Figure) -> bytes:
+    """A figure as PNG bytes."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def encode(img: np.ndarray) -> bytes:
+    """An RGB pixel array as PNG."""
+    buf = io.BytesIO()
+    Image.fromarray(img).save(buf, format="PNG", compress_level=3)
+    return buf.getvalue()
+
+
+def with_rolling(df: pd.DataFrame) -> pd.DataFrame:
+    """The daily metrics with the 30-day columns the panels show."""
+    out = df.copy()
+    out["social_worker_hours_30d"] = df["social_worker_hours"].rolling(30, min_periods=1).mean()
+    out["conflicts_30d"] = df["conflicts"].rolling(30, min_periods=1).sum()
+    return out
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 times a power of ten at or above ``value`` (> 0)."""
+    power = 10.0 ** np.floor(np.log10(value))
+    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= value * (1 - 1e-9))
+
+
+class TimeSeriesChart:
+    """Seven panels of the daily metrics, one line style per mechanism set.
+
+    The x axis spans the scenario's horizon and y axes grow in round steps, so the axes only
+    change now and then; in between a new day costs drawing the lines onto a cached picture
+    of the axes, titles and legend (blitting) and a PNG encoding.
+
+    Args:
+        lang: "en" or "zh" (Chinese falls back to English without a CJK font).
+        sets: The mechanism sets drawn, ("A",) or ("A", "B").
+        horizon: Days the x axis spans at first (the scenario's ``days``).
+    """
+
+    def __init__(self, lang: str, sets: tuple[str, ...], horizon: int):
+        self.lang, self.sets, self.horizon = chart_language(lang), sets, horizon
+        # Fonts are set per text, not through rcParams, which every session's thread shares.
+        family = cjk_font() if self.lang == "zh" else None
+        families = [family, "DejaVu Sans"] if family else ["DejaVu Sans"]
+        self.fig = Figure(figsize=(12, 5.4), dpi=72)
+        self.canvas = FigureCanvasAgg(self.fig)
+        self.fig.subplots_adjust(left=0.045, right=0.99, top=0.93, bottom=0.09, wspace=0.25,
+                                 hspace=0.4)
+        grid = list(self.fig.subplots(2, 4).flat)
+        legend_ax = grid.pop(LEGEND_SLOT)
+        self.axes = grid
+        self.lines: list[tuple[str, str, Line2D]] = []
+        for ax, (title, columns, kind) in zip(self.axes, PANELS, strict=True):
+            ax.set_title(t(title, self.lang), fontsize=11, fontfamily=families)
+            ax.grid(alpha=0.3)
+            if kind == "share":
+                ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+            for col, colour in zip(columns, COLOURS, strict=False):
+                for which in sets:
+                    (line,) = ax.plot([], [], color=colour, ls=STYLES[which], lw=1.4,
+                                      animated=True)
+                    self.lines.append((which, col, line))
+        for ax in self.axes[LEGEND_SLOT:]:
+            ax.set_xlabel(t("axis_day", self.lang), fontfamily=families)
+        handles = [Line2D([], [], color=c, lw=2, label=t(k, self.lang))
+                   for k, c in zip(SERIES, COLOURS, strict=True)]
+        if len(sets) > 1:
+            handles += [Line2D([], [], color="#444", ls=STYLES[w], label=w) for w in sets]
+        legend_ax.axis("off")
+        legend_ax.legend(handles=handles, loc="center", frameon=False,
+                         prop={"family": families, "size": 10})
+        self.limits: tuple[float, ...] = ()
+        self.background: Any = None
+
+    def _set_data(self, frame: Frame) -> tuple[float, ...]:
+        """Move the lines to the frame's data; return the axes limits the data needs."""
+        tables = {w: with_rolling(df) for w, df in frame.metrics.items()}
+        for which, col, line in self.lines:
+            line.set_data(tables[which]["day"].to_numpy(), tables[which][col].to_numpy())
+        xmax = float(self.horizon if frame.day <= self.horizon else nice_ceiling(frame.day))
+        limits = [xmax]
+        for _, columns, kind in PANELS:
+            if kind == "index":
+                limits.append(1.0)
+                continue
+            top = max(float(np.nanmax(tables[w][c].to_numpy(), initial=0.0))
+                      for w in self.sets for c in columns)
+            limits.append(nice_ceiling(max(top * 1.05, 0.05 if kind == "share" else 5.0)))
+        return tuple(limits)
+
+    def _apply(self, limits: tuple[float, ...]) -> None:
+        for ax, ymax in zip(self.axes, limits[1:], strict=True):
+            ax.set_xlim(0, limits[0])
+            ax.set_ylim(0, ymax)
+
+    def render(self, frame: Frame) -> bytes:
+        """The chart of a frame as PNG."""
+        limits = self._set_data(frame)
+        if limits != self.limits:
+            self._apply(limits)
+            self.canvas.draw()  # animated lines are left out of the full draw
+            self.background = self.canvas.copy_from_bbox(self.fig.bbox)
+            self.limits = limits
+        self.canvas.restore_region(self.background)
+        for _, _, line in self.lines:
+            line.axes.draw_artist(line)
+        return encode(np.asarray(self.canvas.buffer_rgba())[..., :3])
+
+    def export(self, frame: Frame) -> bytes:
+        """The chart of a frame as a PNG for download (a full draw, lines included)."""
+        self._apply(self._set_data(frame))
+        for _, _, line in self.lines:
+            line.set_animated(False)
+        try:
+            return png(self.fig)
+        finally:
+            for _, _, line in self.lines:
+                line.set_animated(True)
+            self.limits = ()  # the next render draws the axes again
+
+
+# ---------------------------------------------------------------------------- community view
+@dataclass(frozen=True)
+class Layout:
+    """Where each resident is painted: pixel indices of a dot and of a ring around it."""
+
+    width: int
+    height: int
+    base: np.ndarray  # height x width x 3, the empty estate (building blocks)
+    dots: np.ndarray  # n x k flat pixel indices of each resident's dot
+    rings: np.ndarray  # n x m flat pixel indices of the ring marking a participant
+
+
+WIDTH = 720
+PAD = 6  # pixels between building blocks
+BACKGROUND, BLOCK, RING = (255, 255, 255), (228, 232, 238), (30, 30, 30)
+_LAYOUTS: OrderedDict[str, Layout] = OrderedDict()
+_LAYOUTS_LOCK = threading.Lock()
+_LAYOUTS_MAX = 16
+
+
+def _stencil(r_in: float, r_out: float) -> tuple[np.ndarray, np.ndarray]:
+    span = int(np.ceil(r_out))
+    dy, dx = np.mgrid[-span:span + 1, -span:span + 1]
+    d = np.hypot(dx, dy)
+    keep = (d >= r_in) & (d <= r_out)
+    return dy[keep], dx[keep]
+
+
+def build_layout(pop: Population, seed: int, width: int = WIDTH) -> Layout:
+    """Lay residents out by building block, household cell and jitter (numpy only).
+
+    Buildings form a grid of blocks; inside a block each household has a cell (floors by
+    flats), and its members sit at jittered points in that cell, so neighbours and household
+    members are close. Readable from a few hundred to tens of thousands of residents.
+    """
+    nb = pop.n_buildings
+    cols = int(np.ceil(np.sqrt(nb * 1.6)))
+    rows = int(np.ceil(nb / cols))
+    block_w = width / cols
+    block_h = block_w * 0.72
+    height = int(np.ceil(rows * block_h))
+    # each household's rank inside its building
+    hh_building = np.zeros(pop.n_households, dtype=np.int64)
+    hh_building[pop.household] = pop.building
+    order = np.lexsort((np.arange(pop.n_households), hh_building))
+    first = np.searchsorted(hh_building[order], np.arange(nb))
+    rank = np.empty(pop.n_households, dtype=np.int64)
+    rank[order] = np.arange(pop.n_households) - first[hh_building[order]]
+    per_building = max(int(np.bincount(hh_building, minlength=nb).max()), 1)
+    inner_w, inner_h = block_w - 2 * PAD, block_h - 2 * PAD
+    hc = int(np.ceil(np.sqrt(per_building * inner_w / inner_h)))
+    hr = int(np.ceil(per_building / hc))
+    cell_w, cell_h = inner_w / hc, inner_h / hr
+    # members of a household side by side in its cell, with a little jitter
+    b, h = pop.building, pop.household
+    size = np.bincount(h, minlength=pop.n_households)
+    by_household = np.argsort(h, kind="stable")
+    member = np.empty(pop.n, dtype=np.int64)
+    member[by_household] = np.arange(pop.n) - np.searchsorted(h[by_household], h[by_household])
+    rng = np.random.default_rng(seed)
+    x = ((b % cols) * block_w + PAD + (rank[h] % hc) * cell_w
+         + cell_w * (0.1 + 0.8 * (member + 0.5) / size[h] + 0.08 * rng.standard_normal(pop.n)))
+    y = ((b // cols) * block_h + PAD + (rank[h] // hc) * cell_h
+         + cell_h * (0.5 + 0.15 * rng.standard_normal(pop.n)))
+    radius = float(np.clip(min(cell_w / 3, cell_h) / 2, 1.2, 3.0))
+    base = np.empty((height, width, 3), dtype=np.uint8)
+    base[:] = BACKGROUND
+    for k in range(nb):
+        bx, by = int((k % cols) * block_w + PAD / 2), int((k // cols) * block_h + PAD / 2)
+        base[by:int(by + block_h - PAD), bx:int(bx + block_w - PAD)] = BLOCK
+
+    def indices(dy: np.ndarray, dx: np.ndarray) -> np.ndarray:
+        py = np.clip(np.rint(y)[:, None].astype(np.int64) + dy, 0, height - 1)
+        px = np.clip(np.rint(x)[:, None].astype(np.int64) + dx, 0, width - 1)
+        return py * width + px
+
+    return Layout(width, height, base, indices(*_stencil(0, radius)),
+                  indices(*_stencil(radius + 0.6, radius + 1.7)))
+
+
+def layout(key: str, pop: Population, seed: int) -> Layout:
+    """The layout of a community, computed once per scenario and seed (``key``)."""
+    with _LAYOUTS_LOCK:
+        if key in _LAYOUTS:
+            _LAYOUTS.move_to_end(key)
+            return _LAYOUTS[key]
+    made = build_layout(pop, seed)
+    with _LAYOUTS_LOCK:
+        _LAYOUTS[key] = made
+        while len(_LAYOUTS) > _LAYOUTS_MAX:
+            _LAYOUTS.popitem(last=False)
+    return made
+
+
+@cache
+def palette() -> np.ndarray:
+    """The satisfaction colours, 256 RGB rows from red (0) to green (1)."""
+    return (colormaps["RdYlGn"](np.linspace(0, 1, 256))[:, :3] * 255).astype(np.uint8)
+
+
+def paint(lay: Layout, satisfaction: np.ndarray, participants: np.ndarray) -> np.ndarray:
+    """Residents coloured by satisfaction (red low, green high), participants ringed."""
+    img = lay.base.copy()
+    flat = img.reshape(-1, 3)
+    flat[lay.rings[participants].ravel()] = RING
+    shade = palette()[np.clip((satisfaction * 255).astype(np.int64), 0, 255)]
+    flat[lay.dots.ravel()] = np.repeat(shade, lay.dots.shape[1], axis=0)
+    return img
+
+
+def community_images(frame: Frame) -> dict[str, np.ndarray]:
+    """The community view of each mechanism set in a frame, as pixel arrays."""
+    lay = layout(frame.layout_key, frame.models["A"].pop, frame.seed)
+    return {w: paint(lay, frame.satisfaction[w], frame.participants[w]) for w in frame.sets}
+
+
+def community_export(frame: Frame) -> bytes:
+    """The community views of a frame side by side (A, then B) as one PNG."""
+    images = list(community_images(frame).values())
+    gap = np.full((images[0].shape[0], 24, 3), 255, dtype=np.uint8)
+    row = [images[0]]
+    for img in images[1:]:
+        row += [gap, img]
+    return encode(np.hstack(row))
