@@ -9,9 +9,10 @@ Public API (textbook models):
     degroot, deffuant, hegselmann_krause, granovetter, watts_cascade, sir_final_size.
 
 Low-level kernels (used by the main model):
-    to_csr, deffuant_pairs, deffuant_edges, hk_step, hk_step_graph,
-    threshold_cascade, neighbour_share, independent_cascade, opinion_clusters,
-    erdos_renyi.
+    to_csr, deffuant_pairs, deffuant_edges, deffuant_edges_unchecked, hk_step,
+    hk_step_graph, threshold_cascade, neighbour_share, neighbour_share_unchecked,
+    gather_rows, independent_cascade, opinion_clusters, erdos_renyi. The ``_unchecked``
+    kernels skip input validation for the model's daily step.
 
 Graphs are networkx graphs whose nodes are exactly ``0..n-1`` or square scipy sparse
 adjacency matrices (row ``i`` lists the neighbours of node ``i``). Randomness comes only
@@ -56,15 +57,18 @@ __all__ = [
     "STOCHASTIC_TOL",
     "deffuant",
     "deffuant_edges",
+    "deffuant_edges_unchecked",
     "deffuant_pairs",
     "degroot",
     "erdos_renyi",
+    "gather_rows",
     "granovetter",
     "hegselmann_krause",
     "hk_step",
     "hk_step_graph",
     "independent_cascade",
     "neighbour_share",
+    "neighbour_share_unchecked",
     "opinion_clusters",
     "sir_final_size",
     "threshold_cascade",
@@ -82,6 +86,8 @@ BoolArray = NDArray[np.bool_]
 GraphLike = nx.Graph | sp.sparray | sp.spmatrix
 
 _BIG = np.iinfo(np.intp).max
+#: Deffuant pairs left over after the batched rounds that are applied one by one.
+_SEQUENTIAL_TAIL = 128
 
 
 # --------------------------------------------------------------------------- validation
@@ -288,8 +294,11 @@ def _edge_rows(adj: sp.csr_array) -> IntArray:
     return np.repeat(np.arange(n, dtype=np.intp), np.diff(adj.indptr))
 
 
-def _gather_rows(indptr: NDArray[np.integer], nodes: IntArray) -> IntArray:
-    """Positions in a CSR ``indices`` array of all entries in the given rows, vectorised."""
+def gather_rows(indptr: NDArray[np.integer], nodes: IntArray) -> IntArray:
+    """Positions in a CSR ``indices`` array of all entries in the given rows, vectorised.
+
+    Rows are taken in the order of ``nodes`` (repeats included), entries in stored order.
+    """
     starts = indptr[nodes].astype(np.intp)
     lens = indptr[nodes + 1].astype(np.intp) - starts
     total = int(lens.sum())
@@ -382,7 +391,9 @@ def _deffuant_run(x: FloatArray, draw: _PairDraw, total: int, d: float, mu: floa
     window; those pairs are disjoint and commute with every earlier pair, so the result is
     identical (bit for bit) to applying the sequence one pair at a time. Rejected pairs
     stay at the head of the queue in their original order. The window adapts so that
-    roughly half to three quarters of it is accepted.
+    roughly half to three quarters of it is accepted. Once everything is drawn and at most
+    ``_SEQUENTIAL_TAIL`` pairs remain, they are applied one at a time (the same float
+    operations, so the same bits), which saves rounds of array calls on a few pairs.
     """
     n = x.size
     first = np.full(n, _BIG, dtype=np.intp)  # scratch: earliest window position per agent
@@ -391,14 +402,26 @@ def _deffuant_run(x: FloatArray, draw: _PairDraw, total: int, d: float, mu: floa
     qa = qb = np.empty(0, dtype=np.intp)
     drawn = 0
     while drawn < total or qa.size:
+        if drawn == total and qa.size <= _SEQUENTIAL_TAIL:
+            for i, j in zip(qa.tolist(), qb.tolist(), strict=True):
+                xi, xj = x.item(i), x.item(j)
+                diff = xj - xi
+                if abs(diff) < d:
+                    step = mu * diff
+                    x[i] = xi + step
+                    x[j] = xj - step
+            break
         if qa.size >= window:
             ba, bb = qa[:window], qb[:window]
             rest_a, rest_b = qa[window:], qb[window:]
         else:
             k = min(window - qa.size, total - drawn)
-            fa, fb = draw(k)
-            drawn += k
-            ba, bb = np.concatenate((qa, fa)), np.concatenate((qb, fb))
+            if k:
+                fa, fb = draw(k)
+                drawn += k
+                ba, bb = np.concatenate((qa, fa)), np.concatenate((qb, fb))
+            else:
+                ba, bb = qa, qb
             rest_a = rest_b = None
         size = ba.size
         pos = np.arange(size, dtype=np.intp)
@@ -525,15 +548,31 @@ def deffuant_edges(
     d, mu = _check_d_mu(d, mu)
     total = _count(interactions, "interactions")
     _check_rng(rng)
+    return deffuant_edges_unchecked(y, u, v, d, mu, total, rng)
+
+
+def deffuant_edges_unchecked(
+    x: FloatArray,
+    u: IntArray,
+    v: IntArray,
+    d: float,
+    mu: float,
+    interactions: int,
+    rng: np.random.Generator,
+) -> FloatArray:
+    """``deffuant_edges`` without validation, updating ``x`` in place (it may be a view).
+
+    For the model's daily step; the draws are those of ``deffuant_edges``.
+    """
     m = u.size
-    if m == 0 or total == 0:
-        return y
+    if m == 0 or interactions == 0:
+        return x
 
     def draw(k: int) -> tuple[IntArray, IntArray]:
         e = rng.integers(0, m, size=k)
         return u[e], v[e]
 
-    return _deffuant_run(y, draw, total, d, mu)
+    return _deffuant_run(x, draw, interactions, d, mu)
 
 
 def deffuant(
@@ -779,12 +818,16 @@ def granovetter(thresholds: ArrayLike) -> int:
     return int(np.argmax(joined <= r))
 
 
-def neighbour_share(adj: sp.csr_array | sp.csr_matrix, mask: ArrayLike) -> FloatArray:
+def neighbour_share(
+    adj: sp.csr_array | sp.csr_matrix, mask: ArrayLike, degree: ArrayLike | None = None
+) -> FloatArray:
     """Share of each node's neighbours (row ``i`` of ``adj``, weighted) that are in ``mask``.
 
     Args:
         adj: (n, n) sparse adjacency, e.g. from ``to_csr``.
         mask: boolean array of shape (n,).
+        degree: optional precomputed row sums of ``adj`` (saves recomputing them when the
+            same adjacency is used many times).
 
     Returns:
         Float array in [0, 1]; 0 for nodes without neighbours.
@@ -792,9 +835,21 @@ def neighbour_share(adj: sp.csr_array | sp.csr_matrix, mask: ArrayLike) -> Float
     adj = _as_csr(adj)
     n = adj.shape[0]
     m = _bool_mask(mask, n, "mask")
-    deg = np.asarray(adj.sum(axis=1)).ravel()
-    hits = np.asarray(adj @ m.astype(float)).ravel()
-    return np.divide(hits, deg, out=np.zeros(n), where=deg > 0)
+    if degree is None:
+        deg = np.asarray(adj.sum(axis=1)).ravel()
+    else:
+        deg = np.asarray(degree)
+        if deg.shape != (n,):
+            raise ValueError(f"degree must have shape ({n},), got {deg.shape}")
+    return neighbour_share_unchecked(adj, m, deg)
+
+
+def neighbour_share_unchecked(
+    adj: sp.csr_array | sp.csr_matrix, mask: BoolArray, degree: NDArray[Any]
+) -> FloatArray:
+    """``neighbour_share`` without validation, for a daily loop over the same adjacency."""
+    hits = np.asarray(adj @ mask.astype(float)).ravel()
+    return np.divide(hits, degree, out=np.zeros(adj.shape[0]), where=degree > 0)
 
 
 def threshold_cascade(
@@ -833,7 +888,7 @@ def threshold_cascade(
     adj_t = adj.T.tocsr()  # column j of adj = who watches j
     while new.size:
         act[new] = True
-        e = _gather_rows(adj_t.indptr, new)
+        e = gather_rows(adj_t.indptr, new)
         watchers = adj_t.indices[e]
         np.add.at(hits, watchers, adj_t.data[e])
         cand = np.unique(watchers)
@@ -930,7 +985,7 @@ def independent_cascade(
     indptr, indices = adj.indptr, adj.indices
     frontier = np.flatnonzero(ever)
     while frontier.size:
-        e = _gather_rows(indptr, frontier)
+        e = gather_rows(indptr, frontier)
         e = e[open_[indices[e]]]
         p = t[e] if per_edge else float(t)
         hit = indices[e[rng.random(e.size) < p]]

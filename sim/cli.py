@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from sim import experiment_cli
+from sim import bench, district, experiment_cli
 from sim.mechanisms import MECHANISMS, MechanismError
 from sim.params import describe, markdown_table
 from sim.scenario import InputError, Scenario, builtin_names, load_scenario, read_toml, resolve
@@ -207,6 +207,8 @@ def parser() -> argparse.ArgumentParser:
     pa.set_defaults(fn=cmd_params)
     experiment_cli.register(sub)
     ui_cli.register(sub)
+    bench.register(sub)
+    district.register(sub)
     return p
 
 

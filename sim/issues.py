@@ -3,8 +3,9 @@
 An issue is a problem of one type (parking, illegal construction, property management,
 environment, elderly services) that touches the eligible residents of some buildings. It is
 unknown to the committee until detected, then handled, possibly referred upward, and finally
-resolved with a quality and a decided position. Issues are few (dozens), so they are plain
-objects; what touches residents goes through the sparse incidence matrix of open issues.
+resolved with a quality and a decided position. Issues are few (a handful open at a time),
+so they are plain objects and the daily step loops over the open ones, each acting on its
+members' rows; the sparse incidence matrix of open issues is there for analysis.
 """
 
 from __future__ import annotations

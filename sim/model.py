@@ -81,6 +81,9 @@ class CommunityModel(mesa.Model):
         mechanisms: Mechanism names, configured instances or ``"all"``; None takes the
             scenario's ``mechanisms`` table. ``administrative`` is always active.
         overrides: Dotted scenario overrides (``{"committee.admin_share": 0.4}``).
+        resident_agents: Create a Mesa :class:`Resident` view per resident (``residents``);
+            a district run leaves them out, which saves memory and makes the model cheap to
+            pickle between exchanges.
         **kwargs: More overrides, with ``__`` for dots (``committee__admin_share=0.4``), as
             Mesa's SolaraViz passes them.
     """
@@ -92,6 +95,7 @@ class CommunityModel(mesa.Model):
         rng: int | np.random.SeedSequence | None = None,
         mechanisms: Any = None,
         overrides: dict[str, Any] | None = None,
+        resident_agents: bool = True,
         **kwargs: Any,
     ):
         self.seed_seq = seed_sequence(rng)
@@ -101,10 +105,10 @@ class CommunityModel(mesa.Model):
         self.spec = load_scenario(scenario, {**(overrides or {}), **extra})
         self.mechanisms: list[Mechanism] = resolve_mechanisms(mechanisms, self.spec.mechanisms)
         self.day = 0
-        self._build()
+        self._build(resident_agents)
         for m in self.mechanisms:
             m.setup(self)
-        self.datacollector = mesa.DataCollector(model_reporters=dict(METRICS))
+        self._rows: list[list[float]] = []  # the daily metrics, one list per day
 
     # ------------------------------------------------------------------ construction
     def stream(self, name: str) -> np.random.Generator:
@@ -115,7 +119,7 @@ class CommunityModel(mesa.Model):
             self._streams[name] = np.random.default_rng(ss)
         return self._streams[name]
 
-    def _build(self) -> None:
+    def _build(self, resident_agents: bool = True) -> None:
         s = self.spec
         self.pop = pop = build_population(s.population, self.stream("population"))
         self.net = build_network(pop, s.network, self.stream("network"))
@@ -148,7 +152,7 @@ class CommunityModel(mesa.Model):
         self.monitored = False  # volunteers on duty watch over conventions
         self.escalator: Mechanism | None = None  # replaces department referral if set
         self.issues = IssueBook(n)
-        self.residents = [Resident(self, i) for i in range(n)]
+        self.residents = [Resident(self, i) for i in range(n)] if resident_agents else []
         self.committee = ResidentCommittee(self, s.committee)
         self.units = [ResidentUnit(self, u) for u in s.units]
         self.property_firm = (
@@ -165,6 +169,9 @@ class CommunityModel(mesa.Model):
         self._resolution_days: list[int] = []
         self._detection_days: list[int] = []
         self._detection_offline: list[float] = []  # offline share of each detected issue
+        self._recent: np.ndarray | None = None  # today's recent participants while collecting
+        #: Metrics of append-only records, by name: (record length, value); see sim.metrics.
+        self.metric_memo: dict[str, tuple[int, float]] = {}
 
     # ------------------------------------------------------------------ the day
     def step(self) -> None:
@@ -200,7 +207,7 @@ class CommunityModel(mesa.Model):
         self._hook("decide")
         self._feedback()
         self._hook("feedback")
-        self.datacollector.collect(self)
+        self._collect()
         self.day += 1
 
     def _hook(self, phase: str) -> None:
@@ -210,7 +217,7 @@ class CommunityModel(mesa.Model):
     # 1. arrivals ---------------------------------------------------------------
     def parking_shortage(self) -> float:
         """Share of car-owning households without a space, counting shared spaces."""
-        cars = int(self.car_household.sum())
+        cars = int(np.count_nonzero(self.car_household))
         spaces = self.spaces + sum(self.extra_spaces.values())
         return max(0.0, 1.0 - spaces / cars) if cars else 0.0
 
@@ -218,8 +225,9 @@ class CommunityModel(mesa.Model):
         s = self.spec
         # Car ownership grows at a yearly rate (MODEL 3.7); one draw per household a day.
         grow = self.stream("cars").random(len(self.car_household))
-        n_cars = self.car_household.sum()
-        p_new = s.parking.car_growth_per_year / 365.0 * n_cars / max(1, (~self.car_household).sum())
+        n_cars = np.count_nonzero(self.car_household)
+        p_new = (s.parking.car_growth_per_year / 365.0 * n_cars
+                 / max(1, len(self.car_household) - n_cars))
         self.car_household |= grow < p_new
         # Policies from above that the committee must explain (one uniform a day).
         u = self.stream("policies").random()
@@ -262,9 +270,13 @@ class CommunityModel(mesa.Model):
     def _inform(self) -> None:
         st, pop = self.state, self.pop
         # Word of mouth: each aware tie tells with a small daily chance (simple contagion).
-        informed = classic.neighbour_share(self.net.face, st.aware) * self.net.degree
-        p = 1.0 - (1.0 - self.spec.behaviour.word_of_mouth) ** informed
-        st.aware |= self.stream("word_of_mouth").random(pop.n) < p
+        # One uniform a resident; only the unaware need their chance computed.
+        u = self.stream("word_of_mouth").random(pop.n)
+        who = np.flatnonzero(~st.aware)
+        if len(who):
+            informed = self.net.share(st.aware)[who] * self.net.degree[who]
+            p = 1.0 - (1.0 - self.spec.behaviour.word_of_mouth) ** informed
+            st.aware[who[u[who] < p]] = True
 
     def _detect(self) -> None:
         """Residents report issues; the committee learns of one when anybody reports it.
@@ -275,13 +287,13 @@ class CommunityModel(mesa.Model):
         st, c = self.state, self.spec.committee
         unknown = [i for i in self.issues.open if not i.known]
         u = self.stream("detect").random(len(unknown))
-        if unknown:
-            p_report = np.clip(c.report_prob * st.grievance * self.report_weight, 0.0, 0.999)
-            rows = [self.issues.open.index(i) for i in unknown]
-            logs = self.issues.incidence[rows] @ np.log1p(-p_report)
-            for issue, ui, lg in zip(unknown, u, logs, strict=True):
-                if ui < 1.0 - np.exp(lg):
-                    self.detect(issue)
+        for issue, ui in zip(unknown, u, strict=True):
+            m = issue.members
+            p_report = np.clip(c.report_prob * st.grievance[m] * self.report_weight[m], 0.0, 0.999)
+            # log P(nobody reports), summed in member order (a running sum)
+            log_none = np.cumsum(np.log1p(-p_report))[-1]
+            if ui < 1.0 - np.exp(log_none):
+                self.detect(issue)
 
     def household_aware(self) -> np.ndarray:
         """Households with at least one member who knows the current policy."""
@@ -292,7 +304,7 @@ class CommunityModel(mesa.Model):
         """Social workers visit uninformed households until the coverage target is met."""
         c = self.spec.committee
         known = self.household_aware()
-        short = int(np.ceil(c.explain_coverage * len(known))) - int(known.sum())
+        short = int(np.ceil(c.explain_coverage * len(known))) - int(np.count_nonzero(known))
         if short <= 0 or c.explain_minutes == 0:
             return
         hours = self.committee.spend(short * c.explain_minutes / 60.0, "explanation")
@@ -385,20 +397,41 @@ class CommunityModel(mesa.Model):
         broadcast: np.ndarray | float = 0.0,
         daytime: bool = False,
         cost_factor: float = 1.0,
+        who: np.ndarray | None = None,
     ) -> np.ndarray:
         """Everyone's chance of taking part in an occasion today (MODEL 3.1).
 
         ``daytime`` doubles the time cost for employed residents (ASSUMPTION, MODEL 3.1);
         the neighbour term is met where the share of one's face-to-face ties who took part
-        in the last 30 days reaches one's threshold (Granovetter 1978).
+        in the last 30 days reaches one's threshold (Granovetter 1978). With ``who``
+        (indices), the chances of those residents only, in that order (the same values).
         """
         st = self.state
-        share = classic.neighbour_share(self.net.face, self.recent_participants())
-        cost = self.time_cost * cost_factor * np.where(daytime & self.pop.employed, 2.0, 1.0)
+        at = slice(None) if who is None else who
+
+        def pick(x: np.ndarray | float) -> np.ndarray | float:
+            return x[at] if np.ndim(x) else x
+
+        share = self.net.share(self.recent_participants())[at]
+        cost = (self.time_cost[at] * cost_factor
+                * np.where(daytime & self.pop.employed[at], 2.0, 1.0))
         return behaviour.participation_probability(
-            self.spec.behaviour, resources=self.resources, engagement=self.engagement,
-            social_met=(share >= st.theta).astype(float), cost=cost, efficacy=st.efficacy,
-            stake=st.grievance, asked=asked, broadcast=broadcast, visible=self.visible)
+            self.spec.behaviour, resources=self.resources[at], engagement=self.engagement[at],
+            social_met=(share >= st.theta[at]).astype(float), cost=cost,
+            efficacy=st.efficacy[at], stake=st.grievance[at], asked=pick(asked),
+            broadcast=pick(broadcast), visible=self.visible)
+
+    def draw_participants(self, rng: np.random.Generator, pool: np.ndarray,
+                          **occasion: Any) -> np.ndarray:
+        """Residents of ``pool`` (a mask) who take part in an occasion (indices, ascending).
+
+        One uniform is drawn per resident, pool or not (so the stream does not depend on the
+        pool), and compared with :meth:`participation_probability` under ``occasion``,
+        which is computed for the pool only.
+        """
+        u = rng.random(self.pop.n)
+        who = np.flatnonzero(pool)
+        return who[u[who] < self.participation_probability(who=who, **occasion)]
 
     def deliberate(self, who: np.ndarray, kind: int, eps: float, pull: float = 0.0,
                    steps: int = 5) -> float:
@@ -417,26 +450,30 @@ class CommunityModel(mesa.Model):
         return float(x.mean())
 
     # 6. feedback ---------------------------------------------------------------
-    def compute_satisfaction(self) -> np.ndarray:
-        """Satisfaction from today's state (see :func:`sim.behaviour.satisfaction`)."""
+    def compute_satisfaction(self, perf: np.ndarray | None = None) -> np.ndarray:
+        """Satisfaction from today's state (see :func:`sim.behaviour.satisfaction`).
+
+        ``perf``: today's performance, if already computed.
+        """
         st = self.state
-        perf = behaviour.performance(st.grievance, st.harm)
+        if perf is None:
+            perf = behaviour.performance(st.grievance, st.harm)
         return behaviour.satisfaction(self.spec.behaviour, perf, st.expectation, st.justice,
                                       st.process)
 
     def _feedback(self) -> None:
         st, b = self.state, self.spec.behaviour
         self._chat()
-        inc = self.issues.incidence
-        sev = self.issues.open_attr("severity")
-        load = inc.T @ sev if len(sev) else np.zeros(self.pop.n)
-        self._conflicts(inc)
+        load = np.zeros(self.pop.n)  # severity of the open issues touching each resident
+        for issue in self.issues.open:
+            load[issue.members] += issue.severity
+        self._conflicts()
         self._ignored()
         st.grievance = np.clip(st.grievance * (1.0 - b.grievance_decay)
                                + b.grievance_rise * load, 0.0, 1.0)
         perf = behaviour.performance(st.grievance, st.harm)
         st.expectation += behaviour.daily_rate(b.expectation_rate) * (perf - st.expectation)
-        st.satisfaction = self.compute_satisfaction()
+        st.satisfaction = self.compute_satisfaction(perf)
         decay = behaviour.halflife_factor(b.voice_halflife)
         st.process *= decay
         st.justice *= decay
@@ -451,10 +488,10 @@ class CommunityModel(mesa.Model):
         rng = self.stream("chat")
         k = int(rng.integers(len(ISSUE_TYPES)))
         u, v = self.net.edges
-        st.opinion[:, k] = classic.deffuant_edges(st.opinion[:, k], u, v, b.chat_eps,
-                                                  b.chat_mu, n_chats, rng)
+        classic.deffuant_edges_unchecked(st.opinion[:, k], u, v, b.chat_eps, b.chat_mu, n_chats,
+                                         rng)  # in place on the column
 
-    def _conflicts(self, inc: Any) -> None:
+    def _conflicts(self) -> None:
         """Conflicts (spaces grabbed, ground locks) from open issues of conflict-prone types.
 
         Daily count ~ Poisson(conflict_rate x sum of affected grievance x (1 - compliance));
@@ -464,11 +501,13 @@ class CommunityModel(mesa.Model):
             return
         rng = self.stream("conflicts")
         st, pop = self.state, self.pop
-        aggrieved = inc @ st.grievance
         harm_by_building = np.zeros(pop.n_buildings)
-        for row, issue in enumerate(self.issues.open):
+        for issue in self.issues.open:
             t = getattr(self.spec.issues, issue.type_name)
-            lam = t.conflict_rate * aggrieved[row] * (1.0 - self.compliance[issue.kind])
+            if t.conflict_rate == 0:
+                continue
+            aggrieved = np.cumsum(st.grievance[issue.members])[-1]  # a running sum
+            lam = t.conflict_rate * aggrieved * (1.0 - self.compliance[issue.kind])
             n = int(rng.poisson(lam)) if lam > 0 else 0
             if n:
                 where = pop.building[rng.choice(issue.members, size=n)]
@@ -496,11 +535,51 @@ class CommunityModel(mesa.Model):
     # ------------------------------------------------------------------ results
     def recent_participants(self) -> np.ndarray:
         """Mask of residents who took part in a consultation in the last 30 days."""
+        if self._recent is not None:
+            return self._recent
         return self.day - self.state.last_part < behaviour.RECENT_DAYS
 
+    def _collect(self) -> None:
+        """Phase 7: the day's row of every metric in :data:`sim.metrics.METRICS`.
+
+        The recent-participant mask is computed once for the row (nothing changes state while
+        metrics are read); rows are kept as plain lists, and the DataFrame, like Mesa's
+        DataCollector, is built only when asked for.
+        """
+        self._recent = self.recent_participants()
+        try:
+            self._rows.append([fn(self) for fn in METRICS.values()])
+        finally:
+            self._recent = None
+
+    def _columns(self) -> dict[str, list[float]]:
+        cols = zip(*self._rows, strict=True) if self._rows else ([] for _ in METRICS)
+        return {name: list(col) for name, col in zip(METRICS, cols, strict=True)}
+
+    @property
+    def datacollector(self) -> mesa.DataCollector:
+        """Mesa's DataCollector holding the daily metrics so far (``model_vars``).
+
+        Rows are collected without the collector's per-value copies; each access returns a
+        collector whose ``model_vars`` hold them, so read it, do not ``collect`` into it.
+        """
+        collector = mesa.DataCollector(model_reporters=dict(METRICS))
+        collector.model_vars = self._columns()
+        return collector
+
     def metrics(self) -> pd.DataFrame:
-        """The daily metrics table, one row per simulated day."""
-        return self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        """The daily metrics table, one row per simulated day (since the last drain)."""
+        return pd.DataFrame(self._columns()).reset_index(drop=True)
+
+    def drain_metrics(self) -> pd.DataFrame:
+        """The daily rows collected since the last drain, removed from the model.
+
+        For long runs that ship the model between processes (:mod:`sim.district`): the
+        model then carries only the rows of the days since the last exchange.
+        """
+        table = self.metrics()
+        self._rows = []
+        return table
 
     def run(self, days: int | None = None) -> pd.DataFrame:
         """Simulate ``days`` days (default: the scenario's horizon) and return the metrics."""

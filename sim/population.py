@@ -8,6 +8,7 @@ network builder relies on this order to make ties spatially local (Grannis 2009)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -35,20 +36,28 @@ class Population:
         """Number of residents."""
         return len(self.household)
 
-    @property
+    # Derived masks are computed once (the attributes are static); treat them as read-only.
+    @cached_property
     def elderly(self) -> np.ndarray:
         """Mask of residents aged 60+."""
         return self.age == ELDERLY
 
-    @property
+    @cached_property
     def nonelderly(self) -> np.ndarray:
         """Mask of residents under 60."""
         return self.age != ELDERLY
 
-    @property
+    @cached_property
     def offline(self) -> np.ndarray:
         """Mask of residents who use no WeChat / smartphone."""
         return ~self.online
+
+    def members(self, group: str) -> np.ndarray:
+        """Indices of the residents in a named mask (``elderly``, ``online``, ...), cached."""
+        cache: dict[str, np.ndarray] = self.__dict__.setdefault("_members", {})
+        if group not in cache:
+            cache[group] = np.flatnonzero(getattr(self, group))
+        return cache[group]
 
 
 def household_sizes(residents: int, households: int, rng: np.random.Generator) -> np.ndarray:

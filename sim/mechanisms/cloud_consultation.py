@@ -15,6 +15,12 @@ them (Chen et al. 2023), they join one queue shared with the sub-district's othe
 and are served at ``capacity_per_month``; a served issue is solved with experts and departments
 convened (``p_convened``, Chen, Pan & Xu 2016 as raised by convening, MODEL 3.3) at higher
 quality, or gets a referral-only answer (Nie & Wang 2023).
+
+Queue. In a single-community run each cloud consultation keeps its own
+:class:`EscalationQueue` and the sub-district's ``other_communities`` stand in as Poisson
+arrivals. In a district run (:mod:`sim.district`) the communities of a sub-district
+:meth:`~CloudConsultation.join` one queue, which the sub-district serves once a day after all
+of them have stepped; a served issue's outcome then reaches its community the next day.
 """
 
 from __future__ import annotations
@@ -64,6 +70,42 @@ class CloudConsultationParams(Params):
                                   help="Solution quality added by experts and departments")
 
 
+class EscalationQueue:
+    """A sub-district's escalation queue: first come, first served, at a monthly capacity.
+
+    Capacity accrues daily as credit (``capacity_per_month / 30``, at most one day's worth
+    or one issue); an entry is served when one credit is available and it has waited
+    ``min_days``. Entries are ``(day queued, community model, issue)``; the issue is None for
+    the stand-ins of communities outside the simulation.
+    """
+
+    def __init__(self, capacity_per_month: float, min_days: int):
+        self.capacity_per_month = capacity_per_month
+        self.min_days = min_days
+        self.items: deque[tuple[int, CommunityModel | None, Issue | None]] = deque()
+        self.credit = 0.0
+        self.waits: list[int] = []  # days each served entry waited
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def push(self, day: int, model: CommunityModel | None, issue: Issue | None) -> None:
+        """Queue an escalated issue (or a stand-in) on ``day``."""
+        self.items.append((day, model, issue))
+
+    def serve(self, day: int) -> list[tuple[CommunityModel | None, Issue | None]]:
+        """Add a day's capacity and take the entries it covers, oldest first."""
+        rate = self.capacity_per_month / 30.0
+        self.credit = min(self.credit + rate, max(1.0, rate))
+        served = []
+        while self.items and self.credit >= 1.0 and day - self.items[0][0] >= self.min_days:
+            queued, model, issue = self.items.popleft()
+            self.credit -= 1.0
+            self.waits.append(day - queued)
+            served.append((model, issue))
+        return served
+
+
 class CloudConsultation(Mechanism):
     """The sub-district's online consultation and escalation platform."""
 
@@ -83,9 +125,18 @@ class CloudConsultation(Mechanism):
         self.by_worker = pop.offline & (rng.random(pop.n) < p.proxy_share)
         family = pop.offline & family_online & ~self.by_worker
         self.access = np.select([pop.online | self.by_worker, family], [1.0, p.family_use], 0.0)
-        self.queue: deque[tuple[int, Issue | None]] = deque()
-        self.credit = 0.0
+        self.queue = EscalationQueue(p.capacity_per_month, p.min_days)
+        self.shared = False
         model.escalator = self
+
+    def join(self, queue: EscalationQueue) -> None:
+        """Escalate into a sub-district queue shared with other simulated communities.
+
+        The queue's owner then serves it (and calls :meth:`settle`); this community no longer
+        adds stand-in arrivals for the others.
+        """
+        self.queue = queue
+        self.shared = True
 
     def inform(self, model: CommunityModel) -> None:
         """Residents with access report more readily; proxies cost social-worker hours."""
@@ -105,9 +156,11 @@ class CloudConsultation(Mechanism):
         affected = np.zeros(model.pop.n, dtype=bool)
         for issue in known:
             affected[issue.members] = True
-        prob = model.participation_probability(broadcast=1.0, cost_factor=p.comment_cost)
-        visit = affected & (rng.random(model.pop.n) < self.access * prob / p.comment_days)
-        who = np.flatnonzero(visit)
+        u = rng.random(model.pop.n)
+        pool = np.flatnonzero(affected & (self.access > 0))
+        prob = model.participation_probability(broadcast=1.0, cost_factor=p.comment_cost,
+                                               who=pool)
+        who = pool[u[pool] < self.access[pool] * prob / p.comment_days]
         if len(who):
             model.took_part(who)
             for issue in known:
@@ -119,25 +172,28 @@ class CloudConsultation(Mechanism):
         issue.escalated = True
         issue.referred_until = model.day + 10**6  # out of the committee's queue
         model.state.process[issue.members] += model.spec.behaviour.reply_effect
-        self.queue.append((model.day, issue))
+        self.queue.push(model.day, model, issue)
 
     def decide(self, model: CommunityModel) -> None:
-        """Other communities' escalations arrive; the sub-district serves its queue."""
-        p = self.params
-        rng = model.stream(self.name)
-        for _ in range(int(rng.poisson(p.other_communities * p.other_rate_per_month / 30.0))):
-            self.queue.append((model.day, None))
-        self.credit = min(self.credit + p.capacity_per_month / 30.0,
-                          max(1.0, p.capacity_per_month / 30.0))
-        while self.queue and self.credit >= 1.0 and model.day - self.queue[0][0] >= p.min_days:
-            _, issue = self.queue.popleft()
-            self.credit -= 1.0
-            if issue is None or issue not in model.issues.open:
-                continue
-            issue.referred_until = -1
-            if rng.random() < p.p_convened:
-                issue.quality_bonus += p.expert_quality
-                issue.support = max(issue.support, issue.complexity)
-            else:
-                model.referral_failed(issue)
+        """Other communities' escalations arrive; the sub-district serves its own queue."""
+        if not self.shared:
+            p = self.params
+            rng = model.stream(self.name)
+            arrivals = int(rng.poisson(p.other_communities * p.other_rate_per_month / 30.0))
+            for _ in range(arrivals):
+                self.queue.push(model.day, None, None)
+            for _, issue in self.queue.serve(model.day):
+                self.settle(model, issue)
         model.today["cloud_queue"] = len(self.queue)
+
+    def settle(self, model: CommunityModel, issue: Issue | None) -> None:
+        """A served issue: solved with experts convened, or a referral-only answer."""
+        if issue is None or issue not in model.issues.open:
+            return
+        p = self.params
+        issue.referred_until = -1
+        if model.stream(self.name).random() < p.p_convened:
+            issue.quality_bonus += p.expert_quality
+            issue.support = max(issue.support, issue.complexity)
+        else:
+            model.referral_failed(issue)

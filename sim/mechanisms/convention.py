@@ -80,15 +80,14 @@ class Convention(Mechanism):
             affected = np.unique(np.concatenate([i.members for i in warned]))
             asked = model.pop.core.astype(float)
             asked[rng.choice(affected, size=min(p.asks, len(affected)), replace=False)] = 1.0
-            prob = model.participation_probability(asked=asked, daytime=False)
-            who = np.flatnonzero((asked > 0) & (rng.random(model.pop.n) < prob))
+            who = model.draw_participants(rng, asked > 0, asked=asked, daytime=False)
             model.took_part(who)
             model.give_voice(who, None, pre=True)
             proposal = model.deliberate(who, k, 0.5)
             for issue in warned:
                 issue.proposal = proposal
             self.represented[k][who] = True
-            self.represented[k] |= np.asarray(model.net.face[who].sum(axis=0)).ravel() > 0
+            self.represented[k][model.net.ties_of(who)[0]] = True
             self.drafted[k] = model.day
 
     def decide(self, model: CommunityModel) -> None:
@@ -101,7 +100,7 @@ class Convention(Mechanism):
             if ISSUE_TYPES[k] == "parking":
                 who = np.flatnonzero(model.car_household[model.pop.household])
             else:
-                who = np.arange(model.pop.n)
+                who = None
             keep = compliance(model, p, who, self.represented[k], adopted)
             model.compliance[k] = max(model.compliance[k], keep)
             model.prevention[k] = p.prevention * keep

@@ -25,12 +25,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import scipy.sparse as sp
 
 from sim.mechanisms.base import Mechanism
 from sim.params import Params, param
 
 if TYPE_CHECKING:
+    from sim.issues import Issue
     from sim.model import CommunityModel
 
 
@@ -73,9 +73,17 @@ class GridManagement(Mechanism):
         self.start = np.searchsorted(grid, np.arange(n_grids))
         self.size = np.bincount(grid, minlength=n_grids)
         self.pointer = np.zeros(n_grids, dtype=np.int64)
-        n = model.pop.n
-        self.household_of = sp.csr_matrix(
-            (np.ones(n), (np.arange(n), model.pop.household)), shape=(n, h))
+        self._households: dict[int, np.ndarray] = {}  # open issue id -> households it touches
+
+    def _touched(self, model: CommunityModel, issue: Issue) -> np.ndarray:
+        """The households an issue touches (kept while it is open)."""
+        if issue.id not in self._households:
+            self._households[issue.id] = np.unique(model.pop.household[issue.members])
+        return self._households[issue.id]
+
+    def on_resolved(self, model: CommunityModel, issue: Issue) -> None:
+        """Forget a resolved issue's households."""
+        self._households.pop(issue.id, None)
 
     def _visits(self, model: CommunityModel) -> np.ndarray:
         """Spend today's hours; return the visited households (mask), moving the schedule on."""
@@ -102,13 +110,16 @@ class GridManagement(Mechanism):
         visited = self._visits(model)
         rng = model.stream(self.name)
         issues = model.issues
-        u = rng.random(len(issues.open))
-        if issues.open:
-            touched = ((issues.incidence @ self.household_of) > 0).astype(float)
-            k = touched @ visited.astype(float)  # visited households each issue touches
+        u = rng.random(len(issues.open))  # one uniform per open issue, known or not
+        unknown = [(issue, ui) for issue, ui in zip(issues.open, u, strict=True)
+                   if not issue.known]
+        if unknown:
+            # Visited households each unknown issue touches.
+            k = np.array([np.count_nonzero(visited[self._touched(model, issue)])
+                          for issue, _ in unknown], dtype=float)
             p_found = 1.0 - (1.0 - self.params.p_detect) ** k
-            for issue, ui, pf in zip(issues.open, u, p_found, strict=True):
-                if not issue.known and ui < pf:
+            for (issue, ui), pf in zip(unknown, p_found, strict=True):
+                if ui < pf:
                     model.detect(issue)
         in_visit = visited[model.pop.household]
         model.state.aware |= in_visit

@@ -74,18 +74,25 @@ class IssueCommitteeParams(ConventionParams):
                                         help="Social-worker hours the committee takes a week")
 
 
-def compliance(model: CommunityModel, p: ConventionParams, who: np.ndarray,
+def compliance(model: CommunityModel, p: ConventionParams, who: np.ndarray | None,
                represented: np.ndarray, adopted_day: int) -> float:
-    """Share of ``who`` expected to keep a convention today (the rule in the module doc)."""
-    if not len(who):
+    """Share of ``who`` (None: everyone) expected to keep a convention today.
+
+    The rule is in the module docstring.
+    """
+    if who is not None and not len(who):
         return 0.0
+    everyone = slice(None) if who is None else who
     months = (model.day - adopted_day) / 30.0
     monitored = model.monitored
-    c = (p.compliance_base + p.endogenous_bonus * represented[who]
-         + (p.monitoring_bonus if monitored else 0.0)
-         - (0.0 if monitored else p.decay_per_month * months)
-         + p.legitimacy * (model.state.trust[who] - 0.5))
-    return float(np.clip(c, 0.0, 1.0).mean())
+    # The rule's constant part takes two values, represented or not (the same float
+    # operations as evaluating it per resident).
+    level = [(p.compliance_base + p.endogenous_bonus * r
+              + (p.monitoring_bonus if monitored else 0.0)
+              - (0.0 if monitored else p.decay_per_month * months)) for r in (1.0, 0.0)]
+    c = (np.where(represented[everyone], *level)
+         + p.legitimacy * (model.state.trust[everyone] - 0.5))
+    return float(np.add.reduce(np.clip(c, 0.0, 1.0)) / len(c))  # the mean, less overhead
 
 
 class IssueCommittee(Mechanism):
@@ -136,14 +143,13 @@ class IssueCommittee(Mechanism):
         n_ask = min(len(who), p.asks_per_member * len(self.members))
         asked = np.zeros(model.pop.n)
         asked[rng.choice(who, size=n_ask, replace=False)] = 1.0
-        prob = model.participation_probability(asked=asked, daytime=False)
-        joined = np.flatnonzero((asked > 0) & (rng.random(model.pop.n) < prob))
+        joined = model.draw_participants(rng, asked > 0, asked=asked, daytime=False)
         drafting = np.union1d(self.members, joined)
         model.took_part(joined)
         model.give_voice(drafting, None, pre=True)
         model.deliberate(drafting, self.kind, 0.5)
         self.represented[drafting] = True
-        self.represented |= model.net.face[drafting].sum(axis=0).A1 > 0
+        self.represented[model.net.ties_of(drafting)[0]] = True
 
     def _form(self, model: CommunityModel, affected: np.ndarray) -> None:
         core = affected[model.pop.core[affected]][: self.params.max_core_members]

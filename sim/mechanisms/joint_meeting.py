@@ -112,9 +112,8 @@ class JointMeeting(Mechanism):
                     else p.invitations)
             asked[rng.choice(affected, size=k, replace=False)] = 1.0
         heard = (asked > 0) | (rng.random(n) < reach)
-        prob = model.participation_probability(asked=asked, daytime=p.daytime,
-                                               cost_factor=cost_factor)
-        self.attendees = np.flatnonzero(heard & (rng.random(n) < prob))
+        self.attendees = model.draw_participants(rng, heard, asked=asked, daytime=p.daytime,
+                                                 cost_factor=cost_factor)
         model.totals["meetings"] += 1
         model.today["meeting_attendance"] = len(self.attendees)
 

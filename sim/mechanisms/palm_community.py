@@ -79,26 +79,34 @@ class PalmCommunity(Mechanism):
         rng = model.stream(self.name)
         self.eligible = model.pop.online & (rng.random(model.pop.n) < self.params.interest)
         self.follows = np.zeros(model.pop.n, dtype=bool)
-        self.group_size = np.asarray(model.net.groups.sum(axis=0)).ravel()
+        group_size = np.asarray(model.net.groups.sum(axis=0)).ravel()
         self.in_group = np.asarray(model.net.groups.sum(axis=1)).ravel() > 0
+        self.own_group_size = model.net.groups @ group_size  # size of each resident's group
 
     def arrivals(self, model: CommunityModel) -> None:
-        """Bass adoption on the network (synchronous: today's shares, then new followers)."""
+        """Bass adoption on the network (synchronous: today's shares, then new followers).
+
+        Hazards are computed for the eligible residents not yet following only (one uniform
+        is still drawn for everyone, so the stream does not depend on who follows).
+        """
         p = self.params
         if model.day < p.launch_day:
             return
         rng = model.stream(self.name)
-        f = self.follows.astype(float)
-        face = classic.neighbour_share(model.net.face, self.follows)
-        per_group = model.net.groups.T @ f
-        group = np.divide(model.net.groups @ per_group,
-                          model.net.groups @ self.group_size, out=np.zeros_like(f),
-                          where=self.in_group)
-        share = np.where(self.in_group, 0.5 * (face + group), face)
+        u = rng.random(model.pop.n)
+        who = np.flatnonzero(self.eligible & ~self.follows)
+        if not len(who):
+            return
+        face = model.net.share(self.follows)[who]
+        per_group = model.net.groups_t @ self.follows.astype(float)
+        in_group = self.in_group[who]
+        group = np.divide(per_group[model.pop.building[who]], self.own_group_size[who],
+                          out=np.zeros(len(who)), where=in_group)
+        share = np.where(in_group, 0.5 * (face + group), face)
         promoting = model.day < p.launch_day + p.promotion_days
         hazard = ((p.p_launch if promoting else p.p_innovation) + p.q_imitation * share) / 30.0
-        self.follows |= self.eligible & (rng.random(model.pop.n) < hazard)
-        model.totals["palm_followers"] = int(self.follows.sum())
+        self.follows[who[u[who] < hazard]] = True
+        model.totals["palm_followers"] = int(np.count_nonzero(self.follows))
 
     def inform(self, model: CommunityModel) -> None:
         """Post today's policy; followers raise issues more readily."""
@@ -111,7 +119,7 @@ class PalmCommunity(Mechanism):
         online = model.pop.online
         spread = classic.independent_cascade(model.net.face, readers, p.p_fwd, rng,
                                              susceptible=online)
-        posted = model.net.groups.T @ (spread & (rng.random(model.pop.n) < p.p_fwd))
+        posted = model.net.groups_t @ (spread & (rng.random(model.pop.n) < p.p_fwd))
         in_posted_group = (model.net.groups @ (posted > 0)) > 0
         read_group = in_posted_group & (rng.random(model.pop.n) < p.p_read)
         model.state.aware |= spread | read_group
@@ -123,7 +131,7 @@ class PalmCommunity(Mechanism):
                 p.poll_interval - 1:
             return
         rng = model.stream(self.name)
-        prob = model.participation_probability(broadcast=1.0, cost_factor=p.poll_cost)
-        voters = np.flatnonzero(self.follows & (rng.random(model.pop.n) < prob))
+        voters = model.draw_participants(rng, self.follows, broadcast=1.0,
+                                         cost_factor=p.poll_cost)
         model.took_part(voters)
         model.give_voice(voters, None, pre=True)

@@ -71,8 +71,7 @@ class RotationDuty(Mechanism):
             asked = np.zeros(model.pop.n)
             asked[core] = 1.0
             asked[rng.choice(model.pop.n, size=min(p.asks, model.pop.n), replace=False)] = 1.0
-            prob = model.participation_probability(asked=asked, daytime=False)
-            joined = np.flatnonzero((asked > 0) & (rng.random(model.pop.n) < prob))
+            joined = model.draw_participants(rng, asked > 0, asked=asked, daytime=False)
             new = np.setdiff1d(joined, self.roster)[: p.roster_max - len(self.roster)]
             self.roster = np.concatenate([self.roster, new])
         if not len(self.roster):
@@ -87,10 +86,11 @@ class RotationDuty(Mechanism):
         st = model.state
         model.took_part(shift)
         st.efficacy[shift] = np.minimum(st.efficacy[shift] + p.efficacy_gain, 1.0)
-        ties = np.asarray(model.net.face[shift].sum(axis=0)).ravel()
-        st.efficacy = np.minimum(st.efficacy + p.spillover * ties, 1.0)
-        buildings = np.unique(model.pop.building[shift])
+        tied, ties = model.net.ties_of(shift)  # the others have no spillover
+        st.efficacy[tied] = np.minimum(st.efficacy[tied] + p.spillover * ties, 1.0)
+        on_duty = np.zeros(model.pop.n_buildings, dtype=bool)
+        on_duty[model.pop.building[shift]] = True
         for issue in model.issues.open:
-            if not issue.known and np.isin(model.pop.building[issue.members], buildings).any() \
+            if not issue.known and on_duty[model.pop.building[issue.members]].any() \
                     and rng.random() < p.p_notice:
                 model.detect(issue)

@@ -160,10 +160,8 @@ class SocialOrganisations(Mechanism):
             asked = np.zeros(model.pop.n)
             asked[rng.choice(pool, size=min(p.asks_per_activity, len(pool)), replace=False)] = 1.0
             notice = self.in_group.astype(float)
-            prob = model.participation_probability(asked=asked, broadcast=notice,
-                                                   cost_factor=p.activity_cost)
-            heard = (asked > 0) | self.in_group
-            who = np.flatnonzero(heard & (rng.random(model.pop.n) < prob))
+            who = model.draw_participants(rng, (asked > 0) | self.in_group, asked=asked,
+                                          broadcast=notice, cost_factor=p.activity_cost)
             self.last_activity[who] = model.day
             self._tie(model, who, rng)
 
@@ -172,9 +170,14 @@ class SocialOrganisations(Mechanism):
         p = self.params
         if len(who) < 2 or p.max_new_ties == 0:
             return
-        a, b = np.triu_indices(len(who), k=1)
+        k = len(who)
+        # Pairs (a < b) in np.triu_indices(k, 1) order; only the drawn ones are built.
+        drawn = np.flatnonzero(rng.random(k * (k - 1) // 2) < p.p_new_tie)
+        row_start = np.concatenate(([0], np.cumsum(np.arange(k - 1, 0, -1))))
+        a = np.searchsorted(row_start, drawn, side="right") - 1
+        b = a + 1 + drawn - row_start[a]
         u, v = who[a], who[b]
-        new = (rng.random(len(u)) < p.p_new_tie) & (np.asarray(model.net.face[u, v]).ravel() == 0)
+        new = ~model.net.tied(u, v)
         u, v = u[new], v[new]
         order = rng.permutation(len(u))
         u, v = u[order], v[order]
@@ -194,8 +197,9 @@ class SocialOrganisations(Mechanism):
         rng = model.stream(self.name)
         want = p.linkage_hours_per_week / 7.0
         support = model.committee.spend(want, "linkage") / want if want > 0 else 0.0
-        civic = float((model.recent_participants()
-                       | (model.day - self.last_activity < RECENT_DAYS)).mean())
+        civic = float(np.count_nonzero(model.recent_participants()
+                                       | (model.day - self.last_activity < RECENT_DAYS))
+                      / model.pop.n)
         rate = p.cultivation_per_year / 365.0 * support * min(1.0, civic / p.civic_ref)
         if rng.random() < rate and len(self.orgs) < p.max_organisations:
             self._found(model)
