@@ -169,7 +169,7 @@ class CommunityModel(mesa.Model):
         self._resolution_days: list[int] = []
         self._detection_days: list[int] = []
         self._detection_offline: list[float] = []  # offline share of each detected issue
-        self._recent: np.ndarray | None = None  # today's recent participants while collecting
+        self._recent: np.ndarray | None = None  # the last collected day's recent participants
         #: Metrics of append-only records, by name: (record length, value); see sim.metrics.
         self.metric_memo: dict[str, tuple[int, float]] = {}
 
@@ -196,6 +196,7 @@ class CommunityModel(mesa.Model):
         self.today = {"conflicts": 0.0}
         self.compliance[:] = 0.0  # conventions state today's compliance in ``decide``
         self.report_weight[:] = 1.0  # channel mechanisms raise it in ``inform``
+        self._recent = None  # participation changes from now on; computed live until collect
         self._arrivals()
         self._hook("arrivals")
         self._inform()
@@ -534,7 +535,11 @@ class CommunityModel(mesa.Model):
 
     # ------------------------------------------------------------------ results
     def recent_participants(self) -> np.ndarray:
-        """Mask of residents who took part in a consultation in the last 30 days."""
+        """Mask of residents who took part in a consultation in the last 30 days.
+
+        During a step the window ends today; after it, the window of the day just simulated
+        (the mask its metrics row used), so callers between steps see what the row shows.
+        """
         if self._recent is not None:
             return self._recent
         return self.day - self.state.last_part < behaviour.RECENT_DAYS
@@ -543,14 +548,11 @@ class CommunityModel(mesa.Model):
         """Phase 7: the day's row of every metric in :data:`sim.metrics.METRICS`.
 
         The recent-participant mask is computed once for the row (nothing changes state while
-        metrics are read); rows are kept as plain lists, and the DataFrame, like Mesa's
+        metrics are read) and kept until the next step starts; rows are kept as plain lists, and the DataFrame, like Mesa's
         DataCollector, is built only when asked for.
         """
         self._recent = self.recent_participants()
-        try:
-            self._rows.append([fn(self) for fn in METRICS.values()])
-        finally:
-            self._recent = None
+        self._rows.append([fn(self) for fn in METRICS.values()])
 
     def _columns(self) -> dict[str, list[float]]:
         cols = zip(*self._rows, strict=True) if self._rows else ([] for _ in METRICS)

@@ -160,3 +160,12 @@ def test_p1_parking_conflicts_persist_under_administrative_handling():
         yearly = df.groupby(df["day"] // 365)["conflicts_parking"].sum()
         assert (yearly.iloc[:3] > 0).all(), (seed, yearly.tolist())
         assert yearly.iloc[2] >= 0.5 * yearly.iloc[0], (seed, yearly.tolist())
+
+
+def test_recent_participants_between_steps_match_the_metrics_row():
+    """After a step, the participants mask is the one the day's metrics row used."""
+    model = CommunityModel("xianlu_xincun", rng=3, mechanisms=["joint_meeting"])
+    for _ in range(70):
+        model.step()
+        row = model.metrics().iloc[-1]
+        assert model.recent_participants().mean() == row["participation_rate"]
