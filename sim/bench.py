@@ -38,6 +38,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from sim.argtypes import positive
+
 #: Targets of issue 7, by case: (description, metric, threshold, at least (True) or at most).
 TARGETS: dict[str, tuple[str, str, float, bool]] = {
     "community": ("<= 1.0 s (>= 3.5 M resident-days/s)", "wall_s", 1.0, False),
@@ -328,21 +330,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
-def _repeats(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
 def register(sub: Any) -> None:
     """Add ``cogov bench`` to the CLI's subcommands."""
     b = sub.add_parser("bench", help="benchmark speed and memory (each case in a fresh process)")
     b.add_argument("--json", action="store_true", help="print the machine-readable report")
-    b.add_argument("--repeats", type=_repeats, default=3,
+    b.add_argument("--repeats", type=positive, default=3,
                    help="repetitions per case, median reported (default 3)")
     b.add_argument("--quick", action="store_true", help="tiny sizes (seconds; for tests)")
     b.set_defaults(fn=cmd_bench)

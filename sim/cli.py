@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sim import bench, district, experiment_cli
+from sim.argtypes import positive, seed
 from sim.mechanisms import MECHANISMS, MechanismError
 from sim.params import describe, markdown_table
 from sim.scenario import InputError, Scenario, builtin_names, load_scenario, read_toml, resolve
@@ -40,26 +41,6 @@ class Progress:
         if done == total:
             sys.stderr.write("\n")
         sys.stderr.flush()
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
 
 
 def _assignment(text: str) -> tuple[str, str]:
@@ -184,8 +165,8 @@ def parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="run one scenario and print a summary")
     r.add_argument("scenario", help="built-in name (see `cogov scenarios`) or a .toml path")
-    r.add_argument("--days", type=_positive, help="days to simulate (default: the scenario's)")
-    r.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
+    r.add_argument("--days", type=positive, help="days to simulate (default: the scenario's)")
+    r.add_argument("--seed", type=seed, default=0, help="random seed (default 0)")
     r.add_argument("--set", type=_assignment, action="append", metavar="KEY=VALUE",
                    help="override a scenario value by dotted key; repeatable")
     r.add_argument("--mechanisms", help="comma-separated mechanism names, or 'all'")

@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from sim.argtypes import positive
 from sim.mechanisms import MECHANISMS
 from sim.mechanisms.cloud_consultation import CloudConsultation, EscalationQueue
 from sim.model import CommunityModel
@@ -378,16 +379,6 @@ def run_district(
 
 
 # ------------------------------------------------------------------------- the CLI
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a district and print a summary by sub-district; with --out write the tables."""
     from sim.sweep import executor as make_executor
@@ -420,9 +411,9 @@ def register(sub: Any) -> None:
     dsub = d.add_subparsers(dest="district_command", required=True, metavar="COMMAND")
     r = dsub.add_parser("run", help="run a district and summarise it by sub-district")
     r.add_argument("district", help="built-in name (gulou) or a district .toml path")
-    r.add_argument("--days", type=_positive, default=365, help="days to simulate (default 365)")
+    r.add_argument("--days", type=positive, default=365, help="days to simulate (default 365)")
     r.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    r.add_argument("--workers", type=_positive, default=1,
+    r.add_argument("--workers", type=positive, default=1,
                    help="worker processes, one sub-district a task (default 1: in-process)")
     r.add_argument("--mechanisms", help="comma-separated mechanisms (default: the district's)")
     r.add_argument("--out", help="folder for metrics.parquet, queues.parquet, manifest.json")

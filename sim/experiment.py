@@ -38,9 +38,10 @@ from sim.run import SUMMARY
 from sim.scenario import (
     InputError,
     Scenario,
+    builtin,
     builtin_names,
-    data_dir,
     load_scenario,
+    locate,
     read_toml,
 )
 
@@ -259,19 +260,12 @@ class Experiment(Params):
 # ------------------------------------------------------------------------- loading
 def builtin_experiments() -> list[str]:
     """Names of the built-in experiments."""
-    return sorted(p.stem for p in data_dir("experiments").glob("*.toml"))
+    return builtin("experiments")
 
 
 def experiment_path(name_or_path: str | Path) -> Path:
     """The file of a built-in experiment name, or the given path."""
-    text = str(name_or_path)
-    if text in builtin_experiments():
-        return data_dir("experiments") / f"{text}.toml"
-    path = Path(text)
-    if path.suffix != ".toml" and not path.exists():
-        raise InputError(text, "", "no such experiment; built-in: "
-                         + ", ".join(builtin_experiments()))
-    return path
+    return locate(name_or_path, "experiments")
 
 
 def _dotted(loc: tuple[Any, ...]) -> str:

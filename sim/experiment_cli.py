@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sim.argtypes import positive
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -22,16 +24,6 @@ if TYPE_CHECKING:
     from sim.sweep import SweepResult
 
 EXIT_FAILED = 1
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 class Bar:
@@ -214,7 +206,7 @@ def cmd_reference(args: argparse.Namespace) -> int:
 
 
 def _executor_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--workers", type=_positive,
+    p.add_argument("--workers", type=positive,
                    help="local worker processes (default: the number of cores)")
     p.add_argument("--scheduler", metavar="ADDR",
                    help="a Dask scheduler, e.g. tcp://10.0.0.5:8786 (needs cogov[sweep])")
@@ -231,7 +223,7 @@ def register(subparsers: Any) -> None:
     r.add_argument("experiment", metavar="NAME_OR_PATH",
                    help="built-in name (see `cogov experiment list`) or a .toml path")
     _executor_options(r)
-    r.add_argument("--replicates", type=_positive, help="override the file's replicates")
+    r.add_argument("--replicates", type=positive, help="override the file's replicates")
     r.add_argument("--out", help="output folder (default: runs/experiments/NAME)")
     r.add_argument("--resume", action="store_true",
                    help="run only what OUT is missing (the default; accepted for clarity)")

@@ -548,8 +548,8 @@ class CommunityModel(mesa.Model):
         """Phase 7: the day's row of every metric in :data:`sim.metrics.METRICS`.
 
         The recent-participant mask is computed once for the row (nothing changes state while
-        metrics are read) and kept until the next step starts; rows are kept as plain lists, and the DataFrame, like Mesa's
-        DataCollector, is built only when asked for.
+        metrics are read) and kept until the next step starts; rows are kept as plain lists,
+        and the DataFrame, like Mesa's DataCollector, is built only when asked for.
         """
         self._recent = self.recent_participants()
         self._rows.append([fn(self) for fn in METRICS.values()])

@@ -55,7 +55,8 @@ class RunResult:
         return pd.Series(values, name=self.manifest["scenario"]["name"])
 
 
-def _git_commit() -> str | None:
+def git_commit() -> str | None:
+    """The checkout's commit, when the package runs from a git checkout."""
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent,
                              capture_output=True, text=True, timeout=5, check=False)
@@ -64,7 +65,8 @@ def _git_commit() -> str | None:
     return out.stdout.strip() or None
 
 
-def _version(dist: str) -> str | None:
+def version_of(dist: str) -> str | None:
+    """The installed version of a distribution, or None."""
     try:
         return version(dist)
     except PackageNotFoundError:
@@ -80,9 +82,9 @@ def manifest(model: CommunityModel, seed: Any) -> dict[str, Any]:
         "mechanisms": {m.name: m.params.model_dump(mode="json") for m in model.mechanisms},
         "population": {"residents": model.pop.n, "households": model.pop.n_households,
                        "buildings": model.pop.n_buildings},
-        "versions": {"cogov": _version("cogov"), "numpy": np.__version__,
-                     "mesa": _version("mesa"), "python": platform.python_version()},
-        "git_commit": _git_commit(),
+        "versions": {"cogov": version_of("cogov"), "numpy": np.__version__,
+                     "mesa": version_of("mesa"), "python": platform.python_version()},
+        "git_commit": git_commit(),
     }
 
 

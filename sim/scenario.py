@@ -134,20 +134,30 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise InputError(str(path), "", f"malformed TOML: {exc}") from None
 
 
+def builtin(kind: str = "scenarios") -> list[str]:
+    """Names of the built-in ``scenarios`` or ``experiments``."""
+    return sorted(p.stem for p in data_dir(kind).glob("*.toml"))
+
+
 def builtin_names() -> list[str]:
     """Names of the built-in scenarios."""
-    return sorted(p.stem for p in data_dir("scenarios").glob("*.toml"))
+    return builtin("scenarios")
+
+
+def locate(name_or_path: str | Path, kind: str = "scenarios") -> Path:
+    """The file of a built-in name of ``kind``, or the given path."""
+    text = str(name_or_path)
+    if text in builtin(kind):
+        return data_dir(kind) / f"{text}.toml"
+    path = Path(text)
+    if path.suffix != ".toml" and not path.exists():
+        raise InputError(text, "", f"no such {kind[:-1]}; built-in: " + ", ".join(builtin(kind)))
+    return path
 
 
 def resolve(name_or_path: str | Path) -> Path:
-    """The file of a built-in name, or the given path."""
-    text = str(name_or_path)
-    if text in builtin_names():
-        return data_dir("scenarios") / f"{text}.toml"
-    path = Path(text)
-    if path.suffix != ".toml" and not path.exists():
-        raise InputError(text, "", "no such scenario; built-in: " + ", ".join(builtin_names()))
-    return path
+    """The file of a built-in scenario name, or the given path."""
+    return locate(name_or_path, "scenarios")
 
 
 def parse_value(text: str) -> Any:

@@ -21,7 +21,6 @@ import multiprocessing
 import os
 import platform
 import signal
-import subprocess
 import tempfile
 import time
 import traceback
@@ -30,7 +29,6 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +37,7 @@ import pandas as pd
 
 from sim.experiment import Plan, Run
 from sim.model import CommunityModel
+from sim.run import git_commit, version_of
 from sim.scenario import InputError, Scenario
 
 #: Identity columns of every row of the results table, before factors and metrics.
@@ -132,22 +131,6 @@ def _write_json(path: Path, data: Any) -> None:
                                          encoding="utf-8"))
 
 
-def _version(dist: str) -> str | None:
-    try:
-        return version(dist)
-    except PackageNotFoundError:
-        return None
-
-
-def _git_commit() -> str | None:
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent,
-                             capture_output=True, text=True, timeout=5, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None
-
-
 def manifest(plan: Plan, **extra: Any) -> dict[str, Any]:
     """What produced a sweep: experiment file and content, root seed, versions, commit."""
     exp = plan.experiment
@@ -161,11 +144,11 @@ def manifest(plan: Plan, **extra: Any) -> dict[str, Any]:
         "replicates": exp.replicates,
         "runs": len(plan.runs),
         "days": {name: exp.days or base.days for name, base in plan.bases.items()},
-        "versions": {"cogov": _version("cogov"), "numpy": np.__version__,
-                     "mesa": _version("mesa"), "pandas": pd.__version__,
-                     "pyarrow": _version("pyarrow"), "SALib": _version("SALib"),
+        "versions": {"cogov": version_of("cogov"), "numpy": np.__version__,
+                     "mesa": version_of("mesa"), "pandas": pd.__version__,
+                     "pyarrow": version_of("pyarrow"), "SALib": version_of("SALib"),
                      "python": platform.python_version()},
-        "git_commit": _git_commit(),
+        "git_commit": git_commit(),
         **extra,
     }
 
