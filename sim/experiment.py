@@ -40,6 +40,7 @@ from sim.scenario import (
     Scenario,
     builtin,
     builtin_names,
+    error_message,
     load_scenario,
     locate,
     read_toml,
@@ -280,14 +281,8 @@ def validate(raw: dict[str, Any], source: str) -> Experiment:
         return Experiment.model_validate(raw)
     except ValidationError as exc:
         err = exc.errors()[0]
-        msg = err["msg"]
-        if err["type"] == "value_error":
-            msg = str(err["ctx"]["error"])
-        elif err["type"] == "extra_forbidden":
-            msg = "unknown key"
-        elif err["type"] == "missing":
-            msg = "required field is missing"
-        elif err["type"] == "model_type":
+        msg = error_message(err)
+        if err["type"] == "model_type":
             msg = "expected " + _SHAPES.get(err["loc"][:-1], "a table")
         raise InputError(source, _dotted(err["loc"]), msg) from None
 

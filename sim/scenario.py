@@ -97,6 +97,17 @@ def _allowed(field: str) -> str:
     return ""
 
 
+def error_message(err: Any) -> str:
+    """A pydantic error in the words the CLI prints."""
+    if err["type"] == "value_error":
+        return str(err["ctx"]["error"])
+    if err["type"] == "extra_forbidden":
+        return "unknown key"
+    if err["type"] == "missing":
+        return "required field is missing"
+    return err["msg"]
+
+
 def validate(raw: dict[str, Any], source: str) -> Scenario:
     """Validate a raw table; raise :class:`InputError` on the first problem."""
     try:
@@ -104,14 +115,7 @@ def validate(raw: dict[str, Any], source: str) -> Scenario:
     except ValidationError as exc:
         err = exc.errors()[0]
         field = _dotted(err["loc"])
-        msg = err["msg"]
-        if err["type"] == "value_error":
-            msg = str(err["ctx"]["error"])
-        elif err["type"] == "extra_forbidden":
-            msg = "unknown key"
-        elif err["type"] == "missing":
-            msg = "required field is missing"
-        raise InputError(source, field, msg + _allowed(field)) from None
+        raise InputError(source, field, error_message(err) + _allowed(field)) from None
 
 
 def read_toml(path: Path) -> dict[str, Any]:
