@@ -65,6 +65,12 @@ def poisson_count(u: float, lam: float) -> int:
     return k
 
 
+def named_stream(root: np.random.SeedSequence, name: str) -> np.random.Generator:
+    """The child stream of ``root`` keyed by a process's name (CRC-32 of the name)."""
+    key = (*root.spawn_key, zlib.crc32(name.encode()))
+    return np.random.default_rng(np.random.SeedSequence(root.entropy, spawn_key=key))
+
+
 def seed_sequence(rng: int | np.random.SeedSequence | None) -> np.random.SeedSequence:
     """The run's root seed sequence."""
     if isinstance(rng, np.random.SeedSequence):
@@ -114,9 +120,7 @@ class CommunityModel(mesa.Model):
     def stream(self, name: str) -> np.random.Generator:
         """The named random stream of this run (independent of every other name)."""
         if name not in self._streams:
-            key = (*self.seed_seq.spawn_key, zlib.crc32(name.encode()))
-            ss = np.random.SeedSequence(self.seed_seq.entropy, spawn_key=key)
-            self._streams[name] = np.random.default_rng(ss)
+            self._streams[name] = named_stream(self.seed_seq, name)
         return self._streams[name]
 
     def _build(self, resident_agents: bool = True) -> None:

@@ -29,7 +29,6 @@ implementation (``cogov bench``); it is not part of the package.
 from __future__ import annotations
 
 import math
-import zlib
 from typing import Any
 
 import mesa
@@ -38,7 +37,7 @@ import numpy as np
 from mesa.discrete_space import CellAgent, Network
 
 from sim.mechanisms.joint_meeting import FORMATS, JointMeetingParams
-from sim.model import NEVER, RETRY_EFFORT, SHORTAGE_REF, poisson_count
+from sim.model import NEVER, RETRY_EFFORT, SHORTAGE_REF, named_stream, poisson_count
 from sim.network import build_network
 from sim.params import ISSUE_TYPES
 from sim.population import ELDERLY, build_population
@@ -205,9 +204,7 @@ class ReferenceModel(mesa.Model):
     def stream(self, name: str) -> np.random.Generator:
         """The named random stream, seeded as in ``CommunityModel.stream``."""
         if name not in self._streams:
-            key = (*self.seed_seq.spawn_key, zlib.crc32(name.encode()))
-            ss = np.random.SeedSequence(self.seed_seq.entropy, spawn_key=key)
-            self._streams[name] = np.random.default_rng(ss)
+            self._streams[name] = named_stream(self.seed_seq, name)
         return self._streams[name]
 
     # -- the committee's hours -----------------------------------------------------------
