@@ -1,26 +1,78 @@
-"""Argument types shared by the ``cogov`` subcommands: a bad flag exits 2 with one line."""
+"""Argument types shared by the ``cogov`` subcommands: a bad flag exits 2 with one line.
+
+Bounds come from the declarations (:data:`sim.params.MAX_DAYS`, :data:`MAX_REPLICATES`), so a
+flag accepts what the same value in a file accepts. :func:`check_output` checks an output
+folder before anything is simulated, so a bad ``--out`` never costs a finished run.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+from pathlib import Path
+
+from sim.params import MAX_DAYS, MAX_REPLICATES
+from sim.scenario import InputError
 
 
-def whole_number(text: str, least: int) -> int:
-    """Parse a whole number of at least ``least``, or raise argparse's error."""
+def whole_number(text: str, least: int, most: int | None = None) -> int:
+    """Parse a whole number of ``least`` to ``most`` (None: no bound), or raise argparse's."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < least:
-        raise argparse.ArgumentTypeError(f"must be at least {least}, got {value}")
+    if value < least or (most is not None and value > most):
+        allowed = f"at least {least}" if most is None else f"{least} to {most}"
+        raise argparse.ArgumentTypeError(f"must be {allowed}, got {value}")
     return value
 
 
 def positive(text: str) -> int:
-    """A count of at least 1 (days, workers, replicates, repetitions)."""
+    """A count of at least 1 (workers, repetitions)."""
     return whole_number(text, 1)
+
+
+def days(text: str) -> int:
+    """Days to simulate: 1 to the declared longest horizon."""
+    return whole_number(text, 1, MAX_DAYS)
+
+
+def replicates(text: str) -> int:
+    """Replicates of an experiment: 1 to the declared maximum."""
+    return whole_number(text, 1, MAX_REPLICATES)
 
 
 def seed(text: str) -> int:
     """A random seed: a whole number, 0 or more."""
     return whole_number(text, 0)
+
+
+def output_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be (or become) an output folder; None when it can."""
+    if path.exists() or path.is_symlink():
+        if not path.is_dir():
+            return "exists and is not a folder"
+        if not os.access(path, os.W_OK | os.X_OK):
+            return "is a folder this user cannot write to"
+        return None
+    for ancestor in path.absolute().parents:
+        if ancestor.exists():
+            if not ancestor.is_dir():
+                return f"is below {ancestor}, which is not a folder"
+            if not os.access(ancestor, os.W_OK | os.X_OK):
+                return f"cannot be created: this user cannot write to {ancestor}"
+            return None
+    return None
+
+
+def check_output(text: str | Path, flag: str = "--out") -> Path:
+    """The output folder ``text``, checked before any run starts.
+
+    Raises:
+        InputError: naming ``flag`` and why the folder cannot be written.
+    """
+    path = Path(text)
+    problem = output_problem(path)
+    if problem is not None:
+        raise InputError(flag, "", f"{path} {problem}")
+    return path

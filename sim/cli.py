@@ -10,10 +10,18 @@ from pathlib import Path
 from typing import Any
 
 from sim import bench, district, experiment_cli
-from sim.argtypes import positive, seed
+from sim.argtypes import check_output, days, seed
 from sim.mechanisms import MECHANISMS, MechanismError
 from sim.params import describe, markdown_table
-from sim.scenario import InputError, Scenario, builtin_names, load_scenario, read_toml, resolve
+from sim.scenario import (
+    InputError,
+    Scenario,
+    builtin_names,
+    defaulted_tables,
+    load_scenario,
+    read_toml,
+    resolve,
+)
 from sim.ui import cli as ui_cli
 
 EXIT_INPUT = 2
@@ -50,6 +58,14 @@ def _assignment(text: str) -> tuple[str, str]:
     return key.strip(), value.strip()
 
 
+def warn_defaulted(scenario: str) -> None:
+    """Warn on stderr about tables every built-in scenario sets but this file leaves out."""
+    missing = defaulted_tables(scenario)
+    if missing:
+        print(f"cogov: warning: {scenario}: tables taken from defaults: {', '.join(missing)} "
+              "(every built-in scenario sets them; is the file complete?)", file=sys.stderr)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run one scenario and print its summary; with --out write its files.
 
@@ -58,11 +74,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     """
     from sim.run import run, write_run
 
+    out = check_output(args.out) if args.out else None
     overrides = dict(args.set or [])
-    scenario = load_scenario(args.scenario, overrides)
-    mechanisms = args.mechanisms.split(",") if args.mechanisms else None
+    scenario = load_scenario(args.scenario, overrides, flag="--set")
+    warn_defaulted(args.scenario)
     progress = Progress(scenario.name, not args.quiet)
-    result = run(scenario, days=args.days, seed=args.seed, mechanisms=mechanisms,
+    result = run(scenario, days=args.days, seed=args.seed, mechanisms=args.mechanisms or None,
                  progress=progress)
     mech = ", ".join(result.manifest["mechanisms"])
     print(f"{scenario.title or scenario.name}: {result.model.pop.n} residents, "
@@ -76,8 +93,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         table["administrative only"] = base.summary()
         table["change"] = table.iloc[:, 0] - table["administrative only"]
     print(table.to_string(float_format=lambda v: f"{v:.3f}"))
-    if args.out:
-        for path in write_run(result, Path(args.out)):
+    if out is not None:
+        for path in write_run(result, out):
             print(f"wrote {path}")
     return 0
 
@@ -89,6 +106,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         try:
             s = load_scenario(item)
             print(f"ok  {item}: {s.name} ({s.population.residents} residents)")
+            warn_defaulted(item)
         except InputError as exc:
             print(f"error: {exc}", file=sys.stderr)
             bad += 1
@@ -145,7 +163,7 @@ def cmd_params(args: argparse.Namespace) -> int:
         print(parameter_tables())
         return 0
     for r in describe(Scenario):
-        print(f"{r.path:45s} {r.default!s:>10} {r.unit:14s} {r.help}")
+        print(f"{r.path:45s} {r.shown_default:>10} {r.unit:14s} {r.help}")
     return 0
 
 
@@ -165,7 +183,7 @@ def parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="run one scenario and print a summary")
     r.add_argument("scenario", help="built-in name (see `cogov scenarios`) or a .toml path")
-    r.add_argument("--days", type=positive, help="days to simulate (default: the scenario's)")
+    r.add_argument("--days", type=days, help="days to simulate (default: the scenario's)")
     r.add_argument("--seed", type=seed, default=0, help="random seed (default 0)")
     r.add_argument("--set", type=_assignment, action="append", metavar="KEY=VALUE",
                    help="override a scenario value by dotted key; repeatable")
@@ -174,7 +192,8 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.set_defaults(fn=cmd_run)
 
-    v = sub.add_parser("validate", help="check scenario files")
+    v = sub.add_parser("validate", help="check scenario files (experiments: cogov experiment "
+                       "validate)")
     v.add_argument("scenarios", nargs="+", help="names or paths")
     v.set_defaults(fn=cmd_validate)
 

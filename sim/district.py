@@ -43,11 +43,13 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sim.argtypes import positive
-from sim.mechanisms import MECHANISMS
+from sim import argtypes
+from sim.mechanisms import MECHANISMS, MechanismError, names
 from sim.mechanisms.cloud_consultation import CloudConsultation, EscalationQueue
 from sim.model import CommunityModel
-from sim.scenario import InputError, Scenario, data_dir, load_scenario, read_toml
+from sim.params import MAX_DAYS
+from sim.run import check_days, check_seed, git_commit, version_of, versions, write_atomic
+from sim.scenario import InputError, Scenario, data_dir, error_message, load_scenario, read_toml
 
 
 class _Spec(BaseModel):
@@ -77,7 +79,7 @@ class DistrictSpec(_Spec):
     title: str = ""
     title_zh: str = ""
     mechanisms: tuple[str, ...] = ("joint_meeting", "issue_committee", "cloud_consultation")
-    exchange_days: int = Field(30, ge=1, le=36_500)
+    exchange_days: int = Field(30, ge=1, le=MAX_DAYS)
     district_capacity_per_month: float = Field(0.0, ge=0, le=100_000)
     sub_districts: tuple[SubDistrictSpec, ...] = Field(min_length=1)
 
@@ -112,14 +114,24 @@ def load_district(name_or_path: str | Path | DistrictSpec) -> DistrictSpec:
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"])
-        raise InputError(str(path), where, err["msg"]) from None
+        raise InputError(str(path), where, error_message(err, DistrictSpec)) from None
     for name in spec.mechanisms:
         if name not in MECHANISMS:
             raise InputError(str(path), "mechanisms",
                              f"unknown mechanism {name!r}; available: " + ", ".join(MECHANISMS))
-    for s in spec.sub_districts:
-        for g in s.communities:
-            load_scenario(g.scenario)  # raises InputError naming a bad scenario
+    for i, s in enumerate(spec.sub_districts):
+        for j, g in enumerate(s.communities):
+            where = f"sub_districts.{i}.communities.{j}"
+            try:
+                base = load_scenario(g.scenario)
+            except InputError as exc:
+                raise InputError(str(path), f"{where}.scenario", str(exc)) from None
+            for k, residents in enumerate(g.residents):
+                try:
+                    community_scenario(base, residents)
+                except InputError as exc:
+                    raise InputError(str(path), f"{where}.residents.{k}",
+                                     f"{residents}: {exc.field}: {exc.message}") from None
     return spec
 
 
@@ -339,10 +351,16 @@ def run_district(
             ships them as bytes through the executor (works anywhere, e.g. Dask).
     """
     spec = load_district(name)
+    days = check_days(days)
+    seed = check_seed(seed)
     if mechanisms is None:
         mechs = spec.mechanisms
     else:
-        mechs = tuple(mechanisms.split(",") if isinstance(mechanisms, str) else mechanisms)
+        mechs = tuple(names(mechanisms) if isinstance(mechanisms, str) else mechanisms)
+    for mech in mechs:
+        if mech not in MECHANISMS:
+            raise MechanismError("mechanisms", f"unknown mechanism {mech!r}; available: "
+                                 + ", ".join(MECHANISMS))
     interval = exchange_days or spec.exchange_days
     plans = recipes(spec, seed, mechs)
     states: list[Any] = list(plans)
@@ -372,7 +390,9 @@ def run_district(
                 "mechanisms": list(mechs), "exchange_days": interval,
                 "residents": int(sum(sc.population.residents for p in plans
                                      for _, sc in p.communities)),
-                "exchanges": exchanges}
+                "exchanges": exchanges,
+                "versions": versions(pandas=pd.__version__, pyarrow=version_of("pyarrow")),
+                "git_commit": git_commit()}
     table = pd.concat(metrics, ignore_index=True).sort_values(
         ["sub_district", "community", "day"], kind="stable", ignore_index=True)
     return DistrictResult(table, pd.concat(queues, ignore_index=True), waits, manifest)
@@ -383,6 +403,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run a district and print a summary by sub-district; with --out write the tables."""
     from sim.sweep import executor as make_executor
 
+    out = argtypes.check_output(args.out) if args.out else None
     spec = load_district(args.district)
     print(f"{spec.title or spec.name}: {len(spec.sub_districts)} sub-districts, "
           f"{spec.n_communities} communities, {args.days} days, seed {args.seed}, "
@@ -394,13 +415,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         result = run_district(spec, args.days, args.seed, args.mechanisms)
     print(result.summary().to_string(float_format=lambda v: f"{v:.3f}"))
-    if args.out:
-        out = Path(args.out)
+    if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-        result.metrics.to_parquet(out / "metrics.parquet", index=False)
-        result.queues.to_parquet(out / "queues.parquet", index=False)
-        (out / "manifest.json").write_text(json.dumps(result.manifest, indent=2,
-                                                      ensure_ascii=False), encoding="utf-8")
+        write_atomic(out / "metrics.parquet", lambda p: result.metrics.to_parquet(p, index=False))
+        write_atomic(out / "queues.parquet", lambda p: result.queues.to_parquet(p, index=False))
+        write_atomic(out / "manifest.json", lambda p: p.write_text(
+            json.dumps(result.manifest, indent=2, ensure_ascii=False), encoding="utf-8"))
         print(f"wrote {out}/metrics.parquet, queues.parquet, manifest.json")
     return 0
 
@@ -411,9 +431,9 @@ def register(sub: Any) -> None:
     dsub = d.add_subparsers(dest="district_command", required=True, metavar="COMMAND")
     r = dsub.add_parser("run", help="run a district and summarise it by sub-district")
     r.add_argument("district", help="built-in name (gulou) or a district .toml path")
-    r.add_argument("--days", type=positive, default=365, help="days to simulate (default 365)")
-    r.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    r.add_argument("--workers", type=positive, default=1,
+    r.add_argument("--days", type=argtypes.days, default=365, help="days to simulate (default 365)")
+    r.add_argument("--seed", type=argtypes.seed, default=0, help="random seed (default 0)")
+    r.add_argument("--workers", type=argtypes.positive, default=1,
                    help="worker processes, one sub-district a task (default 1: in-process)")
     r.add_argument("--mechanisms", help="comma-separated mechanisms (default: the district's)")
     r.add_argument("--out", help="folder for metrics.parquet, queues.parquet, manifest.json")

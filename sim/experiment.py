@@ -33,7 +33,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from sim.mechanisms import MECHANISMS
 from sim.metrics import METRICS
-from sim.params import ParamInfo, Params, describe, param
+from sim.params import MAX_DAYS, MAX_REPLICATES, ParamInfo, Params, describe, find, param
 from sim.run import SUMMARY
 from sim.scenario import (
     InputError,
@@ -185,7 +185,7 @@ class Check(Params):
 
     replicates: int = param(4, ge=1, le=10_000, unit="runs", help=(
         "Replicates (at least 2 unless a sampled design pools its points)"))
-    days: int | None = param(None, ge=1, le=36_500, unit="days", help="Horizon")
+    days: int | None = param(None, ge=1, le=MAX_DAYS, unit="days", help="Horizon")
     samples: int | None = param(None, ge=1, le=1_000_000, unit="samples",
                                 help="Base sample size of a sampled design")
     arms: tuple[str, ...] = Field((), description="Arms to rerun (default: all)")
@@ -212,9 +212,9 @@ class Experiment(Params):
     question: str = Field("", description="The research question it answers (MODEL.md 5)")
     scenario: tuple[str, ...] = Field(min_length=1, description=(
         "Base scenario(s): built-in names or .toml paths relative to the experiment file"))
-    days: int | None = param(None, ge=1, le=36_500, unit="days",
+    days: int | None = param(None, ge=1, le=MAX_DAYS, unit="days",
                              help="Horizon (default: each scenario's)")
-    replicates: int = param(10, ge=1, le=100_000, unit="runs",
+    replicates: int = param(10, ge=1, le=MAX_REPLICATES, unit="runs",
                             help="Replicates per design point and arm")
     seed: int = param(0, ge=0, le=2**63 - 1, help="Root seed of every run's SeedSequence")
     common_seeds: Literal["arms", "all"] = Field("arms", description=(
@@ -348,12 +348,13 @@ class Plan:
 
 
 def _param_info(key: str) -> ParamInfo | None:
+    """The declaration of a factor's key (``units.0.kind`` finds ``units.N.kind``)."""
     parts = key.split(".")
     if parts[0] == "mechanisms" and len(parts) == 3 and parts[1] in MECHANISMS:
         rows = describe(MECHANISMS[parts[1]].Params, f"mechanisms.{parts[1]}.")
     else:
         rows = describe(Scenario)
-    return next((r for r in rows if r.path == key), None)
+    return find(rows, key)
 
 
 def _scenario_file(text: str, folder: Path, source: str) -> str | Path:

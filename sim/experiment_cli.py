@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.argtypes import positive
+from sim.argtypes import positive, replicates
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -223,7 +223,7 @@ def register(subparsers: Any) -> None:
     r.add_argument("experiment", metavar="NAME_OR_PATH",
                    help="built-in name (see `cogov experiment list`) or a .toml path")
     _executor_options(r)
-    r.add_argument("--replicates", type=positive, help="override the file's replicates")
+    r.add_argument("--replicates", type=replicates, help="override the file's replicates")
     r.add_argument("--out", help="output folder (default: runs/experiments/NAME)")
     r.add_argument("--resume", action="store_true",
                    help="run only what OUT is missing (the default; accepted for clarity)")

@@ -14,6 +14,12 @@ from typing import Any, Literal, get_args, get_origin
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.fields import FieldInfo
 
+#: The longest horizon any path accepts (a scenario's ``days``, ``cogov run --days``, ``--set
+#: days=``, ``sim.run(days=)``, district runs and experiment files): a century.
+MAX_DAYS = 36_500
+#: The most replicates an experiment may ask for (its file or ``--replicates``).
+MAX_REPLICATES = 100_000
+
 
 def param(
     default: Any,
@@ -29,6 +35,10 @@ def param(
 ) -> Any:
     """Declare one parameter with its metadata.
 
+    A parameter with a number as its default or with bounds is strict: a boolean, a string
+    or a fractional value for an integer is refused (never read as 1, 1.0 or rounded), and
+    the model's configuration refuses NaN and infinity.
+
     Args:
         default: The default value.
         unit: Unit of measurement ("" for dimensionless, "share" for a fraction in [0, 1]).
@@ -40,12 +50,15 @@ def param(
         gt: Exclusive lower bound.
         lt: Exclusive upper bound.
     """
+    bounded = any(b is not None for b in (ge, le, gt, lt))
+    number = isinstance(default, int | float) and not isinstance(default, bool)
     return Field(
         default,
         ge=ge,
         le=le,
         gt=gt,
         lt=lt,
+        strict=True if bounded or number else None,
         description=help,
         json_schema_extra={"unit": unit, "zh": zh, "source": source},
     )
@@ -54,7 +67,8 @@ def param(
 class Params(BaseModel):
     """Base of every parameter block: immutable, unknown keys rejected."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True,
+                              allow_inf_nan=False)
 
     @model_validator(mode="before")
     @classmethod
@@ -75,57 +89,80 @@ class ParamInfo:
     ge: float | None
     le: float | None
     choices: tuple[Any, ...] = ()
+    open_low: bool = False  # ge is an exclusive bound (gt)
+    open_high: bool = False  # le is an exclusive bound (lt)
+    required: bool = False  # no default: a file that has the block must give it
+
+    @property
+    def shown_default(self) -> str:
+        """The default as the tables show it."""
+        return "(required)" if self.required else str(self.default)
 
     @property
     def allowed(self) -> str:
         """The allowed range or choices, in words."""
         if self.choices:
             return "one of " + ", ".join(map(str, self.choices))
-        if self.ge is not None and self.le is not None:
-            return f"{self.ge} to {self.le}"
-        if self.ge is not None:
-            return f">= {self.ge}"
-        if self.le is not None:
-            return f"<= {self.le}"
-        return ""
+        lo, hi = self.ge, self.le
+        if lo is not None and hi is not None and not (self.open_low or self.open_high):
+            return f"{lo} to {hi}"
+        words = []
+        if lo is not None:
+            words.append(f"above {lo}" if self.open_low else f"at least {lo}")
+        if hi is not None:
+            words.append(f"below {hi}" if self.open_high else f"at most {hi}")
+        return " and ".join(words)
 
 
-def _bounds(info: FieldInfo) -> tuple[float | None, float | None]:
+def _bounds(info: FieldInfo) -> tuple[float | None, float | None, bool, bool]:
+    """A field's lower and upper bound, and whether each is exclusive."""
     lo = hi = None
+    open_lo = open_hi = False
     for m in info.metadata:
-        lo = getattr(m, "ge", None) if getattr(m, "ge", None) is not None else lo
-        lo = getattr(m, "gt", None) if getattr(m, "gt", None) is not None else lo
-        hi = getattr(m, "le", None) if getattr(m, "le", None) is not None else hi
-        hi = getattr(m, "lt", None) if getattr(m, "lt", None) is not None else hi
-    return lo, hi
+        for attr, is_low, exclusive in (("ge", True, False), ("gt", True, True),
+                                        ("le", False, False), ("lt", False, True)):
+            value = getattr(m, attr, None)
+            if value is None:
+                continue
+            if is_low:
+                lo, open_lo = value, exclusive
+            else:
+                hi, open_hi = value, exclusive
+    return lo, hi, open_lo, open_hi
 
 
 def describe(model: type[BaseModel] | BaseModel, prefix: str = "") -> list[ParamInfo]:
     """List the declared parameters of a parameter block, recursing into nested blocks.
 
     Given an instance, its values are reported as the defaults (a nested block such as the
-    parking issue type has defaults of its own). Fields declared without :func:`param`
-    metadata are listed when they carry a description (choices, switches), and skipped
-    otherwise (names, titles, tables).
+    parking issue type has defaults of its own). A list of blocks (``[[units]]``) is listed
+    once, its position written ``N`` (``units.N.kind``); an optional block (``[property_firm]``)
+    with its class defaults. Fields declared without :func:`param` metadata are listed when
+    they carry a description (choices, switches, names), and skipped otherwise (tables).
     """
     cls = model if isinstance(model, type) else type(model)
     rows: list[ParamInfo] = []
     for name, info in cls.model_fields.items():
         path = f"{prefix}{name}"
+        required = info.is_required()
         default = (
-            info.get_default(call_default_factory=True)
-            if isinstance(model, type)
+            None if required
+            else info.get_default(call_default_factory=True) if isinstance(model, type)
             else getattr(model, name)
         )
         if isinstance(default, BaseModel):
             rows += describe(default, f"{path}.")
+            continue
+        block = _block(info.annotation)
+        if block is not None:
+            rows += describe(block[0], f"{path}.N." if block[1] else f"{path}.")
             continue
         extra = info.json_schema_extra
         if not isinstance(extra, dict):
             if not info.description or isinstance(default, dict):
                 continue
             extra = {}
-        lo, hi = _bounds(info)
+        lo, hi, open_lo, open_hi = _bounds(info)
         rows.append(
             ParamInfo(
                 path=path,
@@ -137,9 +174,28 @@ def describe(model: type[BaseModel] | BaseModel, prefix: str = "") -> list[Param
                 ge=lo,
                 le=hi,
                 choices=_choices(info.annotation),
+                open_low=open_lo,
+                open_high=open_hi,
+                required=required,
             )
         )
     return rows
+
+
+def _block(annotation: Any) -> tuple[type[BaseModel], bool] | None:
+    """The block class of a ``tuple[Block, ...]`` (True) or ``Block | None`` (False) field."""
+    args = get_args(annotation)
+    many = get_origin(annotation) is tuple
+    for arg in args[:1] if many else args:
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg, many
+    return None
+
+
+def find(rows: list[ParamInfo], key: str) -> ParamInfo | None:
+    """The row of a dotted key; a list position (``units.0.kind``) matches ``N``."""
+    general = ".".join("N" if part.isdigit() else part for part in key.split("."))
+    return next((r for r in rows if r.path == general), None)
 
 
 def _choices(annotation: Any) -> tuple[Any, ...]:
@@ -157,7 +213,7 @@ def markdown_table(rows: list[ParamInfo]) -> str:
     ]
     for r in rows:
         out.append(
-            f"| `{r.path}` | {r.default} | {r.unit} | {r.allowed} | {r.help} | {r.source} |"
+            f"| `{r.path}` | {r.shown_default} | {r.unit} | {r.allowed} | {r.help} | {r.source} |"
         )
     return "\n".join(out)
 
@@ -469,9 +525,10 @@ ISSUE_TYPES = tuple(IssuesParams.model_fields)
 class UnitParams(Params):
     """A resident unit (辖区单位) located in the community."""
 
-    kind: Literal["kindergarten", "industrial_park", "enterprise", "school"]
-    name: str = ""
-    name_zh: str = ""
+    kind: Literal["kindergarten", "industrial_park", "enterprise", "school"] = Field(
+        description="What the unit is; N is the unit's position in the file, from 0")
+    name: str = Field("", description="Name")
+    name_zh: str = Field("", description="Chinese name")
     spaces_after_hours: int = param(0, ge=0, le=10_000, unit="spaces", zh="错时车位",
                                     help="Parking spaces the unit can share after hours")
 
@@ -479,7 +536,7 @@ class UnitParams(Params):
 class PropertyFirmParams(Params):
     """The property firm (物业), where there is one."""
 
-    name: str = ""
+    name: str = Field("", description="Name (a scenario without this table has no firm)")
     strength: float = param(0.5, **SHARE, zh="物业能力",
                             help="Share of property issues the firm settles by itself")
 
@@ -487,7 +544,7 @@ class PropertyFirmParams(Params):
 class SubDistrictParams(Params):
     """The sub-district (街道) above the community."""
 
-    name: str = ""
-    name_zh: str = ""
+    name: str = Field("", description="Name")
+    name_zh: str = Field("", description="Chinese name")
     street_spaces: int = param(0, ge=0, le=10_000, unit="spaces", zh="路边错时车位",
                                help="Street-side spaces city management can allow at some hours")

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from sim.model import CommunityModel
-from sim.scenario import Scenario
+from sim.params import MAX_DAYS
+from sim.scenario import InputError, InputTypeError, Scenario, check_overrides
 
 #: Columns of the printed summary: (metric, how it is summarised, label).
 SUMMARY = [
@@ -73,6 +74,12 @@ def version_of(dist: str) -> str | None:
         return None
 
 
+def versions(**more: str | None) -> dict[str, str | None]:
+    """The versions that produced a result: cogov, numpy, Mesa, Python and ``more``."""
+    return {"cogov": version_of("cogov"), "numpy": np.__version__,
+            "mesa": version_of("mesa"), "python": platform.python_version(), **more}
+
+
 def manifest(model: CommunityModel, seed: Any) -> dict[str, Any]:
     """What produced a run: scenario after overrides, seed, mechanisms, versions."""
     return {
@@ -82,10 +89,35 @@ def manifest(model: CommunityModel, seed: Any) -> dict[str, Any]:
         "mechanisms": {m.name: m.params.model_dump(mode="json") for m in model.mechanisms},
         "population": {"residents": model.pop.n, "households": model.pop.n_households,
                        "buildings": model.pop.n_buildings},
-        "versions": {"cogov": version_of("cogov"), "numpy": np.__version__,
-                     "mesa": version_of("mesa"), "python": platform.python_version()},
+        "versions": versions(),
         "git_commit": git_commit(),
     }
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
+
+
+def check_days(days: Any, name: str = "days") -> int:
+    """``days`` as an int of 1 to :data:`~sim.params.MAX_DAYS`, or a cogov error naming it."""
+    if not _whole(days):
+        raise InputTypeError(name, "", f"expected a whole number of days (1 to {MAX_DAYS}), "
+                             f"got {days!r}")
+    if not 1 <= days <= MAX_DAYS:
+        raise InputError(name, "", f"must be 1 to {MAX_DAYS}, got {days}")
+    return int(days)
+
+
+def check_seed(seed: Any, name: str = "seed") -> int | np.random.SeedSequence | None:
+    """A seed: a whole number 0 or more, a ``SeedSequence`` or None; else a cogov error."""
+    if seed is None or isinstance(seed, np.random.SeedSequence):
+        return seed
+    if not _whole(seed):
+        raise InputTypeError(name, "", "expected a whole number 0 or more, a "
+                             f"numpy.random.SeedSequence or None, got {seed!r}")
+    if seed < 0:
+        raise InputError(name, "", f"must be 0 or more, got {seed}")
+    return int(seed)
 
 
 def run(
@@ -106,9 +138,17 @@ def run(
         overrides: Dotted scenario overrides, e.g. ``{"committee.admin_share": 0.4}``.
         mechanisms: Names, configured mechanisms or ``"all"``; None takes the scenario's.
         progress: Called as ``progress(day, total)`` after each day.
+
+    Raises:
+        InputError: a bad scenario, override or value; :class:`~sim.scenario.InputTypeError`
+            (also a TypeError) for an argument of the wrong type. Both name the argument.
+        MechanismError: an unknown mechanism or a bad mechanism parameter.
     """
+    total = None if days is None else check_days(days)
+    seed = check_seed(seed)
+    check_overrides(overrides)
     model = CommunityModel(scenario, rng=seed, mechanisms=mechanisms, overrides=overrides)
-    total = model.spec.days if days is None else days
+    total = model.spec.days if total is None else total
     for d in range(total):
         model.step()
         if progress is not None:
@@ -116,10 +156,14 @@ def run(
     return RunResult(model.metrics(), manifest(model, seed), model)
 
 
-def _atomic(path: Path, write: Callable[[Path], None]) -> None:
+def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+    """Write a file through ``write(tmp)`` and rename it into place: never a partial file."""
     tmp = path.with_name(f".{path.name}.tmp")
-    write(tmp)
-    os.replace(tmp, path)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def write_run(result: RunResult, out: Path) -> list[Path]:
@@ -130,10 +174,10 @@ def write_run(result: RunResult, out: Path) -> list[Path]:
     m = result.metrics
     paths = [out / "metrics.parquet", out / "metrics.csv", out / "manifest.json",
              out / "metrics.png"]
-    _atomic(paths[0], lambda p: m.to_parquet(p, index=False))
-    _atomic(paths[1], lambda p: m.to_csv(p, index=False))
-    _atomic(paths[2], lambda p: p.write_text(json.dumps(result.manifest, indent=2,
+    write_atomic(paths[0], lambda p: m.to_parquet(p, index=False))
+    write_atomic(paths[1], lambda p: m.to_csv(p, index=False))
+    write_atomic(paths[2], lambda p: p.write_text(json.dumps(result.manifest, indent=2,
                                                         ensure_ascii=False)))
     fig = main_figure(m, result.manifest["scenario"].get("title", ""))
-    _atomic(paths[3], lambda p: fig.savefig(p, dpi=110, format="png"))
+    write_atomic(paths[3], lambda p: fig.savefig(p, dpi=110, format="png"))
     return paths

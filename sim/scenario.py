@@ -9,14 +9,19 @@ Every failure raises :class:`InputError` naming the file, the dotted field and w
 
 from __future__ import annotations
 
+import difflib
 import tomllib
+from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args, get_origin
 
-from pydantic import Field, ValidationError, field_validator
+import numpy as np
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from sim.params import (
     COMMUNITY_TYPES,
+    MAX_DAYS,
     BehaviourParams,
     CommitteeParams,
     IssuesParams,
@@ -28,6 +33,7 @@ from sim.params import (
     SubDistrictParams,
     UnitParams,
     describe,
+    find,
     param,
 )
 
@@ -42,7 +48,7 @@ def data_dir(kind: str) -> Path:
     raise FileNotFoundError(f"no built-in {kind} folder next to {PACKAGE}")
 
 
-class InputError(Exception):
+class InputError(ValueError):
     """Bad input: names the file, the field and what is allowed (exit status 2 at the CLI)."""
 
     def __init__(self, source: str, field: str, message: str):
@@ -51,16 +57,20 @@ class InputError(Exception):
         super().__init__(where + message)
 
 
+class InputTypeError(InputError, TypeError):
+    """An argument of the wrong type (a Python API call): names the argument and the type."""
+
+
 class Scenario(Params):
     """A community: who lives there, how they are tied, who governs, what goes wrong."""
 
-    name: str = Field(min_length=1)  # identifier; a file's stem when the file has none
-    title: str = ""
-    title_zh: str = ""
+    name: str = Field(min_length=1, description="Identifier (default: the file's stem)")
+    title: str = Field("", description="Title")
+    title_zh: str = Field("", description="Chinese title")
     community_type: Literal[COMMUNITY_TYPES] = param(
         "old_estate", zh="社区类型", help="Community type (selects issue arrival rates)",
         source="article: Qixia's four types")
-    days: int = param(1096, ge=1, le=36_500, unit="days", zh="模拟天数",
+    days: int = param(1096, ge=1, le=MAX_DAYS, unit="days", zh="模拟天数",
                       help="Horizon: the experiment period July 2015 to June 2018",
                       source="article (third batch of experimental zones)")
     population: PopulationParams = PopulationParams()
@@ -91,31 +101,74 @@ def _dotted(loc: tuple[Any, ...]) -> str:
 
 
 def _allowed(field: str) -> str:
-    for row in describe(Scenario):
-        if row.path == field and row.allowed:
-            return f" (allowed: {row.allowed} {row.unit})".replace(" )", ")")
+    row = find(describe(Scenario), field)
+    if row is not None and row.allowed:
+        return f" (allowed: {row.allowed} {row.unit})".replace(" )", ")")
     return ""
 
 
-def error_message(err: Any) -> str:
-    """A pydantic error in the words the CLI prints."""
-    if err["type"] == "value_error":
+def _shown(value: Any) -> str:
+    """A value as the file spells it (``true``, ``'many'``), cut to a line."""
+    text = ("true" if value else "false") if isinstance(value, bool) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _block_of(annotation: Any) -> type[BaseModel] | None:
+    """The parameter block inside an annotation (``Block``, ``tuple[Block, ...]``, ``| None``)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if get_origin(annotation) is dict:
+        return None
+    return next((b for b in map(_block_of, get_args(annotation)) if b is not None), None)
+
+
+def _nearest(loc: tuple[Any, ...], model: type[BaseModel]) -> str:
+    """'; did you mean ...?' with the nearest key the block at ``loc`` allows (difflib)."""
+    block: type[BaseModel] | None = model
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = block.model_fields.get(str(part)) if block is not None else None
+        block = _block_of(field.annotation) if field is not None else None
+    if block is None:
+        return ""
+    keys = [f.alias or name for name, f in block.model_fields.items()]
+    close = difflib.get_close_matches(str(loc[-1]), keys, n=1)
+    return f"; did you mean {close[0]!r}?" if close else f"; allowed: {', '.join(keys)}"
+
+
+def error_message(err: Any, model: type[BaseModel] | None = None) -> str:
+    """A pydantic error in the words the CLI prints (``model``: to suggest a key)."""
+    kind, given = err["type"], err.get("input")
+    if kind == "value_error":
         return str(err["ctx"]["error"])
-    if err["type"] == "extra_forbidden":
-        return "unknown key"
-    if err["type"] == "missing":
+    if kind == "extra_forbidden":
+        return "unknown key" + (_nearest(err["loc"], model) if model is not None else "")
+    if kind == "missing":
         return "required field is missing"
+    if kind == "finite_number":
+        return "must be a finite number (not nan or inf)"
+    boolean = " (a boolean is not a number)" if isinstance(given, bool) else ""
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return f"must be an integer (a whole number), got {_shown(given)}{boolean}"
+    if kind in ("float_type", "float_parsing"):
+        return f"must be a number, got {_shown(given)}{boolean}"
     return err["msg"]
 
 
 def validate(raw: dict[str, Any], source: str) -> Scenario:
     """Validate a raw table; raise :class:`InputError` on the first problem."""
+    from sim.mechanisms import MechanismError
+
     try:
         return Scenario.model_validate(raw)
     except ValidationError as exc:
         err = exc.errors()[0]
+        cause = err.get("ctx", {}).get("error")
+        if isinstance(cause, MechanismError):  # it names its own dotted field
+            raise InputError(source, cause.field, cause.message) from None
         field = _dotted(err["loc"])
-        raise InputError(source, field, error_message(err) + _allowed(field)) from None
+        raise InputError(source, field, error_message(err, Scenario) + _allowed(field)) from None
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -124,6 +177,9 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise InputError(str(path), "", "file not found")
     if path.is_dir():
         raise InputError(str(path), "", "is a directory, expected a .toml file")
+    if not path.is_file():
+        raise InputError(str(path), "", "is not a regular file (a pipe, device or socket); "
+                         "expected a .toml file")
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -172,32 +228,118 @@ def parse_value(text: str) -> Any:
         return text
 
 
-def apply_overrides(raw: dict[str, Any], overrides: dict[str, Any] | None) -> dict[str, Any]:
-    """Set dotted keys in a copy of a raw scenario table."""
+def _step(node: dict[str, Any] | list[Any], part: str, where: str, source: str) -> Any:
+    """The (copied) child ``part`` of ``node``; a list takes a position, ``units.0``."""
+    if isinstance(node, list):
+        if not part.isdigit() or int(part) >= len(node):
+            parent = where.rpartition(".")[0]
+            positions = f"positions 0 to {len(node) - 1}" if node else "no entries"
+            raise InputError(source, where, f"{parent} is a list of tables with {positions}")
+        index = int(part)
+        node[index] = dict(node[index]) if isinstance(node[index], dict) else {}
+        return node[index]
+    child = node.get(part)
+    node[part] = (list(child) if isinstance(child, list | tuple)
+                  else dict(child) if isinstance(child, dict) else {})
+    return node[part]
+
+
+def check_overrides(overrides: Any, source: str = "overrides") -> Mapping[str, Any]:
+    """``overrides`` if it is a table of dotted names (None: an empty one).
+
+    Raises:
+        InputTypeError: naming ``source`` and what is expected.
+    """
+    if overrides is None:
+        return {}
+    if not isinstance(overrides, Mapping):
+        raise InputTypeError(source, "", "expected a table of dotted keys and values, e.g. "
+                             f"{{'committee.admin_share': 0.4}}, got {overrides!r}")
+    for key in overrides:
+        if not isinstance(key, str) or not all(key.split(".")):
+            raise InputTypeError(source, "", "keys are dotted names such as "
+                                 f"'committee.admin_share', got {key!r}")
+    return overrides
+
+
+def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any] | None,
+                    source: str = "overrides") -> dict[str, Any]:
+    """Set dotted keys in a copy of a raw scenario table (``units.0.kind``: a list position).
+
+    Raises:
+        InputTypeError: ``overrides`` is not a table of dotted names (``source`` names it).
+        InputError: a position is out of range.
+    """
     out: dict[str, Any] = {**raw}
-    for key, value in (overrides or {}).items():
+    for key, value in check_overrides(overrides, source).items():
         parts = key.split(".")
-        node = out
-        for part in parts[:-1]:
-            child = node.get(part)
-            node[part] = dict(child) if isinstance(child, dict) else {}
-            node = node[part]
-        node[parts[-1]] = parse_value(value) if isinstance(value, str) else value
+        node: Any = out
+        for i, part in enumerate(parts[:-1]):
+            node = _step(node, part, ".".join(parts[: i + 1]), source)
+        value = parse_value(value) if isinstance(value, str) else value
+        value = value.item() if isinstance(value, np.generic) else value  # numpy scalars
+        if isinstance(node, list):
+            _step(node, parts[-1], key, source)  # checks the position
+            node[int(parts[-1])] = value
+        else:
+            node[parts[-1]] = value
     return out
 
 
+#: Keys only an experiment file has (two of them mark one).
+EXPERIMENT_KEYS = frozenset({"scenario", "arms", "design", "replicates", "metrics",
+                             "summaries", "figures", "check", "common_seeds", "question"})
+
+
+@cache
+def _builtin_tables() -> frozenset[str]:
+    """The tables every built-in scenario writes out."""
+    tables = [{k for k, v in read_toml(resolve(n)).items() if isinstance(v, dict | list)}
+              for n in builtin_names()]
+    return frozenset.intersection(*map(frozenset, tables))
+
+
+def defaulted_tables(name_or_path: str | Path | Scenario) -> list[str]:
+    """The tables every built-in scenario writes that a scenario file leaves out.
+
+    A file cut off at a line break is still valid TOML; the tables it lost are then taken
+    from the defaults, so the CLI warns with this list.
+    """
+    if isinstance(name_or_path, Scenario):
+        return []
+    raw = read_toml(resolve(name_or_path))
+    return sorted(_builtin_tables() - raw.keys())
+
+
 def load_scenario(
-    name_or_path: str | Path | Scenario, overrides: dict[str, Any] | None = None
+    name_or_path: str | Path | Scenario, overrides: Mapping[str, Any] | None = None,
+    *, flag: str = "overrides",
 ) -> Scenario:
     """Load a built-in scenario by name, or a TOML file by path, with dotted overrides.
 
+    Args:
+        name_or_path: A built-in name, a TOML path or a :class:`Scenario`.
+        overrides: Dotted keys and values (strings are read as TOML values).
+        flag: What an override's error names (``--set`` on the command line).
+
     Raises:
-        InputError: the file or a field is wrong; the message names both.
+        InputError: the file or a field is wrong; the message names both (an override's
+            error names ``flag`` instead of the file).
     """
     if isinstance(name_or_path, Scenario):
         raw, source = name_or_path.model_dump(), name_or_path.name
     else:
         path = resolve(name_or_path)
         raw, source = read_toml(path), str(path)
+        if len(EXPERIMENT_KEYS & raw.keys()) >= 2:
+            raise InputError(source, "", "this is an experiment file; use cogov experiment "
+                             "validate")
         raw.setdefault("name", path.stem)
-    return validate(apply_overrides(raw, overrides), source)
+    if overrides is None:
+        return validate(raw, source)
+    changed = apply_overrides(raw, overrides, flag)
+    try:
+        return validate(changed, source)
+    except InputError as exc:
+        validate(raw, source)  # the file's own error comes first
+        raise InputError(flag, exc.field, exc.message) from None

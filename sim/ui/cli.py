@@ -8,9 +8,13 @@ asking PyPI for a newer Solara; its scripts and styles come from the solara-asse
 from __future__ import annotations
 
 import argparse
+import errno
 import os
+import socket
 from pathlib import Path
 from typing import Any
+
+from sim.scenario import InputError
 
 APP = Path(__file__).with_name("app.py")
 
@@ -47,8 +51,37 @@ def solara_args(args: argparse.Namespace) -> list[str]:
             "--no-check-version", "--open" if args.open else "--no-open"]
 
 
+def check_port(host: str, port: int) -> None:
+    """Bind ``host:port`` once, as the server will, so a busy port is refused at once.
+
+    Raises:
+        InputError: naming ``--port`` (in use, or not allowed) or ``--host`` (unknown).
+    """
+    if port == 0:
+        return  # the server picks a free one
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError) as exc:
+        raise InputError("--host", "", f"cannot resolve {host!r}: {exc}") from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise InputError("--port", "", f"port {port} on {host} is in use; choose "
+                                 "another, or --port 0 for any free one") from None
+            if exc.errno == errno.EADDRNOTAVAIL:
+                raise InputError("--host", "", f"{host} is not an address of this machine"
+                                 ) from None
+            raise InputError("--port", "", f"cannot listen on {host}:{port}: "
+                             f"{exc.strerror}") from None
+
+
 def cmd_ui(args: argparse.Namespace) -> int:
-    """Serve the UI until interrupted."""
+    """Serve the UI until interrupted (a busy port is refused before Solara starts)."""
+    check_port(args.host, args.port)
     for key, value in DEFAULTS.items():
         os.environ.setdefault(key, value)
     os.environ.update(FORCED)
