@@ -8,7 +8,7 @@ folder before anything is simulated, so a bad ``--out`` never costs a finished r
 from __future__ import annotations
 
 import argparse
-import os
+import tempfile
 from pathlib import Path
 
 from sim.params import MAX_DAYS, MAX_REPLICATES
@@ -47,21 +47,29 @@ def seed(text: str) -> int:
     return whole_number(text, 0)
 
 
+def _unwritable(folder: Path) -> str | None:
+    """Why no file can be made in ``folder`` (a real probe: root, ACLs, read-only mounts)."""
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            return None
+    except OSError as exc:
+        return exc.strerror or str(exc)
+
+
 def output_problem(path: Path) -> str | None:
     """Why ``path`` cannot be (or become) an output folder; None when it can."""
     if path.exists() or path.is_symlink():
         if not path.is_dir():
             return "exists and is not a folder"
-        if not os.access(path, os.W_OK | os.X_OK):
-            return "is a folder this user cannot write to"
-        return None
+        problem = _unwritable(path)
+        return None if problem is None else f"is a folder that cannot be written ({problem})"
     for ancestor in path.absolute().parents:
         if ancestor.exists():
             if not ancestor.is_dir():
                 return f"is below {ancestor}, which is not a folder"
-            if not os.access(ancestor, os.W_OK | os.X_OK):
-                return f"cannot be created: this user cannot write to {ancestor}"
-            return None
+            problem = _unwritable(ancestor)
+            return (None if problem is None
+                    else f"cannot be created: {ancestor} cannot be written ({problem})")
     return None
 
 

@@ -162,6 +162,8 @@ def describe(model: type[BaseModel] | BaseModel, prefix: str = "") -> list[Param
             if not info.description or isinstance(default, dict):
                 continue
             extra = {}
+        if required and "missing" in extra:  # what stands in for it, in words
+            default, required = extra["missing"], False
         lo, hi, open_lo, open_hi = _bounds(info)
         rows.append(
             ParamInfo(

@@ -64,7 +64,8 @@ class InputTypeError(InputError, TypeError):
 class Scenario(Params):
     """A community: who lives there, how they are tied, who governs, what goes wrong."""
 
-    name: str = Field(min_length=1, description="Identifier (default: the file's stem)")
+    name: str = Field(min_length=1, description="Identifier",
+                      json_schema_extra={"missing": "(the file's stem)"})
     title: str = Field("", description="Title")
     title_zh: str = Field("", description="Chinese title")
     community_type: Literal[COMMUNITY_TYPES] = param(
@@ -148,11 +149,9 @@ def error_message(err: Any, model: type[BaseModel] | None = None) -> str:
         return "required field is missing"
     if kind == "finite_number":
         return "must be a finite number (not nan or inf)"
-    boolean = " (a boolean is not a number)" if isinstance(given, bool) else ""
-    if kind in ("int_type", "int_parsing", "int_from_float"):
-        return f"must be an integer (a whole number), got {_shown(given)}{boolean}"
-    if kind in ("float_type", "float_parsing"):
-        return f"must be a number, got {_shown(given)}{boolean}"
+    if kind in ("int_type", "int_parsing", "int_from_float", "float_type", "float_parsing"):
+        boolean = " (a boolean is not a number)" if isinstance(given, bool) else ""
+        return f"{err['msg']}, got {_shown(given)}{boolean}"
     return err["msg"]
 
 

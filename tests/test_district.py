@@ -1,5 +1,6 @@
 """A reduced district: invariants, the shared queue, worker-count independence, the CLI."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -147,3 +148,60 @@ def test_cli_runs_a_district_and_writes_its_tables(mini, tmp_path, capsys):
     assert {p.name for p in tmp_path.iterdir()} == {"metrics.parquet", "queues.parquet",
                                                     "manifest.json"}
     assert main(["district", "run", "atlantis"]) == 2
+
+
+# ------------------------------------------------------------------ issue 13: sharp edges
+def test_cli_out_is_atomic_and_records_versions_and_commit(mini, tmp_path, capsys):
+    from sim.run import git_commit
+
+    out = tmp_path / "out"
+    assert main(["district", "run", str(mini), "--days", "5", "--out", str(out)]) == 0
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["versions"]["numpy"] == np.__version__
+    assert {"cogov", "mesa", "python", "pandas", "pyarrow"} <= set(manifest["versions"])
+    assert manifest["git_commit"] == git_commit()
+    assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
+
+
+@pytest.mark.parametrize("where", ["file", "/dev/null", "below_file"])
+def test_cli_refuses_a_bad_out_before_the_run(mini, tmp_path, capsys, where):
+    (tmp_path / "f.txt").write_text("x", encoding="utf-8")
+    target = {"file": tmp_path / "f.txt", "/dev/null": "/dev/null",
+              "below_file": tmp_path / "f.txt" / "sub"}[where]
+    assert main(["district", "run", str(mini), "--days", "5", "--out", str(target)]) == 2
+    out, err = capsys.readouterr()
+    assert "sub-districts" not in out  # refused before the district was even loaded
+    assert err.startswith("cogov: error: --out: ") and err.count("\n") == 1
+
+
+def test_seed_uses_the_run_commands_type(mini, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["district", "run", str(mini), "--seed", "-1"])
+    assert exc.value.code == 2
+    assert "--seed: must be at least 0" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="seed: must be 0 or more"):
+        run_district(mini, days=1, seed=-1)
+
+
+def test_community_errors_name_the_district_file_and_the_entry(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(MINI.replace('"zhijia_garden"', '"nowhere"'), encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_district(bad)
+    assert str(exc.value).startswith(f"{bad}: sub_districts.0.communities.1.scenario: ")
+    bad.write_text(MINI.replace("residents = [300] }", "residents = [1] }", 1),
+                   encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_district(bad)
+    assert str(exc.value).startswith(f"{bad}: sub_districts.0.communities.1.residents.0: ")
+    assert "population.residents" in str(exc.value)
+    bad.write_text(MINI.replace("exchange_days = 30", "exchange_dayz = 30"), encoding="utf-8")
+    with pytest.raises(InputError, match="did you mean 'exchange_days'"):
+        load_district(bad)
+
+
+def test_mechanism_lists_may_have_spaces_and_unknown_names_are_refused_first(mini):
+    result = run_district(mini, days=2, mechanisms="joint_meeting, cloud_consultation")
+    assert result.manifest["mechanisms"] == ["joint_meeting", "cloud_consultation"]
+    with pytest.raises(ValueError, match="unknown mechanism 'nope'"):
+        run_district(mini, days=2, mechanisms="joint_meeting,nope")

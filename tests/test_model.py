@@ -169,3 +169,50 @@ def test_recent_participants_between_steps_match_the_metrics_row():
         model.step()
         row = model.metrics().iloc[-1]
         assert model.recent_participants().mean() == row["participation_rate"]
+
+
+# ------------------------------------------------------------------ issue 13: API arguments
+TINY = {"population.residents": 60, "population.households": 20,
+        "population.households_per_building": 5}
+
+
+@pytest.mark.parametrize(("kwargs", "kind", "words"), [
+    ({"days": -1}, ValueError, ["days", "1 to 36500"]),
+    ({"days": 0}, ValueError, ["days", "1 to 36500"]),
+    ({"days": 36_501}, ValueError, ["days", "1 to 36500"]),
+    ({"days": 2.5}, TypeError, ["days", "whole number"]),
+    ({"days": True}, TypeError, ["days", "whole number"]),
+    ({"seed": -1}, ValueError, ["seed", "0 or more"]),
+    ({"seed": 1.5}, TypeError, ["seed", "whole number", "SeedSequence"]),
+    ({"mechanisms": 5}, TypeError, ["mechanisms", "names"]),
+    ({"mechanisms": [5]}, TypeError, ["mechanisms", "name"]),
+    ({"overrides": ["a=1"]}, TypeError, ["overrides", "table of dotted keys"]),
+    ({"overrides": {5: 1}}, TypeError, ["overrides", "dotted names", "5"]),
+])
+def test_run_refuses_bad_arguments_with_a_cogov_error(kwargs, kind, words):
+    import sim
+    from sim.mechanisms import MechanismError
+
+    overrides = kwargs.pop("overrides", TINY)
+    with pytest.raises(kind) as exc:
+        sim.run("xianlu_xincun", overrides=overrides, **kwargs)
+    assert isinstance(exc.value, sim.InputError | MechanismError)  # cogov's, not numpy's
+    for w in words:
+        assert w in str(exc.value)
+
+
+def test_configure_refuses_a_table_that_is_not_a_table():
+    from sim.mechanisms import MechanismError, configure
+
+    with pytest.raises(TypeError) as exc:
+        configure("joint_meeting", 5)
+    assert isinstance(exc.value, MechanismError)
+    assert "mechanisms.joint_meeting" in str(exc.value) and "table of parameters" in str(
+        exc.value)
+
+
+def test_numpy_scalars_are_accepted_as_overrides():
+    # Mesa users sweep with numpy arrays; strict numbers must still take numpy's integers.
+    model = CommunityModel("xianlu_xincun", rng=0, overrides={
+        **TINY, "population.residents": np.int64(80), "committee.admin_share": np.float64(0.4)})
+    assert model.pop.n == 80 and model.spec.committee.admin_share == 0.4
