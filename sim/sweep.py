@@ -177,9 +177,10 @@ def combine(plan: Plan, out: Path) -> pd.DataFrame:
 
 
 def check_out(out: Path) -> None:
-    """Refuse an output folder that cannot be one (a file, below a file, not writable).
+    """Create the output folder, or refuse a place that cannot be one.
 
-    Called before anything is simulated, so a bad ``--out`` costs no work.
+    A file, a place below a file or one that cannot be written is refused. Called before
+    anything is simulated, so a bad ``--out`` costs no work.
 
     Raises:
         InputError: naming OUT and what is wrong with it.
@@ -194,6 +195,10 @@ def check_out(out: Path) -> None:
         raise InputError(str(out), "", f"is below {place}, which is not a folder")
     if not os.access(place, os.W_OK | os.X_OK):
         raise InputError(str(out), "", f"{place} is not writable; choose another --out")
+    try:
+        out.mkdir(parents=True, exist_ok=True)  # the only sure test (root, /proc, read-only)
+    except OSError as exc:
+        raise InputError(str(out), "", f"cannot be created: {exc.strerror}") from None
 
 
 def _mkdir(out: Path) -> None:
