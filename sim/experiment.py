@@ -5,7 +5,10 @@ vary (a design: explicit levels in full factorial, or Latin hypercube, Sobol or 
 drawn with SALib), replicates, the horizon, the metrics to keep, per-run summaries, figures and
 a reduced ``[check]`` version. Ranges belong to the experiment, defaults to the parameters:
 every varied key is a dotted scenario key (``committee.admin_share``,
-``mechanisms.cloud_consultation.proxy_share``) checked against its declaration.
+``mechanisms.cloud_consultation.proxy_share``) checked against its declaration. A sampled
+integer factor is rounded to its declared lattice (integers, or multiples of the declared
+``multiple_of``: even numbers for ``network.mean_degree``), and every sampled point is
+validated before the first run.
 
 Seeds: one root seed per experiment. Run (design point ``p``, replicate ``r``) gets
 ``SeedSequence(root, spawn_key=(p, r))``, the child ``SeedSequence(root).spawn(...)`` would

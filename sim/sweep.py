@@ -6,7 +6,9 @@ writes each finished run at once, atomically (temporary file, then ``os.replace`
 sweep (Ctrl-C, killed process, lost worker) loses no finished run, and rerunning the same
 command on the same OUT runs only what is missing. A run that raises is recorded in
 ``OUT/failed/<run_id>.json`` and the others go on. At the end the finished runs are combined,
-in plan order, into ``OUT/runs.parquet``; ``OUT/manifest.json`` records what produced them.
+in plan order, into ``OUT/runs.parquet``; ``OUT/manifest.json`` records what produced them
+and says ``"complete": true`` only once the final outputs are written too. ``OUT/.lock``
+(``flock``) keeps a second sweep out of OUT while one runs.
 
 Executors: a local ``ProcessPoolExecutor`` (forkserver start, workers ignore Ctrl-C so the
 parent decides), or Dask distributed through ``Client(address).get_executor(pure=False)``
