@@ -85,8 +85,10 @@ class ParamInfo:
         """The allowed range or choices, in words."""
         if self.choices:
             return "one of " + ", ".join(map(str, self.choices))
+        lattice = ("" if self.multiple_of is None else
+                   ", even" if self.multiple_of == 2 else f", multiples of {self.multiple_of}")
         if self.ge is not None and self.le is not None:
-            return f"{self.ge} to {self.le}"
+            return f"{self.ge} to {self.le}{lattice}"
         if self.ge is not None:
             return f">= {self.ge}"
         if self.le is not None:
