@@ -25,7 +25,7 @@ from matplotlib.figure import Figure as MplFigure
 from scipy import stats
 
 from sim.experiment import SAMPLED, Figure, Plan, Summary, design_seed
-from sim.sweep import ID_COLUMNS
+from sim.sweep import ID_COLUMNS, atomic
 
 #: Units of the daily metrics, by name prefix (first match wins).
 UNITS = [
@@ -313,27 +313,52 @@ def draw(plan: Plan, table: pd.DataFrame, summaries: pd.DataFrame,
               "indices": indices_figure}[spec.kind]
         fig = fn(plan, spec, source)
         path = folder / f"{spec.name or f'{i + 1:02d}_{spec.kind}'}.png"
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
+        try:
+            atomic(path, lambda p, fig=fig: fig.savefig(p, dpi=110, format="png"))
+        finally:
+            plt.close(fig)
         paths.append(path)
     return paths
 
 
+def missing_groups(plan: Plan, table: pd.DataFrame) -> list[str]:
+    """The plan's groups (as in :func:`group_keys`) without a single finished run, as text."""
+    keys = group_keys(plan)
+    done = (set(table[keys].itertuples(index=False, name=None)) if not table.empty
+            else set())
+    missing = {}
+    for point in plan.points:
+        for arm in plan.experiment.arms:
+            group = tuple([point.scenario, arm, *(point.values[k] for k in keys[2:])])
+            if group not in done:
+                missing[group] = ", ".join(f"{k} = {v}" for k, v in zip(keys, group,
+                                                                        strict=True))
+    return list(missing.values())
+
+
 def write_outputs(plan: Plan, out: Path, table: pd.DataFrame) -> list[Path]:
-    """Write summary.csv, table.csv, table.md, indices.csv (if any) and the figures."""
+    """Write summary.csv, table.csv, table.md, indices.csv (if any) and the figures.
+
+    Each file is written whole or not at all (:func:`sim.sweep.atomic`). Groups whose every
+    run failed are listed below the table in table.md.
+    """
     if table.empty:
         return []
     summaries = run_summaries(plan, table)
     keys = group_keys(plan)
     grouped_ = grouped(summaries, keys, list(plan.experiment.summaries))
+    text = markdown(grouped_, keys)
+    if missing := missing_groups(plan, table):
+        text += ("\nMissing (every run of the group failed; see failed/):\n\n"
+                 + "".join(f"- {m}\n" for m in missing))
     paths = [out / "summary.csv", out / "table.csv", out / "table.md"]
-    summaries.to_csv(paths[0], index=False)
-    grouped_.to_csv(paths[1], index=False)
-    paths[2].write_text(markdown(grouped_, keys), encoding="utf-8")
+    atomic(paths[0], lambda p: summaries.to_csv(p, index=False))
+    atomic(paths[1], lambda p: grouped_.to_csv(p, index=False))
+    atomic(paths[2], lambda p: p.write_text(text, encoding="utf-8"))
     idx = indices(plan, summaries)
     if idx is not None:
         paths.append(out / "indices.csv")
-        idx.to_csv(paths[-1], index=False)
+        atomic(paths[-1], lambda p: idx.to_csv(p, index=False))
     return paths + draw(plan, table, summaries, idx, out / "figures")
 
 

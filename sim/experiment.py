@@ -5,7 +5,10 @@ vary (a design: explicit levels in full factorial, or Latin hypercube, Sobol or 
 drawn with SALib), replicates, the horizon, the metrics to keep, per-run summaries, figures and
 a reduced ``[check]`` version. Ranges belong to the experiment, defaults to the parameters:
 every varied key is a dotted scenario key (``committee.admin_share``,
-``mechanisms.cloud_consultation.proxy_share``) checked against its declaration.
+``mechanisms.cloud_consultation.proxy_share``) checked against its declaration. A sampled
+integer factor is rounded to its declared lattice (integers, or multiples of the declared
+``multiple_of``: even numbers for ``network.mean_degree``), and every sampled point is
+validated before the first run.
 
 Seeds: one root seed per experiment. Run (design point ``p``, replicate ``r``) gets
 ``SeedSequence(root, spawn_key=(p, r))``, the child ``SeedSequence(root).spawn(...)`` would
@@ -357,6 +360,35 @@ def _param_info(key: str) -> ParamInfo | None:
     return find(rows, key)
 
 
+_STEP_WORDS = {1: "integer", 2: "even number"}
+
+
+def lattice(key: str) -> int | None:
+    """The lattice a factor's values lie on (from its declaration in sim/params.py).
+
+    Its declared ``multiple_of``, 1 for any other integer parameter, None for a real one.
+    """
+    info = _param_info(key)
+    if info is None or type(info.default) is not int:
+        return None
+    return info.multiple_of or 1
+
+
+def snap_range(low: float, high: float, step: int) -> tuple[int, int]:
+    """The lattice's first and last values within [low, high] (first > last: none)."""
+    return step * math.ceil(low / step), step * math.floor(high / step)
+
+
+def snap(x: np.ndarray, low: float, high: float, step: int) -> list[int]:
+    """Sampled values rounded to the nearest lattice value within [low, high].
+
+    Rounding is Python's (half to even), as integer factors were always rounded, so an
+    integer factor's design is unchanged; an even-only factor rounds x / 2 the same way.
+    """
+    first, last = snap_range(low, high, step)
+    return [min(max(step * round(float(v) / step), first), last) for v in x]
+
+
 def _scenario_file(text: str, folder: Path, source: str) -> str | Path:
     if text in builtin_names():
         return text
@@ -407,7 +439,14 @@ def _check(exp: Experiment, source: str, folder: Path) -> dict[str, Scenario]:
                              "and `cogov mechanisms`)")
         if key == "days":
             raise InputError(source, field, "vary the horizon with the experiment's days")
-        for value in factor.ends():
+        step = lattice(key)
+        ends = factor.ends()
+        if factor.values is None and step is not None:
+            ends = snap_range(factor.low, factor.high, step)  # type: ignore[arg-type]
+            if ends[0] > ends[1]:
+                raise InputError(source, field, f"no {_STEP_WORDS.get(step, f'multiple of {step}')}"
+                                 f" between low ({factor.low}) and high ({factor.high})")
+        for value in ends:
             for base in bases.values():
                 try:
                     load_scenario(base, {key: value})
@@ -524,10 +563,35 @@ def _rows(exp: Experiment) -> tuple[list[dict[str, float | int]], np.ndarray | N
         levels = [design.factors[k].values for k in keys]
         return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*levels)], None  # type: ignore[arg-type]
     x = sample(design, design_seed(exp.seed))
-    ints = {k for k in design.factors if type(getattr(_param_info(k), "default", 0.0)) is int}
-    rows = [{k: (round(float(v)) if k in ints else float(v))  # integer parameters: rounded
-             for k, v in zip(design.factors, row, strict=True)} for row in x]
+    columns: dict[str, list[float | int]] = {}
+    for j, (key, factor) in enumerate(design.factors.items()):
+        step = lattice(key)
+        columns[key] = ([float(v) for v in x[:, j]] if step is None
+                        else snap(x[:, j], factor.low, factor.high, step))  # type: ignore[arg-type]
+    rows = [{k: col[i] for k, col in columns.items()} for i in range(len(x))]
     return rows, x
+
+
+def _check_points(exp: Experiment, bases: dict[str, Scenario], rows: list[dict[str, Any]],
+                  source: str) -> None:
+    """Refuse a sampled design before its first run if a drawn point is not a valid scenario.
+
+    Factors that pass alone can fail together (households above residents).
+    """
+    seen: set[tuple[Any, ...]] = set()
+    for row in rows:
+        if (key := tuple(row.values())) in seen:
+            continue
+        seen.add(key)
+        for base in bases.values():
+            try:
+                load_scenario(base, row)
+            except InputError as exc:
+                field = exc.field if exc.field in row else ""
+                where = _dotted(("design", "factors", field)) if field else "design"
+                point = ", ".join(f"{k} = {v}" for k, v in row.items())
+                raise InputError(source, where, f"the sampled point {{{point}}} is invalid: "
+                                 f"{exc.field}: {exc.message}") from None
 
 
 def plan(exp: Experiment, bases: dict[str, Scenario], *, source: str = "",
@@ -542,8 +606,12 @@ def plan(exp: Experiment, bases: dict[str, Scenario], *, source: str = "",
         replicates: Overrides the experiment's replicates; the other runs keep their ids and
             seeds, so a sweep can be extended.
     """
-    reps = exp.replicates if replicates is None else replicates
+    if replicates is not None:
+        exp = exp.model_copy(update={"replicates": replicates})  # what runs is what is recorded
+    reps = exp.replicates
     rows, x = _rows(exp)
+    if exp.design.kind in SAMPLED:
+        _check_points(exp, bases, rows, source)
     points = [Point(i * len(rows) + j, name, row)
               for i, name in enumerate(bases) for j, row in enumerate(rows)]
     runs = []

@@ -1,4 +1,4 @@
-"""The ``cogov experiment`` commands: list, run, check and reference.
+"""The ``cogov experiment`` commands: list, validate, run, check and reference.
 
 Thin: each parses, calls :mod:`sim.experiment`, :mod:`sim.sweep` and :mod:`sim.analysis`, and
 prints. Bad input raises :class:`sim.scenario.InputError` (exit 2 in ``sim.cli.main``); failed
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from sim.experiment import Plan
-    from sim.sweep import SweepResult
+    from sim.sweep import Finish, SweepResult
 
 EXIT_FAILED = 1
 
@@ -59,7 +59,8 @@ class Bar:
             self.open = False
 
 
-def _sweep(plan: Plan, out: Path, args: argparse.Namespace) -> SweepResult:
+def _sweep(plan: Plan, out: Path, args: argparse.Namespace,
+           finish: Finish | None = None) -> SweepResult:
     from sim.sweep import done_runs, executor, sweep
 
     exp = plan.experiment
@@ -74,7 +75,7 @@ def _sweep(plan: Plan, out: Path, args: argparse.Namespace) -> SweepResult:
     bar = Bar(len(plan.runs), on_disk, not args.quiet)
     try:
         with executor(args.workers, args.scheduler) as pool:
-            return sweep(plan, out, pool, progress=bar)
+            return sweep(plan, out, pool, progress=bar, finish=finish)
     finally:
         bar.close()
 
@@ -124,19 +125,59 @@ def cmd_list(args: argparse.Namespace) -> int:
 @_guard
 def cmd_run(args: argparse.Namespace) -> int:
     """Run (or resume) an experiment; write tables and figures; exit 1 if runs failed."""
-    from sim.analysis import write_outputs
+    from sim.analysis import missing_groups, write_outputs
     from sim.experiment import load_plan
+    from sim.sweep import check_out
 
     plan = load_plan(args.experiment, replicates=args.replicates)
     out = Path(args.out or Path("runs", "experiments", plan.experiment.name))
-    result = _sweep(plan, out, args)
-    paths = write_outputs(plan, out, result.table)
+    check_out(out)
+    paths: list[Path] = []
+
+    def finish(table: pd.DataFrame) -> list[Path]:
+        paths.extend(write_outputs(plan, out, table))
+        return paths
+
+    result = _sweep(plan, out, args, finish)
     table_md = out / "table.md"
     if table_md in paths:
         print(table_md.read_text(encoding="utf-8"))
     print(f"wrote {out / 'runs.parquet'} ({len(result.table)} rows), "
           + ", ".join(str(p.relative_to(out)) for p in paths))
+    if missing := missing_groups(plan, result.table):
+        print(f"cogov: {len(missing)} group(s) have no finished run and are missing from "
+              "the tables:", file=sys.stderr)
+        for group in missing:
+            print(f"  {group}", file=sys.stderr)
     return _report_failures(result)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Check an experiment file and print its plan, running nothing (exit 2 if it is bad)."""
+    from sim.experiment import SAMPLED, lattice, load_plan
+
+    plan = load_plan(args.experiment, check=args.check)
+    exp = plan.experiment
+    d = exp.design
+    print(f"{plan.source}: ok" + (" ([check] version)" if args.check else ""))
+    print(f"  {exp.name}: {exp.title}" if exp.title else f"  {exp.name}")
+    for name, base in plan.bases.items():
+        print(f"  scenario {name}: {exp.days or base.days} days, "
+              f"{base.population.residents} residents")
+    for name, arm in exp.arms.items():
+        sets = f", set {arm.overrides}" if arm.overrides else ""
+        print(f"  arm {name}: {', '.join(arm.mechanisms)}{sets}")
+    print(f"  design {d.kind}" + (f", {d.samples} samples" if d.kind in SAMPLED else ""))
+    for key, f in d.factors.items():
+        step = lattice(key)
+        grid = {None: "", 1: ", rounded to integers", 2: ", rounded to even numbers"}.get(
+            step, f", rounded to multiples of {step}")
+        print(f"    {key}: " + (str(list(f.values)) if f.values is not None
+                                 else f"{f.low} to {f.high}{grid}"))
+    print(f"  {len(plan.points)} design point(s) x {len(exp.arms)} arm(s) x "
+          f"{exp.replicates} replicate(s) = {len(plan.runs)} runs, "
+          f"{sum(r.days for r in plan.runs)} community-days, root seed {exp.seed}")
+    return 0
 
 
 def _reference_path(plan: Plan) -> Path:
@@ -146,7 +187,10 @@ def _reference_path(plan: Plan) -> Path:
 def _check_table(plan: Plan, args: argparse.Namespace) -> tuple[pd.DataFrame | None, int]:
     """Run the [check] version; its reference-style table, or None and an exit status."""
     from sim.analysis import reference
+    from sim.sweep import check_out
 
+    if args.out:
+        check_out(Path(args.out))
     with tempfile.TemporaryDirectory(prefix="cogov-check-") as tmp:
         out = Path(args.out) if args.out else Path(tmp)
         result = _sweep(plan, out, args)
@@ -228,6 +272,12 @@ def register(subparsers: Any) -> None:
     r.add_argument("--resume", action="store_true",
                    help="run only what OUT is missing (the default; accepted for clarity)")
     r.set_defaults(fn=cmd_run)
+
+    v = sub.add_parser("validate", help="check an experiment file and print its plan "
+                       "(runs nothing)")
+    v.add_argument("experiment", metavar="NAME_OR_PATH")
+    v.add_argument("--check", action="store_true", help="the file's [check] version")
+    v.set_defaults(fn=cmd_validate)
 
     c = sub.add_parser("check", help="rerun the [check] version against its reference")
     c.add_argument("experiment", metavar="NAME_OR_PATH")

@@ -32,6 +32,7 @@ def param(
     le: float | None = None,
     gt: float | None = None,
     lt: float | None = None,
+    multiple_of: int | None = None,
 ) -> Any:
     """Declare one parameter with its metadata.
 
@@ -49,6 +50,7 @@ def param(
         le: Inclusive upper bound.
         gt: Exclusive lower bound.
         lt: Exclusive upper bound.
+        multiple_of: Only multiples of this are allowed (an integer lattice, e.g. 2: even).
     """
     bounded = any(b is not None for b in (ge, le, gt, lt))
     number = isinstance(default, int | float) and not isinstance(default, bool)
@@ -59,6 +61,7 @@ def param(
         gt=gt,
         lt=lt,
         strict=True if bounded or number else None,
+        multiple_of=multiple_of,
         description=help,
         json_schema_extra={"unit": unit, "zh": zh, "source": source},
     )
@@ -92,6 +95,7 @@ class ParamInfo:
     open_low: bool = False  # ge is an exclusive bound (gt)
     open_high: bool = False  # le is an exclusive bound (lt)
     required: bool = False  # no default: a file that has the block must give it
+    multiple_of: int | None = None
 
     @property
     def shown_default(self) -> str:
@@ -103,15 +107,17 @@ class ParamInfo:
         """The allowed range or choices, in words."""
         if self.choices:
             return "one of " + ", ".join(map(str, self.choices))
+        lattice = ("" if self.multiple_of is None else
+                   ", even" if self.multiple_of == 2 else f", multiples of {self.multiple_of}")
         lo, hi = self.ge, self.le
         if lo is not None and hi is not None and not (self.open_low or self.open_high):
-            return f"{lo} to {hi}"
+            return f"{lo} to {hi}{lattice}"
         words = []
         if lo is not None:
             words.append(f"above {lo}" if self.open_low else f"at least {lo}")
         if hi is not None:
             words.append(f"below {hi}" if self.open_high else f"at most {hi}")
-        return " and ".join(words)
+        return " and ".join(words) + lattice
 
 
 def _bounds(info: FieldInfo) -> tuple[float | None, float | None, bool, bool]:
@@ -179,6 +185,8 @@ def describe(model: type[BaseModel] | BaseModel, prefix: str = "") -> list[Param
                 open_low=open_lo,
                 open_high=open_hi,
                 required=required,
+                multiple_of=next((m.multiple_of for m in info.metadata
+                                  if getattr(m, "multiple_of", None) is not None), None),
             )
         )
     return rows
@@ -302,7 +310,7 @@ class ParkingParams(Params):
 class NetworkParams(Params):
     """The face-to-face and WeChat layers (MODEL 3.8)."""
 
-    mean_degree: int = param(6, ge=2, le=100, unit="ties", zh="平均邻里关系数",
+    mean_degree: int = param(6, ge=2, le=100, multiple_of=2, unit="ties", zh="平均邻里关系数",
                              help="Face-to-face ties per resident beyond the household (even)",
                              source="ASSUMPTION (Watts & Strogatz 1998; MODEL 3.8)")
     rewire_p: float = param(0.05, **SHARE, zh="随机重连概率",
@@ -311,12 +319,6 @@ class NetworkParams(Params):
     wechat_group_share: float = param(0.7, **SHARE, zh="楼栋微信群加入比例",
                                       help="Share of online residents in their building's "
                                       "WeChat group")
-
-    @model_validator(mode="after")
-    def _even(self) -> NetworkParams:
-        if self.mean_degree % 2:
-            raise ValueError("mean_degree must be even (a ring lattice has k/2 ties each side)")
-        return self
 
 
 class CommitteeParams(Params):

@@ -6,7 +6,9 @@ writes each finished run at once, atomically (temporary file, then ``os.replace`
 sweep (Ctrl-C, killed process, lost worker) loses no finished run, and rerunning the same
 command on the same OUT runs only what is missing. A run that raises is recorded in
 ``OUT/failed/<run_id>.json`` and the others go on. At the end the finished runs are combined,
-in plan order, into ``OUT/runs.parquet``; ``OUT/manifest.json`` records what produced them.
+in plan order, into ``OUT/runs.parquet``; ``OUT/manifest.json`` records what produced them
+and says ``"complete": true`` only once the final outputs are written too. ``OUT/.lock``
+(``flock``) keeps a second sweep out of OUT while one runs.
 
 Executors: a local ``ProcessPoolExecutor`` (forkserver start, workers ignore Ctrl-C so the
 parent decides), or Dask distributed through ``Client(address).get_executor(pure=False)``
@@ -21,7 +23,9 @@ import multiprocessing
 import os
 import platform
 import signal
+import sys
 import tempfile
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -120,14 +124,23 @@ def tidy(plan: Plan, run: Run, metrics: pd.DataFrame) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------- files
-def _atomic(path: Path, write: Callable[[Path], None]) -> None:
+def atomic(path: Path, write: Callable[[Path], None]) -> None:
+    """Write ``path`` whole or not at all.
+
+    ``write`` fills a temporary file, which is then renamed over ``path``; it is removed if
+    writing fails (a full disk).
+    """
     tmp = path.with_name(f".{path.name}.tmp")
-    write(tmp)
-    os.replace(tmp, path)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _write_json(path: Path, data: Any) -> None:
-    _atomic(path, lambda p: p.write_text(json.dumps(data, indent=2, ensure_ascii=False),
+    atomic(path, lambda p: p.write_text(json.dumps(data, indent=2, ensure_ascii=False),
                                          encoding="utf-8"))
 
 
@@ -165,28 +178,129 @@ def combine(plan: Plan, out: Path) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
+def check_out(out: Path) -> None:
+    """Create the output folder, or refuse a place that cannot be one.
+
+    A file, a place below a file or one that cannot be written is refused. Called before
+    anything is simulated, so a bad ``--out`` costs no work.
+
+    Raises:
+        InputError: naming OUT and what is wrong with it.
+    """
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InputError(str(out), "", "exists and is not a folder; choose another --out")
+    place = out
+    while not place.exists() and place != place.parent:
+        place = place.parent
+    if not place.is_dir():
+        raise InputError(str(out), "", f"is below {place}, which is not a folder")
+    if not os.access(place, os.W_OK | os.X_OK):
+        raise InputError(str(out), "", f"{place} is not writable; choose another --out")
+    try:
+        out.mkdir(parents=True, exist_ok=True)  # the only sure test (root, /proc, read-only)
+    except OSError as exc:
+        raise InputError(str(out), "", f"cannot be created: {exc.strerror}") from None
+
+
+def _mkdir(out: Path) -> None:
+    check_out(out)
+    try:
+        for sub in ("runs", "failed"):
+            (out / sub).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(str(out), "", f"cannot be created: {exc.strerror}") from None
+
+
+@contextmanager
+def _locked(out: Path) -> Iterator[None]:
+    """Hold OUT/.lock (``flock``) while a sweep writes OUT; refuse a second sweep at once.
+
+    The kernel drops the lock when its process ends, however it ends, so a killed sweep
+    never leaves the folder locked.
+    """
+    import fcntl  # POSIX
+
+    try:
+        handle = open(out / ".lock", "a+", encoding="utf-8")  # noqa: SIM115 (held until exit)
+    except OSError as exc:
+        raise InputError(str(out), "", f"cannot be written: {exc.strerror}") from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            pid = handle.read().strip() or "?"
+            raise InputError(str(out), "", (
+                f"another sweep (process {pid}) is writing this folder; wait for it to end "
+                "(then rerun to resume) or choose another --out")) from None
+        handle.truncate(0)
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
+
+
 def _prepare(plan: Plan, out: Path) -> None:
-    """Create OUT, refuse results of another design, clear temporary files of a killed run."""
-    for sub in ("runs", "failed"):
-        (out / sub).mkdir(parents=True, exist_ok=True)
+    """Refuse results of another design or of an unknown one; clear a killed run's temporaries."""
     old = out / "manifest.json"
     if old.exists():
         try:
             digest = json.loads(old.read_text(encoding="utf-8"))["experiment"]["design_hash"]
         except (OSError, ValueError, KeyError, TypeError):
-            digest = None
+            raise InputError(str(old), "", (
+                "cannot be read, so which design the runs in this folder belong to is "
+                "unknown; choose another --out or remove the folder")) from None
         if digest != plan.design_hash():
             raise InputError(str(out), "manifest.json", (
                 "this folder holds runs of a different experiment design; choose another "
                 "--out or remove the folder"))
-    for tmp in out.glob("runs/.*.tmp"):
+    elif found := [p for p in (*out.glob("runs/*.parquet"), *out.glob("failed/*.json"),
+                               out / "runs.parquet") if p.exists()]:
+        raise InputError(str(out), "", (
+            f"holds run files ({found[0].relative_to(out)} and {len(found) - 1} more) but no "
+            "manifest.json, so which design they belong to is unknown; choose another --out "
+            "or remove the folder"))
+    for tmp in (*out.glob(".*.tmp"), *out.glob("runs/.*.tmp"), *out.glob("figures/.*.tmp")):
         tmp.unlink()
 
 
 # ------------------------------------------------------------------------- executors
-def _ignore_sigint() -> None:
-    """Worker initializer: Ctrl-C is the parent's to handle (no tracebacks from workers)."""
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+WATCH_S = 1.0  # how often a worker checks that the sweep is still alive
+
+
+def _worker_init(sweep_pid: int) -> None:
+    """Worker initializer: ignore Ctrl-C (the parent's to handle) and die with the sweep.
+
+    A worker must not outlive its sweep (an OOM kill of the parent would leave it holding
+    memory): on Linux the kernel kills it when its parent (the forkserver, which exits when
+    the sweep does) dies (``prctl(PR_SET_PDEATHSIG)``); everywhere, a watchdog thread ends it
+    once the sweep's process is gone or the worker has been re-parented.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    threading.Thread(target=_watch, args=(sweep_pid, parent), daemon=True,
+                     name="cogov-watchdog").start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def _watch(sweep_pid: int, parent: int) -> None:
+    while os.getppid() == parent and _alive(sweep_pid):
+        time.sleep(WATCH_S)
+    os._exit(1)
 
 
 def process_pool(workers: int | None = None) -> cf.ProcessPoolExecutor:
@@ -200,7 +314,7 @@ def process_pool(workers: int | None = None) -> cf.ProcessPoolExecutor:
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["sim.sweep"])
     return cf.ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, mp_context=ctx,
-                                  initializer=_ignore_sigint)
+                                  initializer=_worker_init, initargs=(os.getpid(),))
 
 
 @contextmanager
@@ -264,26 +378,49 @@ class SweepResult:
 
 
 Progress = Callable[[int, int, int], None]
+#: Writes the final outputs from the combined table; returns the files written.
+Finish = Callable[[pd.DataFrame], list[Path]]
 
 
-def sweep(plan: Plan, out: Path, pool: cf.Executor, *,
-          progress: Progress | None = None) -> SweepResult:
-    """Run the plan's missing runs on ``pool`` and combine every finished run.
+def _unwritable(path: Path, exc: OSError, result: SweepResult) -> SweepError:
+    why = exc.strerror or str(exc)
+    return SweepError(f"cannot write {path}: {why}; {len(result.finished)} runs finished in "
+                      f"this call are saved in {result.out}; free space and rerun the same "
+                      "command to resume")
+
+
+def sweep(plan: Plan, out: Path, pool: cf.Executor, *, progress: Progress | None = None,
+          finish: Finish | None = None) -> SweepResult:
+    """Run the plan's missing runs on ``pool``, combine every finished run, write outputs.
+
+    OUT is locked while this runs. ``manifest.json`` says ``"complete": true`` only once
+    every run is on disk and ``runs.parquet`` and ``finish``'s outputs are written.
 
     Args:
         plan: The expanded experiment.
         out: The output folder (created; reused to resume).
         pool: Any ``concurrent.futures.Executor`` (see :func:`executor`).
         progress: Called as ``progress(done, failed, todo)`` after each run of this call.
+        finish: Writes the final outputs (tables, figures) from the combined table.
 
     Raises:
-        InputError: OUT holds runs of a different design.
-        SweepError: a local worker process died; finished runs stay on disk.
+        InputError: OUT cannot be a folder, is locked by another sweep, or holds runs of
+            another (or an unknown) design.
+        SweepError: a local worker process died, or a file cannot be written (a full disk);
+            finished runs stay on disk.
     """
     out = Path(out)
+    _mkdir(out)
+    with _locked(out):
+        return _sweep_locked(plan, out, pool, progress, finish)
+
+
+def _sweep_locked(plan: Plan, out: Path, pool: cf.Executor, progress: Progress | None,
+                  finish: Finish | None) -> SweepResult:
     _prepare(plan, out)
     started = datetime.now(UTC).isoformat(timespec="seconds")
-    _write_json(out / "manifest.json", manifest(plan, started=started, finished=None))
+    _write_json(out / "manifest.json", manifest(plan, started=started, finished=None,
+                                                complete=False))
     on_disk = done_runs(plan, out)
     todo = [r for r in plan.runs if r.run_id not in on_disk]
     result = SweepResult(out, len(plan.runs), skipped=[r.run_id for r in plan.runs
@@ -294,6 +431,9 @@ def sweep(plan: Plan, out: Path, pool: cf.Executor, *,
             _collect(plan, out, pending.pop(fut), fut, result)
             if progress is not None:
                 progress(len(result.finished), len(result.failed), len(todo))
+    except OSError as exc:  # a manifest or failure record (a full disk)
+        _abandon(pool, pending)
+        raise _unwritable(Path(exc.filename or out), exc, result) from None
     except BrokenProcessPool:
         _abandon(pool, pending)
         raise SweepError(f"a worker process died; {len(result.finished)} runs finished in "
@@ -303,10 +443,16 @@ def sweep(plan: Plan, out: Path, pool: cf.Executor, *,
         _abandon(pool, pending)
         raise
     result.table = combine(plan, out)
-    _atomic(out / "runs.parquet", lambda p: result.table.to_parquet(p, index=False))
+    path = out / "runs.parquet"
+    try:
+        atomic(path, lambda p: result.table.to_parquet(p, index=False))
+        outputs = finish(result.table) if finish is not None else []
+    except OSError as exc:
+        raise _unwritable(Path(exc.filename or path), exc, result) from None
     _write_json(out / "manifest.json", manifest(
         plan, started=started, finished=datetime.now(UTC).isoformat(timespec="seconds"),
-        complete=result.complete, failed=sorted(result.failed)))
+        complete=result.complete, failed=sorted(result.failed),
+        outputs=[str(p.relative_to(out)) for p in outputs]))
     return result
 
 
@@ -327,7 +473,11 @@ def _collect(plan: Plan, out: Path, run: Run, fut: cf.Future, result: SweepResul
                              "replicate": run.replicate, "values": run.point.values})
         return
     rows = tidy(plan, run, metrics)
-    _atomic(out / "runs" / f"{run.run_id}.parquet", lambda p: rows.to_parquet(p, index=False))
+    path = out / "runs" / f"{run.run_id}.parquet"
+    try:
+        atomic(path, lambda p: rows.to_parquet(p, index=False))
+    except OSError as exc:
+        raise _unwritable(path, exc, result) from None
     failed.unlink(missing_ok=True)
     result.finished.append(run.run_id)
 

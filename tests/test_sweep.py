@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -152,6 +153,12 @@ def test_failed_runs_are_recorded_and_the_others_finish(tmp_path, capsys):
     assert record["seed"] == "11/3/1" and "cannot exceed" in record["error"]
     assert table(out)["run_id"].nunique() == 12
     assert json.loads((out / "manifest.json").read_text())["complete"] is False
+    # The failed design point's groups are named, not silently left out of the table.
+    for arm in ("base", "low_admin"):
+        group = f"scenario = tiny, arm = {arm}, population.residents = 60, " \
+                "population.households = 70"
+        assert group in (out / "table.md").read_text() and group in err
+    assert "2 group(s) have no finished run" in err
 
 
 def test_out_of_another_design_is_refused(tmp_path, capsys):
@@ -166,3 +173,186 @@ def test_out_of_another_design_is_refused(tmp_path, capsys):
     assert run_cli(path, tmp_path / "out", "--workers", "1", "--replicates", "2") == 0
     assert "resuming: 4 runs already in" in capsys.readouterr().out
     assert table(tmp_path / "out")["run_id"].nunique() == 8
+
+
+def test_replicates_flag_is_what_the_manifest_and_the_message_say(tmp_path, capsys):
+    path = write(tmp_path, days=3, replicates=2)
+    assert run_cli(path, tmp_path / "out", "--workers", "1", "--replicates", "1") == 0
+    assert "x 1 replicate(s)" in capsys.readouterr().out
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["replicates"] == 1 and manifest["runs"] == 4
+    assert table(tmp_path / "out")["replicate"].unique().tolist() == [0]
+
+
+def test_folder_with_runs_but_no_readable_manifest_is_refused(tmp_path, capsys):
+    path = write(tmp_path, days=3, replicates=1)
+    out = tmp_path / "out"
+    assert run_cli(path, out, "--workers", "1") == 0
+    (out / "manifest.json").unlink()
+    before = sorted(p.name for p in (out / "runs").iterdir())
+    assert run_cli(path, out, "--workers", "1") == 2
+    err = capsys.readouterr().err
+    assert str(out) in err and "no manifest.json" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    (out / "manifest.json").write_text('{"experiment": ', encoding="utf-8")  # cut off
+    assert run_cli(path, out, "--workers", "1") == 2
+    err = capsys.readouterr().err
+    assert "manifest.json" in err and "cannot be read" in err
+    assert sorted(p.name for p in (out / "runs").iterdir()) == before  # nothing written
+
+
+@pytest.mark.parametrize("where", ["file", "devnull", "below_file", "proc"])
+def test_bad_out_is_refused_before_anything_runs(tmp_path, capsys, where):
+    path = write(tmp_path, days=3, replicates=1)
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    out = {"file": tmp_path / "afile", "devnull": "/dev/null",
+           "below_file": tmp_path / "afile" / "sub",
+           "proc": "/proc/cogov-out"}[where]  # /proc takes no new folders, even from root
+    assert run_cli(path, out, "--workers", "1") == 2
+    cap = capsys.readouterr()
+    assert cap.out == ""  # refused before the plan is announced or anything simulated
+    assert cap.err.startswith(f"cogov: error: {out}") and "Traceback" not in cap.err
+    assert len(cap.err.strip().splitlines()) == 1
+
+
+def _disk_full(monkeypatch, method, allowed):
+    """Make ``method`` write a partial file, then fail as a full disk does, after ``allowed``
+    successful calls."""
+    import errno
+
+    real = getattr(pd.DataFrame if method == "to_parquet" else None, method, None)
+    calls = {"n": 0}
+
+    def fake(self, target, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] <= allowed:
+            return real(self, target, *args, **kwargs)
+        with open(target, "wb") as fh:
+            fh.write(b"PAR1")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, method, fake)
+
+
+def test_full_disk_keeps_finished_runs_and_removes_the_temporary_file(tmp_path, capsys,
+                                                                       monkeypatch):
+    path = write(tmp_path, days=5, replicates=2)
+    out = tmp_path / "out"
+    _disk_full(monkeypatch, "to_parquet", allowed=2)  # the parent writes runs; workers don't
+    assert run_cli(path, out, "--workers", "1") == 1
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    kept = sorted((out / "runs").glob("*.parquet"))
+    assert len(kept) == 2
+    assert all(len(pd.read_parquet(p)) == 5 for p in kept)  # whole runs, readable
+    assert not list(out.rglob("*.tmp")) and not list(out.rglob(".*.tmp"))
+    monkeypatch.undo()
+    assert run_cli(path, out, "--workers", "1") == 0  # space freed: resumes
+    assert "resuming: 2 runs already in" in capsys.readouterr().out
+
+
+def test_outputs_are_atomic_and_complete_is_written_last(tmp_path, capsys, monkeypatch):
+    import errno
+
+    from matplotlib.figure import Figure
+
+    path = write(tmp_path, days=5, replicates=1)
+    out = tmp_path / "out"
+
+    def broken_savefig(self, target, *args, **kwargs):
+        with open(target, "wb") as fh:
+            fh.write(b"\x89PNG")  # a partial image, as a kill or a full disk leaves
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Figure, "savefig", broken_savefig)
+    assert run_cli(path, out, "--workers", "1") == 1
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and "Traceback" not in err
+    assert not (out / "figures" / "01_timeseries.png").exists()
+    assert not list((out / "figures").iterdir())  # no partial or temporary file
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["complete"] is False
+    monkeypatch.undo()
+    assert run_cli(path, out, "--workers", "1") == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["complete"] is True
+    assert "figures/01_timeseries.png" in manifest["outputs"]
+    assert all((out / name).stat().st_size > 0 for name in manifest["outputs"])
+
+
+def _start(path, out, workers):
+    cmd = [sys.executable, "-m", "sim.cli", "experiment", "run", str(path), "--out", str(out),
+           "--workers", str(workers), "--quiet"]
+    proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not list((out / "runs").glob("*.parquet")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert proc.poll() is None, "the sweep ended before the test could act on it"
+    return proc
+
+
+def _descendants(pid):
+    """Live (non-zombie) descendants of ``pid``, from /proc (Linux)."""
+    children = {}
+    for stat in os.listdir("/proc"):
+        if stat.isdigit():
+            try:
+                text = Path(f"/proc/{stat}/stat").read_text()
+            except OSError:
+                continue
+            state, ppid = text.rsplit(")", 1)[1].split()[:2]
+            if state != "Z":
+                children.setdefault(int(ppid), []).append(int(stat))
+    found, todo = [], [pid]
+    while todo:
+        kids = children.get(todo.pop(), [])
+        found += kids
+        todo += kids
+    return found
+
+
+def _alive(pid):
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_a_second_sweep_on_the_same_folder_is_refused(tmp_path, capsys):
+    path = write(tmp_path, days=365, replicates=5)  # 20 runs of ~0.2 s each
+    out = tmp_path / "out"
+    proc = _start(path, out, workers=1)
+    try:
+        assert run_cli(path, out, "--workers", "1") == 2
+        err = capsys.readouterr().err
+        assert "another sweep" in err and str(proc.pid) in err and "Traceback" not in err
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    # The kernel dropped the dead sweep's lock: the folder resumes.
+    assert run_cli(path, out, "--workers", "2") == 0
+    assert table(out)["run_id"].nunique() == 20
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads process tables from /proc")
+def test_workers_exit_when_only_the_parent_is_killed(tmp_path):
+    path = write(tmp_path, days=365, replicates=5)
+    out = tmp_path / "out"
+    proc = _start(path, out, workers=2)
+    family = _descendants(proc.pid)  # the forkserver and the workers
+    try:
+        assert len(family) >= 2
+        os.kill(proc.pid, signal.SIGKILL)  # the parent only, as the OOM killer does
+        proc.wait()
+        # Generous: the kernel's parent-death signal acts at once, the watchdog within ~1 s.
+        deadline = time.monotonic() + 60
+        while any(map(_alive, family)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [pid for pid in family if _alive(pid)]
+    finally:
+        for pid in family:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
