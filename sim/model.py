@@ -80,6 +80,24 @@ def seed_sequence(rng: int | np.random.SeedSequence | None) -> np.random.SeedSeq
     return np.random.SeedSequence(rng)
 
 
+class DailyCollector(mesa.DataCollector):
+    """Mesa's DataCollector of the daily metrics, one reporter per :data:`sim.metrics.METRICS`.
+
+    It pickles without its reporters (group metrics are closures) and takes them from
+    ``METRICS`` again when unpickled, so a model can travel between processes.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(model_reporters=dict(METRICS))
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "model_reporters": None}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.model_reporters = dict(METRICS)
+
+
 class NoMesaParameters(MesaScenario):
     """Mesa's scenario object of a :class:`CommunityModel`: it holds no parameters.
 
@@ -137,7 +155,7 @@ class CommunityModel(mesa.Model):
         for m in self.mechanisms:
             m.setup(self)
         #: Mesa's DataCollector of the daily metrics (one column per metric, as plain lists).
-        self.datacollector = mesa.DataCollector(model_reporters=dict(METRICS))
+        self.datacollector = DailyCollector()
 
     # ------------------------------------------------------------------ construction
     def stream(self, name: str) -> np.random.Generator:

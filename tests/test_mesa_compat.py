@@ -5,6 +5,7 @@ Mesa 3.5.1's ``batch_run`` reads the steps to report from the model's DataCollec
 re-creates the model from the page's ``model_params`` on Reset.
 """
 
+import pickle
 import time
 import warnings
 
@@ -143,3 +144,15 @@ def test_solaraviz_play_runs_to_the_horizon(viz):
         time.sleep(0.05)
     assert model.value.day == 4
     assert model.value.datacollector.model_vars["day"] == [0, 1, 2, 3]
+
+
+def test_the_datacollector_survives_pickling():
+    model = CommunityModel(rng=1, **SMALL)
+    model.run(2)
+    copy = pickle.loads(pickle.dumps(model))
+    copy.step()
+    model.step()
+    assert copy.datacollector.get_model_vars_dataframe().equals(model.metrics())
+    assert copy.datacollector.model_reporters.keys() == METRICS.keys()
+    copy.datacollector.collect(copy)  # Mesa's own collect still works on the copy
+    assert copy.datacollector._collection_steps == [1, 2, 3, 3]
