@@ -26,7 +26,7 @@ from sim.mechanisms import resolve as resolve_mechanisms
 from sim.metrics import METRICS
 from sim.network import build_network
 from sim.params import ISSUE_TYPES
-from sim.population import ELDERLY, build_population
+from sim.population import ELDERLY, build_population, truncated_normal
 from sim.scenario import Scenario, load_scenario
 
 NEVER = -(10**6)  # "last took part" of someone who never did
@@ -183,7 +183,7 @@ class CommunityModel(mesa.Model):
             harm=np.zeros(n),
             last_part=np.full(n, NEVER, dtype=np.int64),
             opinion=init.random((n, k)),
-            theta=np.clip(init.normal(b.theta_mean, b.theta_sd, n), 0.0, 1.0),
+            theta=truncated_normal(init.random(n), b.theta_mean, b.theta_sd),
         )
         self.state.satisfaction = self.compute_satisfaction()
         h = pop.n_households
