@@ -10,6 +10,7 @@ from typing import Any
 import mesa
 import numpy as np
 import pandas as pd
+from mesa.experimental.scenarios import Scenario as MesaScenario
 
 from sim import behaviour, classic
 from sim.agents import (
@@ -25,12 +26,13 @@ from sim.mechanisms import resolve as resolve_mechanisms
 from sim.metrics import METRICS
 from sim.network import build_network
 from sim.params import ISSUE_TYPES
-from sim.population import ELDERLY, build_population
+from sim.population import ELDERLY, build_population, truncated_normal
 from sim.scenario import Scenario, load_scenario
 
 NEVER = -(10**6)  # "last took part" of someone who never did
 RETRY_EFFORT = 0.25  # share of an issue's effort needed to pass it up again
 SHORTAGE_REF = 0.5  # parking rates are stated for a shortage of half the cars
+DEFAULT_SCENARIO = "xianlu_xincun"
 
 
 @dataclass
@@ -78,11 +80,44 @@ def seed_sequence(rng: int | np.random.SeedSequence | None) -> np.random.SeedSeq
     return np.random.SeedSequence(rng)
 
 
+class DailyCollector(mesa.DataCollector):
+    """Mesa's DataCollector of the daily metrics, one reporter per :data:`sim.metrics.METRICS`.
+
+    It pickles without its reporters (group metrics are closures) and takes them from
+    ``METRICS`` again when unpickled, so a model can travel between processes.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(model_reporters=dict(METRICS))
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "model_reporters": None}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.model_reporters = dict(METRICS)
+
+
+class NoMesaParameters(MesaScenario):
+    """Mesa's scenario object of a :class:`CommunityModel`: it holds no parameters.
+
+    cogov's parameters live in its own scenario (``model.spec``). The object is falsy, so Mesa's
+    SolaraViz re-creates the model on Reset from the page's ``model_params`` alone, as for a
+    model without a Mesa scenario (Mesa 3.5.1, ``_build_model_init_kwargs``), and a ``scenario``
+    key there names cogov's scenario instead of being replaced by Mesa's object.
+    """
+
+    def __bool__(self) -> bool:
+        return False
+
+
 class CommunityModel(mesa.Model):
     """A community (社区) under one or more consultation mechanisms.
 
     Args:
-        scenario: A :class:`Scenario` or the name / path of a scenario file.
+        scenario: A :class:`Scenario` or the name / path of a scenario file. A Mesa scenario
+            (``mesa.experimental.scenarios.Scenario``) runs the default scenario with its
+            fields as keyword arguments (below) and its ``rng`` as the seed if none is given.
         rng: The run's seed: an int, a ``numpy.random.SeedSequence`` or None (fresh entropy).
         mechanisms: Mechanism names, configured instances or ``"all"``; None takes the
             scenario's ``mechanisms`` table. ``administrative`` is always active.
@@ -96,7 +131,7 @@ class CommunityModel(mesa.Model):
 
     def __init__(
         self,
-        scenario: str | Path | Scenario = "xianlu_xincun",
+        scenario: str | Path | Scenario | MesaScenario = DEFAULT_SCENARIO,
         *,
         rng: int | np.random.SeedSequence | None = None,
         mechanisms: Any = None,
@@ -104,9 +139,14 @@ class CommunityModel(mesa.Model):
         resident_agents: bool = True,
         **kwargs: Any,
     ):
+        if isinstance(scenario, MesaScenario):
+            fields = {k: v for k, v in scenario if k != "rng"}
+            rng = scenario.rng if rng is None else rng
+            scenario, kwargs = DEFAULT_SCENARIO, {**fields, **kwargs}
         self.seed_seq = seed_sequence(rng)
         self._streams: dict[str, np.random.Generator] = {}
         super().__init__(rng=self.stream("mesa"))
+        self.scenario = NoMesaParameters(rng=self.scenario.rng)
         extra = {k.replace("__", "."): v for k, v in kwargs.items()}
         self.spec = load_scenario(scenario, {**(overrides or {}), **extra})
         self.mechanisms: list[Mechanism] = resolve_mechanisms(mechanisms, self.spec.mechanisms)
@@ -114,7 +154,8 @@ class CommunityModel(mesa.Model):
         self._build(resident_agents)
         for m in self.mechanisms:
             m.setup(self)
-        self._rows: list[list[float]] = []  # the daily metrics, one list per day
+        #: Mesa's DataCollector of the daily metrics (one column per metric, as plain lists).
+        self.datacollector = DailyCollector()
 
     # ------------------------------------------------------------------ construction
     def stream(self, name: str) -> np.random.Generator:
@@ -142,7 +183,7 @@ class CommunityModel(mesa.Model):
             harm=np.zeros(n),
             last_part=np.full(n, NEVER, dtype=np.int64),
             opinion=init.random((n, k)),
-            theta=np.clip(init.normal(b.theta_mean, b.theta_sd, n), 0.0, 1.0),
+            theta=truncated_normal(init.random(n), b.theta_mean, b.theta_sd),
         )
         self.state.satisfaction = self.compute_satisfaction()
         h = pop.n_households
@@ -191,7 +232,8 @@ class CommunityModel(mesa.Model):
            and mechanisms decide and implement; resolved issues feed back on residents.
         6. ``feedback``: informal chats move opinions; grievance, conflicts, expectations,
            satisfaction, trust and efficacy are updated from today's state.
-        7. ``collect``: the daily metrics row.
+        7. ``collect``: the daily metrics row; at the scenario's horizon (``days``) the model
+           stops ``running`` (Mesa's flag for its runners and SolaraViz).
 
         Rules that read neighbours update synchronously: all residents' new values are
         computed from the same arrays and then assigned.
@@ -214,6 +256,8 @@ class CommunityModel(mesa.Model):
         self._hook("feedback")
         self._collect()
         self.day += 1
+        if self.day >= self.spec.days:
+            self.running = False
 
     def _hook(self, phase: str) -> None:
         for m in self.mechanisms:
@@ -552,30 +596,20 @@ class CommunityModel(mesa.Model):
         """Phase 7: the day's row of every metric in :data:`sim.metrics.METRICS`.
 
         The recent-participant mask is computed once for the row (nothing changes state while
-        metrics are read) and kept until the next step starts; rows are kept as plain lists,
-        and the DataFrame, like Mesa's DataCollector, is built only when asked for.
+        metrics are read) and kept until the next step starts. The values go straight into
+        :attr:`datacollector`'s columns, stamped with Mesa's ``model.time`` as its ``collect``
+        does, without its per-value ``deepcopy`` (every metric is a plain number).
         """
         self._recent = self.recent_participants()
-        self._rows.append([fn(self) for fn in METRICS.values()])
-
-    def _columns(self) -> dict[str, list[float]]:
-        cols = zip(*self._rows, strict=True) if self._rows else ([] for _ in METRICS)
-        return {name: list(col) for name, col in zip(METRICS, cols, strict=True)}
-
-    @property
-    def datacollector(self) -> mesa.DataCollector:
-        """Mesa's DataCollector holding the daily metrics so far (``model_vars``).
-
-        Rows are collected without the collector's per-value copies; each access returns a
-        collector whose ``model_vars`` hold them, so read it, do not ``collect`` into it.
-        """
-        collector = mesa.DataCollector(model_reporters=dict(METRICS))
-        collector.model_vars = self._columns()
-        return collector
+        dc = self.datacollector
+        dc._collection_steps.append(self.time)
+        columns = dc.model_vars
+        for name, fn in METRICS.items():
+            columns[name].append(fn(self))
 
     def metrics(self) -> pd.DataFrame:
         """The daily metrics table, one row per simulated day (since the last drain)."""
-        return pd.DataFrame(self._columns()).reset_index(drop=True)
+        return pd.DataFrame({name: self.datacollector.model_vars[name] for name in METRICS})
 
     def drain_metrics(self) -> pd.DataFrame:
         """The daily rows collected since the last drain, removed from the model.
@@ -584,7 +618,10 @@ class CommunityModel(mesa.Model):
         model then carries only the rows of the days since the last exchange.
         """
         table = self.metrics()
-        self._rows = []
+        dc = self.datacollector
+        dc._collection_steps.clear()
+        for column in dc.model_vars.values():
+            column.clear()
         return table
 
     def run(self, days: int | None = None) -> pd.DataFrame:

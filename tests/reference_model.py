@@ -29,6 +29,7 @@ implementation (``cogov bench``); it is not part of the package.
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 from typing import Any
 
 import mesa
@@ -175,9 +176,9 @@ class ReferenceModel(mesa.Model):
         net = build_network(pop, s.network, self.stream("network"))
         init = self.stream("initial")
         opinion = init.random((pop.n, len(ISSUE_TYPES)))
-        theta = np.clip(init.normal(self.b.theta_mean, self.b.theta_sd, pop.n), 0.0, 1.0)
+        u = init.random(pop.n)
         self.space = Network(nx.from_scipy_sparse_array(net.face), layout=None, random=self.random)
-        self.residents = [Resident(self, i, opinion[i].tolist(), float(theta[i]))
+        self.residents = [Resident(self, i, opinion[i].tolist(), self.threshold(float(u[i])))
                           for i in range(pop.n)]
         for r in self.residents:
             r.cell = self.space[r.idx]
@@ -200,6 +201,18 @@ class ReferenceModel(mesa.Model):
         self.rows: list[dict[str, float]] = []
         self.attendees: list[Resident] = []
         self.agenda: list[Issue] = []
+
+    def threshold(self, u: float) -> float:
+        """A resident's threshold: N(theta_mean, theta_sd) truncated to [0, 1], from one uniform.
+
+        The inverse CDF written out (the model calls scipy's ``truncnorm``).
+        """
+        mean, sd = self.b.theta_mean, self.b.theta_sd
+        if sd == 0:
+            return clip(mean)
+        z = NormalDist()
+        lo, hi = z.cdf((0.0 - mean) / sd), z.cdf((1.0 - mean) / sd)
+        return clip(mean + sd * z.inv_cdf(lo + u * (hi - lo)))
 
     def stream(self, name: str) -> np.random.Generator:
         """The named random stream, seeded as in ``CommunityModel.stream``."""
