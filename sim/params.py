@@ -383,11 +383,12 @@ class BehaviourParams(Params):
     visibility: float = param(0.05, **SHARE, zh="公开名单效应",
                               help="Added probability when participation is publicly listed",
                               source="Gerber, Green & Larimer 2008, scaled down")
-    theta_mean: float = param(0.25, **SHARE, zh="阈值均值",
-                              help="Mean participation threshold (share of ties)",
+    theta_mean: float = param(0.25, **SHARE, zh="阈值均值(截断前)",
+                              help="Mean of the threshold normal before truncation to [0, 1]",
                               source="Granovetter 1978")
-    theta_sd: float = param(0.12, ge=0, le=1, zh="阈值标准差",
-                            help="SD of thresholds", source="Granovetter 1978")
+    theta_sd: float = param(0.12, ge=0, le=1, zh="阈值标准差(截断前)",
+                            help="SD of the threshold normal before truncation to [0, 1]",
+                            source="Granovetter 1978")
     cost_employed: float = param(1.0, ge=0, le=5, zh="在职时间成本",
                                  help="Time cost of a meeting for an employed resident",
                                  source="ASSUMPTION; NBS 2018 time use")
