@@ -19,7 +19,8 @@ Rule. For issues of the ``catalogue`` types:
   方), beyond the meeting's own invitations; they attend by the participation rule (MODEL 3.1);
 - obligatory consultation: a catalogue issue may not be decided before it is consulted on. When
   the committee learns of it, it is posted for written opinions (公示征求意见) and held out of the
-  top-down routine for ``notice_days``, unless a meeting or committee makes a proposal first;
+  top-down routine for ``notice_days`` (with a joint meeting, the rules name it the forum: until
+  the next meeting, ``interval_days``), unless a meeting or committee makes a proposal first;
   then the affected residents, who heard of it by notice, comment at ``comment_cost`` of a
   meeting's time cost; they take part and get pre-decision voice, their mean position becomes
   the proposal, and the issue is released to handling;
@@ -62,7 +63,7 @@ class InstitutionalConsultationParams(Params):
     raise_boost: float = param(0.5, ge=0, le=20, zh="议题提出增强",
                                help="Extra reporting propensity of residents affected by a "
                                "catalogue issue (x)", source="ASSUMPTION")
-    invite_quota: int = param(10, ge=0, le=10_000, unit="residents", zh="利益相关方邀请名额",
+    invite_quota: int = param(30, ge=0, le=10_000, unit="residents", zh="利益相关方邀请名额",
                               help="Affected residents the rules require be invited in person "
                               "per catalogue issue on a joint meeting's agenda",
                               source="ASSUMPTION")
@@ -134,6 +135,7 @@ class InstitutionalConsultation(Mechanism):
         committee = by_name.get("issue_committee")
         if committee is not None:
             self._post_draft(model, committee, rng)
+        period = meeting.params.interval_days if meeting is not None else self.params.notice_days
         for issue in self._catalogue(model):
             if not issue.known:
                 continue
@@ -143,7 +145,7 @@ class InstitutionalConsultation(Mechanism):
                 self.held[issue.id] = model.day
                 issue.referred_until = HOLD
             if (issue.id in self.held and issue.proposal is None
-                    and model.day - self.held[issue.id] >= self.params.notice_days):
+                    and model.day - self.held[issue.id] >= period):
                 self._written(model, issue, rng)
                 self._release(issue)
 

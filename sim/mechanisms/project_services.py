@@ -24,9 +24,9 @@ Rule. Every ``cycle_days`` (from day 0) the sub-district runs a call:
    elderly care), with quality ``+ local_bonus``; ``outside_proposals`` more come from
    organisations outside the community, of random kinds; qualities are drawn uniformly in
    ``quality ± quality_spread``, unknown to voters;
-4. funding: the budget left after renewals (``budget_per_year x cycle / 365``) funds proposals in
-   order of votes for their kind, each kind's votes divided by one plus its projects already
-   running, at ``project_cost`` each.
+4. funding: the yearly budget left after renewals funds proposals at ``project_cost`` a year
+   each, in order of votes for their kind, each kind's votes divided by one plus its projects
+   already running (money is spent pro rata of the cycle's length).
 Each day a running project reaches Poisson(``reach_per_month / 30``) residents of its target
 group, scaled by the share of ``management_hours_per_week`` (per project) the committee's social
 workers could give; a reached resident gets the action effect times the project's quality and
@@ -154,7 +154,7 @@ class ProjectServices(Mechanism):
                       for k in rng.integers(len(kinds), size=p.outside_proposals)]
         q = rng.uniform(p.quality - p.quality_spread, p.quality + p.quality_spread,
                         len(proposals))
-        slots = int(p.budget_per_year * p.cycle_days / 365.0 / p.project_cost + 1e-9)
+        slots = int(p.budget_per_year / p.project_cost + 1e-9)  # both are yearly
         self.spent += len(self.projects) * p.project_cost * p.cycle_days / 365.0
         while len(self.projects) < slots and proposals:
             count = {k: sum(pr.kind == k for pr in self.projects) for k in kinds}
