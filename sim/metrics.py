@@ -177,8 +177,10 @@ def _ratio(num: float, den: float) -> float:
 
 
 def procedure_share(model: CommunityModel) -> float:
-    """Share of issues resolved so far that were consulted under the written procedure
-    (institutional consultation) and published (0 without it; NaN before any resolution)."""
+    """Share of resolved issues consulted under the written procedure and published.
+
+    Institutional consultation's record; 0 without it, NaN before any resolution.
+    """
     m = _mechanism(model, "institutional_consultation")
     return _ratio(m.n_procedure if m else 0.0, model.totals["resolved"])
 

@@ -4,12 +4,13 @@ Article: Jianye district's experimental theme is "sound institutions and mechani
 community consultation"; it gives no detail. The national guideline of July 2015
 (中办国办《关于加强城乡社区协商的意见》) asks for consultation with broad participants, defined
 content, scientific procedures and sound institutions (协商主体广泛、内容丰富、形式多样、程序科学、
-制度健全); written rules of that kind fix who may raise a matter, a catalogue of what must be
-consulted (协商目录), the procedure (议题征集, 公示, 协商, 结果公开, 落实, 回访), and the publication
-and follow-up of outcomes. Institutionalised deliberation in China combines such rules with the
-committee's control of the agenda (He & Warren 2011, "authoritarian deliberation"); Zeguo's
-deliberative polls bound officials to implement what a random sample chose (Fishkin, He, Luskin
-& Siu 2010). The mechanism adds no meeting: it changes how the others work.
+制度健全); written rules of that kind fix who may raise a matter, a catalogue of what must
+be consulted (协商目录), the procedure (议题征集, 公示, 协商, 结果公开, 落实, 回访), and the
+publication and follow-up of outcomes. Institutionalised deliberation in China combines such
+rules with the committee's control of the agenda (He & Warren 2011, "authoritarian
+deliberation"); Zeguo's deliberative polls bound officials to implement what a random sample
+chose (Fishkin, He, Luskin & Siu 2010). The mechanism adds no meeting: it changes how the
+others work.
 
 Rule. For issues of the ``catalogue`` types:
 - raising: residents affected by an unknown catalogue issue report it ``1 + raise_boost`` times

@@ -110,7 +110,8 @@ class ProjectServices(Mechanism):
     name = "project_services"
     title = "Project-run services (venture philanthropy)"
     title_zh = "社区服务项目化(姑苏)"
-    summary = "Funded projects by social organisations, chosen by residents' needs, renewed or dropped"
+    summary = ("Funded projects by social organisations, chosen by residents' needs, renewed "
+               "or dropped")
     Params = ProjectServicesParams
 
     def setup(self, model: CommunityModel) -> None:
