@@ -8,7 +8,7 @@ Every function takes the model after the day's phases and returns one number.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -167,6 +167,84 @@ def parking_shortage(model: CommunityModel) -> float:
     return model.parking_shortage()
 
 
+def _mechanism(model: CommunityModel, name: str) -> Any:
+    """The active mechanism of that name, or None."""
+    return next((m for m in model.mechanisms if m.name == name), None)
+
+
+def _ratio(num: float, den: float) -> float:
+    return num / den if den else float("nan")
+
+
+def procedure_share(model: CommunityModel) -> float:
+    """Share of resolved issues consulted under the written procedure and published.
+
+    Institutional consultation's record; 0 without it, NaN before any resolution.
+    """
+    m = _mechanism(model, "institutional_consultation")
+    return _ratio(m.n_procedure if m else 0.0, model.totals["resolved"])
+
+
+def published_share(model: CommunityModel) -> float:
+    """Share of issues resolved so far whose outcome was published (catalogue issues)."""
+    m = _mechanism(model, "institutional_consultation")
+    return _ratio(m.n_published if m else 0.0, model.totals["resolved"])
+
+
+def _services(group: slice | int, what: str) -> Metric:
+    def fn(model: CommunityModel) -> float:
+        m = _mechanism(model, "public_services")
+        if m is None:
+            return float("nan")
+        served = float(np.sum(m.served[group]))
+        if what == "coverage":
+            return _ratio(served, served + float(np.sum(m.lapsed[group])))
+        return _ratio(float(np.sum(m.wait[group])), served)
+
+    suffix = "_elderly" if group == 0 else ""
+    fn.__name__ = f"service_{what}{'_days' if what == 'wait' else ''}{suffix}"
+    who = "elderly residents'" if group == 0 else "residents'"
+    fn.__doc__ = (f"Public services: share of {who} needs served rather than lapsed, so far"
+                  if what == "coverage" else
+                  f"Public services: mean days {who} served needs waited, so far")
+    return fn
+
+
+def service_hours(model: CommunityModel) -> float:
+    """Social-worker hours spent today at the service counter and on home visits."""
+    return float(model.committee.spent.get("services", 0.0))
+
+
+def projects_active(model: CommunityModel) -> float:
+    """Service projects running (project-run services)."""
+    m = _mechanism(model, "project_services")
+    return len(m.projects) if m else 0.0
+
+
+def projects_funded_total(model: CommunityModel) -> float:
+    """Projects funded so far (new ones; renewals not counted)."""
+    m = _mechanism(model, "project_services")
+    return m.funded if m else 0.0
+
+
+def projects_renewed_total(model: CommunityModel) -> float:
+    """Project renewals after evaluation so far."""
+    m = _mechanism(model, "project_services")
+    return m.renewed if m else 0.0
+
+
+def project_reach_share(model: CommunityModel) -> float:
+    """Share of residents a project has reached at least once."""
+    m = _mechanism(model, "project_services")
+    return _share(m.reached) if m else 0.0
+
+
+def project_yuan_per_reached(model: CommunityModel) -> float:
+    """Project money committed so far per resident reached (yuan; NaN if none reached)."""
+    m = _mechanism(model, "project_services")
+    return _ratio(m.spent, float(np.count_nonzero(m.reached))) if m else float("nan")
+
+
 def _group(metric: str, mask_name: str) -> Metric:
     def fn(model: CommunityModel) -> float:
         members = model.pop.members(mask_name)
@@ -201,6 +279,10 @@ _BASE: list[Metric] = [
     social_worker_hours, explanation_hours, proxy_hours, grid_hours, conflicts, policy_awareness,
     parking_shortage, meeting_attendance, meetings_held_total, committee_members,
     convention_compliance, palm_followers,
+    procedure_share, published_share, _services(slice(None), "coverage"),
+    _services(0, "coverage"), _services(slice(None), "wait"), _services(0, "wait"),
+    service_hours, projects_active, projects_funded_total, projects_renewed_total,
+    project_reach_share, project_yuan_per_reached,
 ]
 _GROUPS = [_group(m, g) for m in ("participation_rate", "satisfaction_mean")
            for g in ("elderly", "nonelderly", "online", "offline")]

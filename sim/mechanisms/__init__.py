@@ -17,9 +17,12 @@ from sim.mechanisms.base import Mechanism
 from sim.mechanisms.cloud_consultation import CloudConsultation
 from sim.mechanisms.convention import Convention
 from sim.mechanisms.grid_management import GridManagement
+from sim.mechanisms.institutional_consultation import InstitutionalConsultation
 from sim.mechanisms.issue_committee import IssueCommittee
 from sim.mechanisms.joint_meeting import JointMeeting
 from sim.mechanisms.palm_community import PalmCommunity
+from sim.mechanisms.project_services import ProjectServices
+from sim.mechanisms.public_services import PublicServices
 from sim.mechanisms.rotation_duty import RotationDuty
 from sim.mechanisms.social_organisations import SocialOrganisations
 from sim.params import describe, find
@@ -36,6 +39,9 @@ MECHANISMS: dict[str, type[Mechanism]] = {
         Convention,
         GridManagement,
         SocialOrganisations,
+        InstitutionalConsultation,
+        PublicServices,
+        ProjectServices,
     )
 }
 

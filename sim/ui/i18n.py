@@ -134,6 +134,12 @@ UNITS_ZH = {
     "spaces": "个车位",
     "spaces/household": "车位/户",
     "ties": "条关系",
+    "min/case": "分钟/件",
+    "min/visit": "分钟/次",
+    "visits/week": "次/周",
+    "yuan/year": "元/年",
+    "proposals": "个项目申报",
+    "residents/month": "人/月",
 }
 
 #: What each mechanism is, from the article (MODEL.md section 1), by registry name.
@@ -212,6 +218,36 @@ EXPLANATIONS: dict[str, dict[str, str]] = {
               "chambers of commerce to fill gaps in public services.",
         "zh": "栖霞区推动三社联动,下一步将帮助街道和社区培育和发展一批协会、商会,"
               "借助社会组织的力量,弥补政府公共服务的缺失。",
+    },
+    "institutional_consultation": {
+        "en": "Jianye (Nanjing) makes 'sound institutions and mechanisms for community "
+              "consultation' (健全社区协商体制机制) its theme. Modelled as written rules: a "
+              "catalogue of matters that must be consulted, any resident may raise them, "
+              "affected residents must be invited, a matter is posted for opinions before it is "
+              "decided, consulted outcomes are implemented first, published and followed up. It "
+              "adds no meeting; it changes how the joint meeting and the issue committee work.",
+        "zh": "建邺区以“健全社区协商体制机制”为实验主题。模型中表现为成文规则:列入协商目录的事项"
+              "必须协商,居民均可提出议题,利益相关居民须受邀参加,事项决定前先公示征求意见,"
+              "协商结果优先落实、公开并回访。它不增加会议,而是改变联席会和议事委员会的运作方式。",
+    },
+    "public_services": {
+        "en": "Yunlong (Xuzhou) makes 'improving community public services' (完善社区公共服务) its "
+              "theme. Modelled as a one-stop service counter staffed by social workers, online "
+              "handling for residents who can, and home visits to offline elderly residents: "
+              "needs met raise satisfaction and trust through outcomes, not voice, and the "
+              "counter's hours come out of the time left for consultation.",
+        "zh": "云龙区以“完善社区公共服务”为实验主题。模型中表现为社工值守的一站式服务窗口、"
+              "可网上办理的事项以及为不上网老人提供的上门服务:需求得到满足,通过服务结果"
+              "(而非发声)提高满意度和信任;窗口工时挤占协商可用的时间。",
+    },
+    "project_services": {
+        "en": "Gusu (Suzhou) builds 'a pattern of community governance in which community "
+              "services run as projects' (社区服务“项目化”运行). Modelled on venture philanthropy "
+              "(公益创投): the sub-district funds projects that social organisations propose and "
+              "deliver, residents' votes on their needs choose them, and a yearly evaluation "
+              "renews or drops them.",
+        "zh": "姑苏区构建社区服务“项目化”运行的社区治理格局。模型参照公益创投:街道出资,"
+              "社会组织申报并实施项目,居民按需求投票选择项目,每年评估后续签或淘汰。",
     },
 }
 
