@@ -12,6 +12,7 @@ effect; it is reported but not counted.
     .venv/bin/python scripts/mutate.py --list         # the declared mutations
     .venv/bin/python scripts/mutate.py --only ID ...  # some of them
     .venv/bin/python scripts/mutate.py --jobs 2       # two at a time
+    .venv/bin/python scripts/mutate.py --tests tests/test_rules_model.py  # a quick look
 
 Exit status 1 when the kill rate is below ``--target`` (default 0.9), 2 on a bad list.
 Not part of CI (slow: one test run per mutation).
@@ -140,11 +141,15 @@ def run_one(m: Mutation, tests: list[str], timeout: float) -> tuple[str, float, 
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the declared mutations (or list them); the exit status judges the kill rate."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--list", action="store_true", help="print the declared mutations and exit")
     ap.add_argument("--only", nargs="+", metavar="ID", help="run these mutations only")
     ap.add_argument("--jobs", type=int, default=1, help="mutations run at once (default 1)")
     ap.add_argument("--target", type=float, default=0.9, help="least kill rate (default 0.9)")
+    ap.add_argument("--tests", nargs="+", metavar="FILE",
+                    help="run these test files instead (a quick look; the kill rate then "
+                    "counts these only)")
     ap.add_argument("--timeout", type=float, default=3600.0,
                     help="seconds one mutation's test run may take (default 3600)")
     args = ap.parse_args(argv)
@@ -164,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.jobs < 1:
         print("--jobs: must be at least 1", file=sys.stderr)
         return 2
-    tests = test_files()
+    tests = args.tests or test_files()
     print(f"{len(mutations)} mutations; tests: {' '.join(tests)}", flush=True)
     results: dict[str, str] = {}
 

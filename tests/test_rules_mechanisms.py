@@ -7,18 +7,18 @@ does to everyone's participation probability).
 
 import numpy as np
 import pytest
+from test_rules_model import ENV, PARKING, open_issue, tiny
 
+from sim.mechanisms import configure
 from sim.mechanisms.cloud_consultation import EscalationQueue
 from sim.mechanisms.issue_committee import ConventionParams, compliance
 from sim.params import ISSUE_TYPES
-from tests.test_rules_model import ENV, PARKING, open_issue, tiny
 
 ELD = ISSUE_TYPES.index("elderly_services")
 SURE = {"behaviour.b0": -20.0, "behaviour.ask_personal": 1.0}  # asked: p = 1; others: ~0
 
 
 def with_mech(name, params=None, **overrides):
-    from sim.mechanisms import configure
     m = tiny(mechanisms=[configure(name, params or {})], **overrides)
     m.committee.start_day()
     return m, next(x for x in m.mechanisms if x.name == name)
