@@ -14,7 +14,8 @@ effect; it is reported but not counted.
     .venv/bin/python scripts/mutate.py --jobs 2       # two at a time
     .venv/bin/python scripts/mutate.py --tests tests/test_rules_model.py  # a quick look
 
-Exit status 1 when the kill rate is below ``--target`` (default 0.9), 2 on a bad list.
+The tests are first run once on the unchanged copy (they must pass there). Exit status 1 when
+the kill rate is below ``--target`` (default 0.9), 2 on a bad list or a failing baseline.
 Not part of CI (slow: one test run per mutation).
 """
 
@@ -110,17 +111,22 @@ def environment(tree: Path) -> dict[str, str]:
     return env
 
 
+#: The unchanged tree, run first: every test must pass there, or no verdict means anything.
+BASELINE = Mutation("baseline", "", "", "", "no change")
+
+
 def run_one(m: Mutation, tests: list[str], timeout: float) -> tuple[str, float, str]:
     """Apply one mutation in a scratch copy and run the tests: (verdict, seconds, detail)."""
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix=f"cogov-mut-{m.id}-") as tmp:
         tree = Path(tmp) / "repo"
         scratch_copy(tree)
-        target = tree / m.file
-        text = target.read_text(encoding="utf-8")
-        if text.count(m.original) != 1:
-            raise SystemExit(f"{m.id}: original text not found exactly once in {m.file}")
-        target.write_text(text.replace(m.original, m.replacement), encoding="utf-8")
+        if m is not BASELINE:
+            target = tree / m.file
+            text = target.read_text(encoding="utf-8")
+            if text.count(m.original) != 1:
+                raise SystemExit(f"{m.id}: original text not found exactly once in {m.file}")
+            target.write_text(text.replace(m.original, m.replacement), encoding="utf-8")
         env = environment(tree)
         where = subprocess.run([sys.executable, "-c", "import sim; print(sim.__file__)"],
                                cwd=tree, env=env, capture_output=True, text=True)
@@ -150,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tests", nargs="+", metavar="FILE",
                     help="run these test files instead (a quick look; the kill rate then "
                     "counts these only)")
+    ap.add_argument("--no-baseline", action="store_true",
+                    help="skip the first run of the tests on the unchanged tree")
     ap.add_argument("--timeout", type=float, default=3600.0,
                     help="seconds one mutation's test run may take (default 3600)")
     args = ap.parse_args(argv)
@@ -171,6 +179,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     tests = args.tests or test_files()
     print(f"{len(mutations)} mutations; tests: {' '.join(tests)}", flush=True)
+    if not args.no_baseline:
+        verdict, seconds, detail = run_one(BASELINE, tests, args.timeout)
+        print(f"baseline (unchanged tree): {'passes' if verdict == 'survived' else verdict} "
+              f"in {seconds:.0f} s {detail}", flush=True)
+        if verdict != "survived":
+            print("the tests fail on the unchanged tree: fix them first", file=sys.stderr)
+            return 2
     results: dict[str, str] = {}
 
     def job(m: Mutation) -> None:
