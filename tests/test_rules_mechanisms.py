@@ -1,0 +1,462 @@
+"""Rule tests of the mechanisms (each module's "Rule." paragraph in sim/mechanisms/).
+
+Small communities, a chosen state, one hook called; the test checks the rule's own quantity
+(who is invited, what compliance is, what a convention prevents, who is on duty and what that
+does to everyone's participation probability).
+"""
+
+import numpy as np
+import pytest
+from test_rules_model import ENV, PARKING, open_issue, tiny
+
+from sim.mechanisms import configure
+from sim.mechanisms.cloud_consultation import EscalationQueue
+from sim.mechanisms.issue_committee import ConventionParams, compliance
+from sim.params import ISSUE_TYPES
+
+ELD = ISSUE_TYPES.index("elderly_services")
+SURE = {"behaviour.b0": -20.0, "behaviour.ask_personal": 1.0}  # asked: p = 1; others: ~0
+
+
+def with_mech(name, params=None, **overrides):
+    m = tiny(mechanisms=[configure(name, params or {})], **overrides)
+    m.committee.start_day()
+    return m, next(x for x in m.mechanisms if x.name == name)
+
+
+# ---------------------------------------------------------------- joint meeting
+def meeting_day(m, mech):
+    m.day = mech.params.interval_days - 1
+
+
+def test_joint_meeting_invites_core_members_and_the_affected_in_person():
+    m, jm = with_mech("joint_meeting", {"invitations": 1000, "invite_minutes": 0.0}, **SURE)
+    affected = np.flatnonzero(m.pop.building == 1)
+    issue = open_issue(m, affected)
+    m.detect(issue)
+    meeting_day(m, jm)
+    jm.participate(m)
+    expected = np.union1d(affected, np.flatnonzero(m.pop.core))
+    assert list(jm.attendees) == list(expected)
+    assert jm.agenda == [issue] and m.totals["meetings"] == 1
+
+
+def test_joint_meeting_invitations_are_limited_by_staff_hours():
+    m, jm = with_mech("joint_meeting", {"invitations": 1000}, **SURE)
+    affected = np.flatnonzero((m.pop.building >= 1) & ~m.pop.core)
+    m.detect(open_issue(m, affected))
+    meeting_day(m, jm)
+    cost = jm.params.meeting_hours * jm.params.staff_at_meeting
+    m.committee.free = cost + 10.5 * jm.params.invite_minutes / 60.0  # ten invitations
+    jm.participate(m)
+    invited = np.setdiff1d(jm.attendees, np.flatnonzero(m.pop.core))
+    assert len(invited) == 10 and np.all(np.isin(invited, affected))
+
+
+def test_joint_meeting_is_not_held_off_schedule_or_without_hours():
+    m, jm = with_mech("joint_meeting", **SURE)
+    m.detect(open_issue(m, np.arange(10)))
+    m.day = jm.params.interval_days  # not a meeting day
+    jm.participate(m)
+    assert len(jm.attendees) == 0
+    meeting_day(m, jm)
+    m.committee.free = jm.params.meeting_hours * jm.params.staff_at_meeting - 0.01
+    jm.participate(m)
+    assert len(jm.attendees) == 0 and m.totals["meetings"] == 0
+
+
+def test_daytime_meeting_doubles_the_employed_cost():
+    """A daytime meeting passes daytime=True to the participation rule (MODEL 3.1)."""
+    seen = []
+    for daytime in (True, False):
+        m, jm = with_mech("joint_meeting", {"daytime": daytime, "format": "open_forum"})
+        calls = []
+        original = m.participation_probability
+        m.participation_probability = lambda calls=calls, f=original, **kw: (
+            calls.append(kw), f(**kw))[1]
+        meeting_day(m, jm)
+        jm.participate(m)
+        seen.append(calls[0]["daytime"])
+    assert seen == [True, False]
+
+
+def test_joint_meeting_deliberation_gives_proposal_quality_support_and_voice():
+    m, jm = with_mech("joint_meeting", {"format": "think_tank"}, **SURE)
+    b = m.spec.behaviour
+    affected = np.flatnonzero(m.pop.building == 1)
+    parking = open_issue(m, affected[:5], kind=PARKING)  # units are its stakeholders
+    env = open_issue(m, affected[5:])
+    for i in (parking, env):
+        m.detect(i)
+    meeting_day(m, jm)
+    jm.participate(m)
+    jm.consult(m)
+    p = jm.params
+    for i in (parking, env):
+        assert i.proposal is not None
+        assert i.quality_bonus == pytest.approx(p.quality_bonus + 0.15)
+    assert parking.support == p.unit_support and env.support == 0.0
+    assert np.all(m.state.last_part[jm.attendees] == m.day)
+    np.testing.assert_allclose(m.state.process[affected], b.voice_pre)
+    outsiders = np.setdiff1d(jm.attendees, affected)
+    assert np.all(m.state.process[outsiders] == 0)
+    assert [list(v) for v in env.voiced] == [list(affected[5:])]
+
+
+def test_facilitator_pulls_the_proposal_toward_the_committee():
+    props = []
+    for pull in (0.0, 0.5):
+        m, jm = with_mech("joint_meeting", {"facilitator_pull": pull}, **SURE)
+        issue = open_issue(m, np.flatnonzero(m.pop.building == 1))
+        m.detect(issue)
+        m.state.opinion[:, ENV] = 0.1
+        meeting_day(m, jm)
+        jm.participate(m)
+        jm.consult(m)
+        props.append(issue.proposal)
+    assert props[0] == pytest.approx(0.1)
+    assert props[1] == pytest.approx(0.1 + 0.5 * 0.4)
+
+
+# ---------------------------------------------------------------- compliance rule
+def test_compliance_rule_term_by_term():
+    """base + endogenous (represented) + monitoring, or - decay a month; + legitimacy (T - 0.5)."""
+    m = tiny()
+    p = ConventionParams()
+    rep = np.zeros(m.pop.n, dtype=bool)
+    rep[:60] = True
+    m.state.trust[:] = 0.5
+    m.day = 90  # three months after adoption on day 0
+    m.monitored = False
+    unmon = compliance(m, p, None, rep, 0)
+    assert unmon == pytest.approx(p.compliance_base + p.endogenous_bonus / 2
+                                  - 3 * p.decay_per_month)
+    m.monitored = True
+    assert compliance(m, p, None, rep, 0) == pytest.approx(
+        p.compliance_base + p.endogenous_bonus / 2 + p.monitoring_bonus)
+    m.state.trust[:] = 0.9
+    assert compliance(m, p, None, rep, 0) == pytest.approx(
+        p.compliance_base + p.endogenous_bonus / 2 + p.monitoring_bonus + p.legitimacy * 0.4)
+    assert compliance(m, p, np.arange(60), rep, 0) == pytest.approx(
+        p.compliance_base + p.endogenous_bonus + p.monitoring_bonus + p.legitimacy * 0.4)
+    assert compliance(m, p, np.empty(0, dtype=int), rep, 0) == 0.0
+
+
+# ---------------------------------------------------------------- issue committee
+def test_issue_committee_forms_at_the_grievance_threshold_with_affected_core_members():
+    m, ic = with_mech("issue_committee")
+    affected = np.arange(m.pop.n)
+    open_issue(m, affected, kind=PARKING)
+    m.state.grievance[:] = ic.params.trigger_grievance - 0.01
+    ic.participate(m)
+    assert ic.formed_day < 0
+    m.state.grievance[:] = ic.params.trigger_grievance + 1e-9
+    ic.participate(m)
+    assert ic.formed_day == m.day
+    assert list(ic.members) == list(np.flatnonzero(m.pop.core))[: ic.params.max_core_members]
+    assert np.all(ic.represented[ic.members])
+
+
+def test_issue_committee_drafting_represents_participants_and_their_ties():
+    m, ic = with_mech("issue_committee", **SURE)
+    affected = np.flatnonzero(m.pop.building == 2)
+    open_issue(m, affected, kind=PARKING)
+    m.state.grievance[affected] = 1.0
+    ic.participate(m)
+    m.day = ic.formed_day + 6  # the weekly meeting
+    ic.participate(m)
+    joined = np.flatnonzero(m.state.last_part == m.day)
+    assert len(ic.members) and np.all(np.isin(ic.members, joined))
+    assert np.all(np.isin(joined, affected)) and len(joined) > len(ic.members)
+    tied, _ = m.net.ties_of(joined)
+    assert np.all(ic.represented[tied]) and np.all(ic.represented[joined])
+    np.testing.assert_allclose(m.state.process[joined], m.spec.behaviour.voice_pre)
+
+
+def test_adopted_convention_shares_spaces_adds_support_and_sets_compliance():
+    m, ic = with_mech("issue_committee", {"p_city": 1.0})
+    m.car_household[:] = True
+    open_issue(m, np.arange(m.pop.n), kind=PARKING)
+    m.state.grievance[:] = 1.0
+    ic.participate(m)
+    m.day = ic.formed_day + ic.params.draft_days - 1
+    ic.decide(m)
+    assert ic.adopted_day < 0 and m.compliance[PARKING] == 0
+    m.day += 1
+    ic.decide(m)
+    assert ic.adopted_day == m.day
+    assert m.extra_spaces["units"] == sum(u.spaces_after_hours for u in m.units) > 0
+    assert m.extra_spaces["street"] == m.sub_district.street_spaces
+    issue = m.issues.open[0]
+    assert issue.support == ic.params.support and issue.proposal is not None
+    cars = np.arange(m.pop.n)
+    assert m.compliance[PARKING] == pytest.approx(
+        compliance(m, ic.params, cars, ic.represented, ic.adopted_day))
+    assert m.compliance[PARKING] > 0
+
+
+# ---------------------------------------------------------------- proactive convention
+def drafted_convention(**params):
+    m, cv = with_mech("convention", params, **SURE)
+    affected = np.flatnonzero(m.pop.building == 1)
+    issue = open_issue(m, affected)
+    m.detect(issue)
+    return m, cv, affected, issue
+
+
+def test_convention_drafts_at_the_early_warning_only():
+    m, cv, affected, issue = drafted_convention()
+    m.state.grievance[affected] = cv.params.warn_grievance - 0.01
+    cv.participate(m)
+    assert ENV not in cv.drafted
+    m.state.grievance[affected] = cv.params.warn_grievance
+    cv.participate(m)
+    assert cv.drafted == {ENV: m.day} and issue.proposal is not None
+    joined = np.flatnonzero(m.state.last_part == m.day)
+    assert set(affected) <= set(joined)
+    assert np.all(cv.represented[ENV][m.net.ties_of(joined)[0]])
+    np.testing.assert_allclose(m.state.process[joined], m.spec.behaviour.voice_pre)
+
+
+def test_adopted_convention_prevents_its_share_of_new_issues_and_sets_compliance():
+    m, cv, affected, _ = drafted_convention()
+    m.state.grievance[affected] = 1.0
+    cv.participate(m)
+    m.day += cv.params.draft_days - 1
+    cv.decide(m)
+    assert m.prevention[ENV] == 0 and m.compliance[ENV] == 0  # not adopted yet
+    m.day += 1
+    cv.decide(m)
+    keep = compliance(m, cv.params, None, cv.represented[ENV], m.day)
+    assert keep > 0
+    assert m.compliance[ENV] == pytest.approx(keep)
+    assert m.prevention[ENV] == pytest.approx(cv.params.prevention * keep)
+
+
+# ---------------------------------------------------------------- rotation duty
+def on_roster(**params):
+    m, rd = with_mech("rotation_duty", params)
+    rd.roster = np.array([5, 50, 100])
+    m.day = 1  # not a recruitment day
+    return m, rd
+
+
+def test_posted_roster_raises_everyones_participation_probability():
+    m, rd = on_roster()
+    rd.participate(m)
+    assert m.visible == 1.0 and m.monitored
+    m.visible = 0.0
+    before = m.participation_probability()
+    m.visible = 1.0
+    np.testing.assert_allclose(m.participation_probability() - before,
+                               m.spec.behaviour.visibility, atol=1e-12)
+
+
+def test_shift_takes_part_gains_efficacy_and_passes_some_to_ties():
+    m, rd = on_roster(on_duty=2)
+    st = m.state
+    before = st.efficacy.copy()
+    rd.participate(m)
+    shift = np.array([5, 50])
+    assert list(np.flatnonzero(st.last_part == m.day)) == list(shift)
+    tied, ties = m.net.ties_of(shift)
+    gain = np.zeros(m.pop.n)
+    gain[shift] += rd.params.efficacy_gain
+    gain[tied] += rd.params.spillover * ties
+    np.testing.assert_allclose(st.efficacy - before, gain)
+    m.day += 1
+    rd.participate(m)
+    assert list(np.flatnonzero(st.last_part == m.day)) == [5, 100]  # the next in turn
+
+
+def test_shift_notices_unknown_issues_in_its_buildings():
+    m, rd = on_roster(p_notice=1.0, on_duty=1)
+    here = open_issue(m, np.flatnonzero(m.pop.building == m.pop.building[5]))
+    there = open_issue(m, np.flatnonzero(m.pop.building != m.pop.building[5]))
+    rd.participate(m)
+    assert here.known and not there.known
+
+
+def test_recruitment_asks_core_members_and_a_sample_in_person():
+    m, rd = with_mech("rotation_duty", {"asks": 0}, **SURE)
+    m.day = 0
+    rd.participate(m)
+    assert list(rd.roster) == list(np.flatnonzero(m.pop.core))
+
+
+# ---------------------------------------------------------------- cloud consultation
+def test_cloud_access_and_reporting_boost():
+    m, cc = with_mech("cloud_consultation", {"proxy_share": 0.0, "report_boost": 2.0})
+    pop = m.pop
+    assert np.all(cc.access[pop.online] == 1.0)
+    fam = np.bincount(pop.household, weights=pop.online)[pop.household] > 0
+    assert np.all(cc.access[pop.offline & fam] == cc.params.family_use)
+    assert np.all(cc.access[pop.offline & ~fam] == 0.0)
+    cc.inform(m)
+    np.testing.assert_allclose(m.report_weight, 1.0 + 2.0 * cc.access)
+
+
+def test_escalated_issue_is_acknowledged_and_queued_not_referred():
+    m, cc = with_mech("cloud_consultation")
+    issue = open_issue(m, np.arange(5), complexity=1.0)
+    m.escalate(issue)
+    assert issue.escalated and len(cc.queue) == 1
+    np.testing.assert_allclose(m.state.process[:5], m.spec.behaviour.reply_effect)
+    assert m.totals["escalations"] == 1
+
+
+@pytest.mark.parametrize("p, convened", [(1.0, True), (0.0, False)])
+def test_served_issue_is_solved_with_experts_or_gets_a_referral_answer(p, convened):
+    m, cc = with_mech("cloud_consultation", {"p_convened": p})
+    issue = open_issue(m, np.arange(5), complexity=1.0)
+    trust = m.state.trust[:5].copy()
+    cc.settle(m, issue)
+    assert (issue.quality_bonus == cc.params.expert_quality) == convened
+    assert (issue.support >= issue.complexity) == convened
+    assert np.all(m.state.trust[:5] < trust) == (not convened)
+
+
+def test_escalation_queue_waits_min_days_and_serves_at_capacity():
+    q = EscalationQueue(capacity_per_month=30.0, min_days=7)  # one a day
+    for _ in range(3):
+        q.push(0, None, None)
+    assert q.serve(6) == []
+    assert len(q.serve(7)) == 1 and len(q.serve(8)) == 1
+    slow = EscalationQueue(capacity_per_month=10.0, min_days=0)  # one every three days
+    for _ in range(5):
+        slow.push(0, None, None)
+    served = [len(slow.serve(d)) for d in range(9)]
+    assert sum(served) == 3
+
+
+def test_affected_residents_comment_with_pre_decision_voice():
+    m, cc = with_mech("cloud_consultation", {"comment_days": 1.0}, **{"behaviour.b0": 20.0})
+    issue = open_issue(m, np.arange(m.pop.n))
+    m.detect(issue)
+    cc.participate(m)
+    who = np.flatnonzero(m.state.last_part == m.day)
+    assert len(who) and np.all(cc.access[who] > 0)
+    np.testing.assert_allclose(m.state.process[who], m.spec.behaviour.voice_pre)
+
+
+# ---------------------------------------------------------------- palm community
+def test_bass_imitation_needs_following_ties():
+    """With no innovation, only residents whose ties or group follow can adopt."""
+    m, pc = with_mech("palm_community", {"p_launch": 0.0, "p_innovation": 0.0,
+                                         "q_imitation": 5.0, "interest": 1.0})
+    for _ in range(20):
+        pc.arrivals(m)
+        m.day += 1
+    assert not pc.follows.any()
+    seed = np.flatnonzero(pc.eligible)[0]
+    pc.follows[seed] = True
+    for _ in range(30):
+        pc.arrivals(m)
+        m.day += 1
+    assert pc.follows.sum() > 1
+
+
+def test_bass_promotion_rate_only_during_the_promotion():
+    m, pc = with_mech("palm_community", {"p_launch": 1.0, "p_innovation": 0.0,
+                                         "q_imitation": 0.0, "interest": 1.0,
+                                         "promotion_days": 30})
+    for _ in range(30):
+        pc.arrivals(m)
+        m.day += 1
+    during = pc.follows.sum()
+    assert during > 0
+    for _ in range(60):
+        pc.arrivals(m)
+        m.day += 1
+    assert pc.follows.sum() == during
+
+
+def test_followers_report_more_read_policy_links_and_vote():
+    m, pc = with_mech("palm_community", {"report_boost": 3.0, "p_read": 1.0,
+                                         "poll_interval": 1}, **{"behaviour.b0": 20.0})
+    pc.follows[:] = pc.eligible
+    m.state.aware[:] = False
+    m.today = {"policy": 1.0, "conflicts": 0.0}
+    pc.inform(m)
+    np.testing.assert_allclose(m.report_weight, np.where(pc.follows, 4.0, 1.0))
+    assert np.all(m.state.aware[pc.follows])
+    pc.participate(m)
+    assert np.array_equal(m.state.last_part == m.day, pc.follows)
+    np.testing.assert_allclose(m.state.process[pc.follows], m.spec.behaviour.voice_pre)
+
+
+# ---------------------------------------------------------------- grid management
+def test_grid_visit_detects_informs_and_hears():
+    m, gm = with_mech("grid_management", {"p_detect": 1.0, "households_per_grid": 1000,
+                                          "visits_per_day": 2})
+    first = np.flatnonzero(m.pop.household < 2)
+    later = np.flatnonzero(m.pop.household == 5)
+    here, there = open_issue(m, first), open_issue(m, later)
+    known = open_issue(m, np.concatenate([first, later]))
+    m.detect(known)
+    m.state.aware[:] = False
+    gm.inform(m)
+    assert here.known and not there.known
+    assert np.array_equal(m.state.aware, m.pop.household < 2)
+    reply = m.spec.behaviour.reply_effect
+    np.testing.assert_allclose(m.state.process[first], reply)
+    assert np.all(m.state.process[later] == 0)
+    assert m.committee.spent["grid"] == pytest.approx(2 * gm.params.visit_minutes / 60)
+
+
+def test_grid_without_detection_chance_detects_nothing_and_paid_staff_cost_nothing():
+    m, gm = with_mech("grid_management", {"p_detect": 0.0, "staffing": "paid"})
+    issue = open_issue(m, np.arange(m.pop.n))
+    for _ in range(10):
+        gm.inform(m)
+    assert not issue.known and "grid" not in m.committee.spent
+
+
+# ---------------------------------------------------------------- social organisations
+def test_no_linkage_support_no_new_organisations():
+    m, so = with_mech("social_organisations", {"linkage_hours_per_week": 0.0,
+                                               "cultivation_per_year": 100.0})
+    m.state.last_part[:] = 0
+    for _ in range(60):
+        m.committee.start_day()
+        so.decide(m)
+        m.day += 1
+    assert len(so.orgs) == so.params.initial
+    m2, so2 = with_mech("social_organisations", {"cultivation_per_year": 100.0})
+    m2.state.last_part[:] = 0
+    for _ in range(60):
+        m2.committee.start_day()
+        m2.state.last_part[:] = m2.day
+        so2.decide(m2)
+        m2.day += 1
+    assert len(so2.orgs) > so2.params.initial
+
+
+def test_organisations_take_over_their_issues_on_residents_mean_position():
+    m, so = with_mech("social_organisations", {"types": ("volunteer", "chamber"),
+                                               "capacity_per_month": 30.0})
+    who = np.arange(10)
+    m.state.opinion[who, ENV] = np.linspace(0.0, 0.9, 10)
+    env = open_issue(m, who)
+    eld = open_issue(m, who, kind=ELD)
+    m.detect(env)
+    m.detect(eld)
+    so.decide(m)
+    p = so.params
+    assert env in m.issues.resolved and eld in m.issues.open  # no elderly-care organisation
+    assert env.decision == pytest.approx(0.45)
+    assert env.quality == pytest.approx(p.quality + p.chamber_quality)
+    assert eld.quality_bonus == p.chamber_quality
+
+
+def test_activities_tie_attendees_at_most_max_new_ties_each():
+    m, so = with_mech("social_organisations", {"p_new_tie": 1.0, "max_new_ties": 1,
+                                               "asks_per_activity": 1000}, **SURE)
+    before = m.net.degree.copy()
+    for org in so.orgs:
+        org.next_activity = 0
+    so.participate(m)
+    gained = m.net.degree - before
+    assert gained.max() <= len(so.orgs) and gained.sum() > 0
+    assert np.all(so.last_activity[gained > 0] == m.day)
+    assert np.all(m.state.last_part == -(10**6))  # activities are not consultation

@@ -1,0 +1,481 @@
+"""Rule tests of the core model (sim/model.py; README, ODD 7 "Submodels").
+
+Each test builds a small community, sets the state the rule reads, calls the phase or helper
+that applies the rule, and checks the rule's own quantity (a trust step, a grievance, who
+becomes aware), so that removing, inverting or doubling the rule fails the test.
+"""
+
+import numpy as np
+import pytest
+
+from sim import behaviour
+from sim.model import RETRY_EFFORT, CommunityModel, poisson_count
+from sim.params import ISSUE_TYPES
+from sim.population import ELDERLY
+
+SMALL = {"population.residents": 120, "population.households": 40,
+         "population.households_per_building": 10}
+QUIET = {f"issues.{t}.rate.old_estate": 0.0 for t in ISSUE_TYPES} | {
+    "committee.policies_per_month": 0.0}
+PARKING = ISSUE_TYPES.index("parking")
+ENV = ISSUE_TYPES.index("environment")
+
+
+def tiny(seed=0, mechanisms="administrative", quiet=True, **overrides):
+    """A community of 120 residents in 4 buildings; no arrivals unless ``quiet`` is False."""
+    over = {**SMALL, **(QUIET if quiet else {}), **overrides}
+    return CommunityModel("xianlu_xincun", rng=seed, mechanisms=mechanisms, overrides=over,
+                          resident_agents=False)
+
+
+def open_issue(model, members, kind=ENV, severity=0.3, complexity=0.2, effort=4.0):
+    return model.issues.add(kind, model.day, np.asarray(members), severity, complexity, effort)
+
+
+# ---------------------------------------------------------------- outcomes of a resolution
+def test_resolution_raises_trust_by_gain_times_favourability():
+    m = tiny()
+    b, st = m.spec.behaviour, m.state
+    who = np.arange(6)
+    st.opinion[who, ENV] = [0.5, 0.5, 0.3, 0.9, 0.0, 1.0]
+    st.grievance[who] = 0.4
+    before = st.trust[who].copy()
+    m.resolve(open_issue(m, who), quality=0.8, decision=0.5)
+    fav = 0.8 * (1 - np.abs(st.opinion[who, ENV] - 0.5))
+    np.testing.assert_allclose(st.trust[who] - before, b.trust_gain * fav)
+    np.testing.assert_allclose(st.grievance[who], 0.4 * (1 - fav))
+    np.testing.assert_allclose(st.process[who], b.action_effect)
+    assert np.all(st.trust[6:] == before[0])  # the unaffected keep theirs
+    assert m.issues.open == [] and m.totals["resolved"] == 1
+
+
+def test_co_governed_resolution_builds_twice_the_trust():
+    """Power-sharing builds trust (MODEL 3.3): twice the gain when decided with voice."""
+    gains = []
+    for co in (False, True):
+        m = tiny()
+        who = np.arange(4)
+        m.state.opinion[who, ENV] = 0.5
+        before = m.state.trust[who].copy()
+        m.resolve(open_issue(m, who), 1.0, 0.5, co_governed=co)
+        gains.append(m.state.trust[who] - before)
+    np.testing.assert_allclose(gains[1], 2 * gains[0])
+    assert np.all(gains[0] > 0)
+
+
+def test_those_who_voiced_a_resolved_issue_gain_efficacy():
+    m = tiny()
+    b, st = m.spec.behaviour, m.state
+    issue = open_issue(m, np.arange(10))
+    m.give_voice(np.array([1, 2]), issue)
+    before = st.efficacy.copy()
+    m.resolve(issue, 0.5, 0.5)
+    np.testing.assert_allclose(st.efficacy[[1, 2]] - before[[1, 2]], b.efficacy_step)
+    assert np.all(st.efficacy[[0, 3, 4]] == before[[0, 3, 4]])
+
+
+def test_referral_only_answer_costs_trust_and_satisfaction_and_needs_a_quarter_effort():
+    m = tiny()
+    b, st = m.spec.behaviour, m.state
+    who = np.arange(5)
+    issue = open_issue(m, who, kind=PARKING)
+    issue.referred_until = m.day
+    before = st.trust[who].copy()
+    m.referral_failed(issue)
+    np.testing.assert_allclose(before - st.trust[who], b.trust_gain * b.trust_neg_ratio)
+    np.testing.assert_allclose(st.process[who], -b.referral_effect)
+    assert issue.referred_until == -1
+    assert issue.effort_left == pytest.approx(RETRY_EFFORT * m.spec.issues.parking.effort_hours)
+
+
+def test_ignored_issue_costs_trust_once_at_the_asymmetric_rate():
+    """Open past patience: trust falls by gain x neg_ratio (Slovic 1993), once only."""
+    m = tiny()
+    b, st = m.spec.behaviour, m.state
+    assert b.trust_neg_ratio > 1
+    who = np.arange(8)
+    m.day = 500
+    young = open_issue(m, np.arange(8, 16))
+    young.day = m.day - b.patience_days + 1
+    issue = open_issue(m, who)
+    issue.day = m.day - b.patience_days
+    m.give_voice(np.array([0, 1]), issue)
+    eff, proc, trust = st.efficacy.copy(), st.process.copy(), st.trust.copy()
+    m._ignored()
+    np.testing.assert_allclose(trust[who] - st.trust[who], b.trust_gain * b.trust_neg_ratio)
+    assert np.all(st.trust[8:] == trust[8:])  # the younger issue is not yet ignored
+    np.testing.assert_allclose(eff[[0, 1]] - st.efficacy[[0, 1]], b.efficacy_step)
+    np.testing.assert_allclose(proc[[0, 1]] - st.process[[0, 1]], b.voice_pre)
+    assert np.all(st.efficacy[2:] == eff[2:])
+    after = st.trust.copy()
+    m._ignored()
+    assert np.array_equal(st.trust, after) and issue.ignored and not young.ignored
+
+
+# ---------------------------------------------------------------- voice and deliberation
+def test_pre_decision_voice_counts_more_than_post_decision_voice():
+    m = tiny()
+    b, st = m.spec.behaviour, m.state
+    assert b.voice_pre > b.voice_post
+    issue = open_issue(m, np.arange(10))
+    m.give_voice(np.array([0, 1]), issue, pre=True)
+    m.give_voice(np.array([2]), None, pre=False)
+    np.testing.assert_allclose(st.process[:3], [b.voice_pre, b.voice_pre, b.voice_post])
+    np.testing.assert_allclose(st.justice[:4], [0.5, 0.5, 0.5, 0.0])
+    m.give_voice(np.array([0]), None)
+    m.give_voice(np.array([0]), None)
+    assert st.justice[0] == 1.0  # capped
+    assert [list(v) for v in issue.voiced] == [[0, 1]]
+
+
+def test_deliberation_pulls_toward_the_committee_and_agrees_on_the_mean():
+    m = tiny()
+    who = np.arange(5)
+    m.state.opinion[who, ENV] = 0.1
+    agreed = m.deliberate(who, ENV, eps=0.3, pull=0.5)
+    assert agreed == pytest.approx(0.1 + 0.5 * (m.committee.position - 0.1))
+    np.testing.assert_allclose(m.state.opinion[who, ENV], agreed)
+
+
+# ---------------------------------------------------------------- participation
+def social_model():
+    """Resident 0 and its ties; thresholds set to 0.5 for everyone (constructed, not drawn)."""
+    m = tiny()
+    m.state.theta[:] = 0.5
+    ties = m.net.face.indices[m.net.face.indptr[0]:m.net.face.indptr[1]]
+    assert len(ties) >= 2
+    return m, ties
+
+
+def p_of(m, i, **occasion):
+    return m.participation_probability(**occasion)[i]
+
+
+def test_granovetter_term_switches_on_when_ties_share_reaches_threshold():
+    m, ties = social_model()
+    b = m.spec.behaviour
+    none = p_of(m, 0)
+    m.state.last_part[ties] = m.day  # every tie took part today
+    met = p_of(m, 0)
+    diff = np.log(met / (1 - met)) - np.log(none / (1 - none))
+    assert diff == pytest.approx(b.b_social)
+    k = int(np.ceil(0.5 * len(ties)))  # just reaching the threshold counts
+    m.state.last_part[:] = -(10**6)
+    m.state.last_part[ties[:k]] = m.day
+    assert p_of(m, 0) == pytest.approx(met)
+    m.state.last_part[ties[:k]] = -(10**6)
+    m.state.last_part[ties[: k - 1]] = m.day
+    assert p_of(m, 0) == pytest.approx(none)
+
+
+def test_recent_means_the_last_thirty_days():
+    m, ties = social_model()
+    m.day = 100
+    m.state.last_part[ties] = m.day - behaviour.RECENT_DAYS
+    old = p_of(m, 0)
+    m.state.last_part[ties] = m.day - behaviour.RECENT_DAYS + 1
+    assert p_of(m, 0) > old
+
+
+def test_daytime_doubles_the_time_cost_of_the_employed_only():
+    m = tiny()
+    b = m.spec.behaviour
+    emp, ret = np.flatnonzero(m.pop.employed)[0], np.flatnonzero(~m.pop.employed)[0]
+    night, day = m.participation_probability(), m.participation_probability(daytime=True)
+    assert day[ret] == night[ret]
+    lo = lambda p: np.log(p / (1 - p))  # noqa: E731
+    assert lo(night[emp]) - lo(day[emp]) == pytest.approx(b.b_cost * m.time_cost[emp])
+    assert m.time_cost[emp] == b.cost_employed and m.time_cost[ret] == b.cost_retired
+
+
+def test_posted_roster_adds_the_visibility_effect_to_everyone():
+    m = tiny()
+    base = m.participation_probability()
+    m.visible = 1.0
+    np.testing.assert_allclose(m.participation_probability() - base,
+                               m.spec.behaviour.visibility)
+
+
+def test_draw_participants_takes_only_the_pool():
+    m = tiny(**{"behaviour.b0": 20.0})
+    pool = np.zeros(m.pop.n, dtype=bool)
+    pool[[3, 7, 9]] = True
+    assert list(m.draw_participants(m.stream("t"), pool)) == [3, 7, 9]
+
+
+# ---------------------------------------------------------------- feedback of a day
+def feedback(m):
+    m.today = {"conflicts": 0.0}
+    m._feedback()
+
+
+def test_daily_feedback_updates_grievance_expectations_and_decays():
+    """Grievance decays and rises with open severity; E moves toward P; voice decays."""
+    m = tiny(**{"behaviour.chats_per_day": 0.0})
+    b, st = m.spec.behaviour, m.state
+    who = np.arange(10)
+    open_issue(m, who, severity=0.5)
+    st.grievance[:] = 0.2
+    st.harm[:] = 0.1
+    st.expectation[:] = 0.9
+    st.process[:] = 0.1
+    st.justice[:] = 0.8
+    feedback(m)
+    g = np.full(m.pop.n, 0.2 * (1 - b.grievance_decay))
+    g[who] += b.grievance_rise * 0.5
+    np.testing.assert_allclose(st.grievance, g)
+    perf = np.clip(1 - g - 0.1, 0, 1)
+    np.testing.assert_allclose(st.expectation,
+                               0.9 + behaviour.daily_rate(b.expectation_rate) * (perf - 0.9))
+    decay = behaviour.halflife_factor(b.voice_halflife)
+    np.testing.assert_allclose(st.process, 0.1 * decay)
+    np.testing.assert_allclose(st.justice, 0.8 * decay)
+    np.testing.assert_allclose(st.harm, 0.1 * (1 - b.conflict_decay))
+    np.testing.assert_allclose(st.satisfaction, behaviour.satisfaction(
+        b, perf, 0.9 + behaviour.daily_rate(b.expectation_rate) * (perf - 0.9),
+        np.full(m.pop.n, 0.8), np.full(m.pop.n, 0.1)))
+
+
+def test_expectations_close_the_monthly_share_of_the_gap_in_thirty_days():
+    """E moves toward P at expectation_rate a month: after 30 days of P = 0.5 from E = 1."""
+    m = tiny(**{"behaviour.chats_per_day": 0.0})
+    m.state.expectation[:] = 1.0
+    for _ in range(30):
+        m.state.harm[:] = 0.5  # grievance stays 0, so performance is 0.5 each day
+        feedback(m)
+    rate = m.spec.behaviour.expectation_rate
+    np.testing.assert_allclose(m.state.expectation, 1 - rate * 0.5)
+
+
+# ---------------------------------------------------------------- conflicts
+def conflict_model(rate=0.5):
+    return tiny(**{"issues.parking.conflict_rate": rate, "behaviour.chats_per_day": 0.0})
+
+
+def test_conflicts_follow_grievance_and_harm_the_buildings_they_happen_in():
+    m = conflict_model()
+    b, st = m.spec.behaviour, m.state
+    building0 = np.flatnonzero(m.pop.building == 0)
+    open_issue(m, building0, kind=PARKING)
+    st.grievance[building0] = 1.0
+    m.today = {"conflicts": 0.0}
+    m._conflicts()
+    n = m.today["conflicts"]
+    assert n > 0 and m.today["conflicts_parking"] == n
+    np.testing.assert_allclose(st.harm[building0], min(1.0, b.conflict_harm * n))
+    assert np.all(st.harm[m.pop.building != 0] == 0)
+    m2 = conflict_model()
+    open_issue(m2, building0, kind=PARKING)  # no grievance, no conflicts
+    m2.today = {"conflicts": 0.0}
+    m2._conflicts()
+    assert m2.today["conflicts"] == 0
+
+
+def mean_conflicts(compliance, days=400):
+    m = conflict_model(0.05)
+    who = np.flatnonzero(m.pop.building == 0)
+    open_issue(m, who, kind=PARKING)
+    m.state.grievance[who] = 1.0
+    total = 0.0
+    for _ in range(days):
+        m.today = {"conflicts": 0.0}
+        m.compliance[PARKING] = compliance
+        m._conflicts()
+        total += m.today["conflicts"]
+    return total / days, 0.05 * len(who)
+
+
+def test_compliance_scales_conflicts_down():
+    """Poisson mean conflict_rate x sum(grievance) x (1 - compliance); full compliance: none.
+
+    400 days at a mean of 1.5 a day: the mean's sd is 0.06, the tolerance 0.25 (4 sd).
+    """
+    none, lam = mean_conflicts(0.0)
+    half, _ = mean_conflicts(0.5)
+    full, _ = mean_conflicts(1.0)
+    assert none == pytest.approx(lam, abs=0.25)
+    assert half == pytest.approx(lam / 2, abs=0.25)
+    assert full == 0.0
+
+
+# ---------------------------------------------------------------- arrivals and detection
+def count_arrivals(model, days):
+    for _ in range(days):
+        model._arrivals()
+        model.day += 1
+    return [len([i for i in model.issues.open if i.kind == k]) for k in range(len(ISSUE_TYPES))]
+
+
+def busy(**over):
+    return tiny(quiet=False, **{f"issues.{t}.rate.old_estate": 365.0 for t in ISSUE_TYPES},
+                **{"committee.policies_per_month": 0.0}, **over)
+
+
+def test_prevention_removes_its_share_of_arrivals():
+    """Rate x (1 - prevention): full prevention stops a type; half halves it.
+
+    800 days at one arrival a day: counts near 800 (sd 28) and 400 (sd 20); a tolerance of
+    0.12 on the ratio is over 4 sd.
+    """
+    free = busy()
+    free.car_household[:] = True
+    base = count_arrivals(free, 800)
+    m = busy()
+    m.car_household[:] = True
+    m.prevention[:] = 0.5
+    m.prevention[ENV] = 1.0
+    got = count_arrivals(m, 800)
+    assert got[ENV] == 0 and base[ENV] > 0
+    for k in range(len(ISSUE_TYPES)):
+        if k != ENV:
+            assert got[k] / base[k] == pytest.approx(0.5, abs=0.12), ISSUE_TYPES[k]
+
+
+def test_parking_arrivals_scale_with_the_shortage():
+    """Parking's rate is multiplied by shortage / 0.5: no shortage, no parking issues."""
+    m = busy()
+    m.car_household[:] = True
+    m.spaces = len(m.car_household)
+    assert m.parking_shortage() == 0
+    got = count_arrivals(m, 300)
+    assert got[PARKING] == 0 and got[ENV] > 0
+    m2 = busy()
+    m2.car_household[:] = True
+    m2.spaces = len(m2.car_household) // 2  # shortage 0.5: the stated rate
+    got2 = count_arrivals(m2, 800)
+    assert got2[PARKING] / got2[ENV] == pytest.approx(1.0, abs=0.15)
+
+
+def test_issues_touch_the_eligible_residents_of_their_buildings():
+    m = busy()
+    count_arrivals(m, 40)
+    for issue in m.issues.open:
+        t = getattr(m.spec.issues, issue.type_name)
+        assert len(np.unique(m.pop.building[issue.members])) <= t.buildings
+        if t.affects == "elderly":
+            assert np.all(m.pop.age[issue.members] == ELDERLY)
+        if t.affects == "car_owners":
+            assert np.all(m.car_household[m.pop.household[issue.members]])
+    kinds = {i.kind for i in m.issues.open}
+    assert kinds == set(range(len(ISSUE_TYPES)))
+
+
+def test_poisson_count_is_monotone_in_the_rate_for_one_uniform():
+    u = np.random.default_rng(0).random(2000)
+    low = np.array([poisson_count(x, 0.5) for x in u])
+    high = np.array([poisson_count(x, 2.0) for x in u])
+    assert np.all(high >= low)
+    assert low.mean() == pytest.approx(0.5, abs=0.08) and high.mean() == pytest.approx(2, abs=0.15)
+
+
+def test_reports_need_grievance_and_follow_the_report_weight():
+    """A resident reports with chance report_prob x grievance x report_weight."""
+    m = tiny()
+    issue = open_issue(m, np.arange(5))
+    for _ in range(50):
+        m._detect()
+    assert not issue.known  # no grievance, no report
+    m.state.grievance[:5] = 0.01
+    m.report_weight[:5] = 10_000.0  # the chance is clipped near one
+    m._detect()
+    assert issue.known and m._detection_days == [0]
+
+
+def test_word_of_mouth_informs_residents_with_aware_ties():
+    m = tiny(**{"behaviour.word_of_mouth": 1.0})
+    m.state.aware[:] = False
+    m.state.aware[0] = True
+    ties = m.net.face.indices[m.net.face.indptr[0]:m.net.face.indptr[1]]
+    m._inform()
+    assert np.all(m.state.aware[ties])
+    assert m.state.aware.sum() == len(ties) + 1
+    m2 = tiny(**{"behaviour.word_of_mouth": 0.0})
+    m2.state.aware[1:] = False
+    m2._inform()
+    assert m2.state.aware.sum() == 1
+
+
+def test_social_workers_visit_households_up_to_the_coverage_target():
+    m = tiny()
+    c = m.spec.committee
+    m.committee.start_day()
+    m.state.aware[:] = False
+    m.explain_in_person()
+    aware = m.household_aware()
+    assert aware.sum() == int(np.ceil(c.explain_coverage * len(aware)))
+    assert m.committee.spent["explanation"] == pytest.approx(aware.sum() * c.explain_minutes / 60)
+
+
+# ---------------------------------------------------------------- informal chats
+def test_informal_chats_move_close_opinions_only():
+    """Deffuant chats on face-to-face ties: pairs within chat_eps converge, others do not."""
+    m = tiny()
+    st = m.state
+    st.opinion[:] = np.where(np.arange(m.pop.n)[:, None] % 2 == 0, 0.0, 1.0)  # far apart
+    far = st.opinion.copy()
+    m._chat()
+    assert np.array_equal(st.opinion, far)
+    st.opinion[:] = 0.5 + 0.2 * np.random.default_rng(1).random(st.opinion.shape)  # close
+    close = st.opinion.copy()
+    m._chat()
+    moved = np.flatnonzero(np.any(st.opinion != close, axis=0))
+    assert len(moved) == 1  # one issue axis a day
+    k = moved[0]
+    assert st.opinion[:, k].std() < close[:, k].std()
+    assert st.opinion[:, k].mean() == pytest.approx(close[:, k].mean())
+
+
+# ---------------------------------------------------------------- committee handling
+def test_committee_resolves_within_capacity_and_refers_beyond():
+    m = tiny()
+    m.committee.start_day()
+    c = m.spec.committee
+    easy = open_issue(m, np.arange(5), complexity=c.capacity, effort=1.0)
+    hard = open_issue(m, np.arange(5, 10), complexity=c.capacity + 0.1, effort=1.0)
+    helped = open_issue(m, np.arange(10, 15), complexity=c.capacity + 0.1, effort=1.0)
+    helped.support = 0.1
+    for i in (easy, hard, helped):
+        m.detect(i)
+    m._hook("decide")
+    assert easy in m.issues.resolved and helped in m.issues.resolved
+    assert hard in m.issues.open and hard.referred_until == m.day + c.referral_days
+    assert easy.quality == pytest.approx(c.base_quality) and not easy.co_governed
+    assert easy.decision == m.committee.position
+
+
+def test_first_known_first_served_with_scarce_hours():
+    m = tiny()
+    m.committee.start_day()
+    free = m.committee.free
+    late = open_issue(m, np.arange(5), effort=0.6 * free)
+    early = open_issue(m, np.arange(5, 10), effort=0.6 * free)
+    m.detect(early)
+    m.day += 1
+    m.detect(late)
+    m._hook("decide")
+    assert early in m.issues.resolved and late in m.issues.open
+
+
+def test_residents_proposal_is_decided_co_governed_with_its_quality_bonus():
+    m = tiny()
+    m.committee.start_day()
+    issue = open_issue(m, np.arange(5), effort=1.0)
+    issue.proposal, issue.quality_bonus = 0.8, 0.2
+    m.detect(issue)
+    m._hook("decide")
+    assert issue.co_governed and issue.decision == 0.8
+    assert issue.quality == pytest.approx(m.spec.committee.base_quality + 0.2)
+
+
+@pytest.mark.parametrize("p, solved", [(1.0, True), (0.0, False)])
+def test_returning_referral_is_acted_on_with_the_department_probability(p, solved):
+    m = tiny(**{"committee.p_dept_response": p})
+    m.committee.start_day()
+    issue = open_issue(m, np.arange(5), complexity=1.0, effort=0.0)
+    m.detect(issue)
+    issue.referred_until = m.day
+    trust = m.state.trust[:5].copy()
+    m._hook("decide")
+    assert (issue in m.issues.resolved) == solved
+    assert np.all(m.state.trust[:5] > trust) == solved
+    assert np.all(m.state.trust[:5] < trust) == (not solved)
