@@ -39,7 +39,8 @@ LIST = ROOT / "scripts" / "mutations.toml"
 EXCLUDED = {"test_reference.py", "test_docs.py", "test_ui.py", "test_ui_browser.py",
             "test_packaging.py"}
 #: Run first: the fast rule tests kill most mutations within seconds (pytest -x stops there).
-FIRST = ["test_behaviour.py", "test_rules_model.py", "test_rules_mechanisms.py"]
+FIRST = ["test_behaviour.py", "test_rules_model.py", "test_rules_mechanisms.py",
+         "test_rules_zones.py"]
 IGNORED_DIRS = {".venv", ".git", "__pycache__", ".pytest_cache", ".ruff_cache", "node_modules",
                 ".hypothesis"}
 
