@@ -201,7 +201,7 @@ def advance(state: SubDistrictState, days: int, capacity_per_month: float) -> In
             model.step()
         served = queue.serve(state.day)
         for model, issue in served:
-            model.escalator.settle(model, issue)
+            model.levers.escalator.settle(model, issue)
         rows.append((state.day, len(queue), len(served), capacity_per_month))
         state.day += 1
     tables = []

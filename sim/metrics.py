@@ -8,7 +8,7 @@ Every function takes the model after the day's phases and returns one number.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -62,7 +62,7 @@ def issues_open(model: CommunityModel) -> float:
 
 def issues_resolved_total(model: CommunityModel) -> float:
     """Issues resolved since day 0."""
-    return model.totals["resolved"]
+    return model.totals.resolved
 
 
 def _memo(model: CommunityModel, name: str, size: int, compute: Callable[[], float]) -> float:
@@ -75,14 +75,14 @@ def _memo(model: CommunityModel, name: str, size: int, compute: Callable[[], flo
 
 def resolution_days_mean(model: CommunityModel) -> float:
     """Mean days from arrival to resolution over the issues resolved so far (NaN if none)."""
-    d = model._resolution_days
+    d = model.resolution_days
     return _memo(model, "resolution_days_mean", len(d),
                  lambda: float(np.mean(d)) if d else float("nan"))
 
 
 def detection_days_mean(model: CommunityModel) -> float:
     """Mean days from an issue's arrival to the committee knowing of it (NaN if none)."""
-    d = model._detection_days
+    d = model.detection_days
     return _memo(model, "detection_days_mean", len(d),
                  lambda: float(np.mean(d)) if d else float("nan"))
 
@@ -95,15 +95,15 @@ def detection_days_mean_offline(model: CommunityModel) -> float:
     residents not at all (NaN until a detected issue touches an offline resident).
     """
     def compute() -> float:
-        w = np.asarray(model._detection_offline)
-        return float(np.average(model._detection_days, weights=w)) if w.sum() > 0 else float("nan")
+        w = np.asarray(model.detection_offline)
+        return float(np.average(model.detection_days, weights=w)) if w.sum() > 0 else float("nan")
 
-    return _memo(model, "detection_days_mean_offline", len(model._detection_offline), compute)
+    return _memo(model, "detection_days_mean_offline", len(model.detection_offline), compute)
 
 
 def escalations_total(model: CommunityModel) -> float:
     """Issues passed above the community (referrals, escalations) since day 0."""
-    return model.totals["escalations"]
+    return model.totals.escalations
 
 
 def social_worker_hours(model: CommunityModel) -> float:
@@ -118,12 +118,13 @@ def explanation_hours(model: CommunityModel) -> float:
 
 def grid_hours(model: CommunityModel) -> float:
     """Hours grid workers spent visiting today, committee staff or paid."""
-    return model.today.get("grid_hours", 0.0)
+    m = model.mechanism("grid_management")
+    return m.hours if m is not None and m.hours_day == model.day else 0.0
 
 
 def conflicts(model: CommunityModel) -> float:
     """Conflicts today (parking spaces grabbed, ground locks, disputes)."""
-    return model.today.get("conflicts", 0.0)
+    return model.today.conflicts
 
 
 def policy_awareness(model: CommunityModel) -> float:
@@ -138,38 +139,37 @@ def proxy_hours(model: CommunityModel) -> float:
 
 def meeting_attendance(model: CommunityModel) -> float:
     """Residents attending a joint meeting today (0 on other days)."""
-    return model.today.get("meeting_attendance", 0.0)
+    m = model.mechanism("joint_meeting")
+    return m.attendance if m is not None and m.attendance_day == model.day else 0.0
 
 
 def meetings_held_total(model: CommunityModel) -> float:
     """Consultation meetings held since day 0 (joint meetings, issue committees, drafting)."""
-    return model.totals["meetings"]
+    return model.totals.meetings
 
 
 def committee_members(model: CommunityModel) -> float:
     """Members of issue committees currently formed."""
-    return model.totals["committee_members"]
+    m = model.mechanism("issue_committee")
+    return m.n_members if m is not None else 0
 
 
 def convention_compliance(model: CommunityModel) -> float:
     """Mean compliance over issue types that have an adopted convention (0 if none)."""
-    adopted = model.compliance[model.compliance > 0]
+    c = model.levers.compliance
+    adopted = c[c > 0]
     return float(adopted.mean()) if len(adopted) else 0.0
 
 
 def palm_followers(model: CommunityModel) -> float:
     """Residents following the palm-community WeChat account."""
-    return model.totals["palm_followers"]
+    m = model.mechanism("palm_community")
+    return m.followers if m is not None else 0
 
 
 def parking_shortage(model: CommunityModel) -> float:
     """Share of car-owning households without a parking space (shared spaces counted)."""
     return model.parking_shortage()
-
-
-def _mechanism(model: CommunityModel, name: str) -> Any:
-    """The active mechanism of that name, or None."""
-    return next((m for m in model.mechanisms if m.name == name), None)
 
 
 def _ratio(num: float, den: float) -> float:
@@ -181,19 +181,19 @@ def procedure_share(model: CommunityModel) -> float:
 
     Institutional consultation's record; 0 without it, NaN before any resolution.
     """
-    m = _mechanism(model, "institutional_consultation")
-    return _ratio(m.n_procedure if m else 0.0, model.totals["resolved"])
+    m = model.mechanism("institutional_consultation")
+    return _ratio(m.n_procedure if m else 0.0, model.totals.resolved)
 
 
 def published_share(model: CommunityModel) -> float:
     """Share of issues resolved so far whose outcome was published (catalogue issues)."""
-    m = _mechanism(model, "institutional_consultation")
-    return _ratio(m.n_published if m else 0.0, model.totals["resolved"])
+    m = model.mechanism("institutional_consultation")
+    return _ratio(m.n_published if m else 0.0, model.totals.resolved)
 
 
 def _services(group: slice | int, what: str) -> Metric:
     def fn(model: CommunityModel) -> float:
-        m = _mechanism(model, "public_services")
+        m = model.mechanism("public_services")
         if m is None:
             return float("nan")
         served = float(np.sum(m.served[group]))
@@ -217,31 +217,31 @@ def service_hours(model: CommunityModel) -> float:
 
 def projects_active(model: CommunityModel) -> float:
     """Service projects running (project-run services)."""
-    m = _mechanism(model, "project_services")
+    m = model.mechanism("project_services")
     return len(m.projects) if m else 0.0
 
 
 def projects_funded_total(model: CommunityModel) -> float:
     """Projects funded so far (new ones; renewals not counted)."""
-    m = _mechanism(model, "project_services")
+    m = model.mechanism("project_services")
     return m.funded if m else 0.0
 
 
 def projects_renewed_total(model: CommunityModel) -> float:
     """Project renewals after evaluation so far."""
-    m = _mechanism(model, "project_services")
+    m = model.mechanism("project_services")
     return m.renewed if m else 0.0
 
 
 def project_reach_share(model: CommunityModel) -> float:
     """Share of residents a project has reached at least once."""
-    m = _mechanism(model, "project_services")
+    m = model.mechanism("project_services")
     return _share(m.reached) if m else 0.0
 
 
 def project_yuan_per_reached(model: CommunityModel) -> float:
     """Project money committed so far per resident reached (yuan; NaN if none reached)."""
-    m = _mechanism(model, "project_services")
+    m = model.mechanism("project_services")
     return _ratio(m.spent, float(np.count_nonzero(m.reached))) if m else float("nan")
 
 
@@ -265,7 +265,7 @@ def _issue_type(kind: int, what: str) -> Metric:
     def fn(model: CommunityModel) -> float:
         if what == "open":
             return sum(1 for i in model.issues.open if i.kind == kind)
-        return model.today.get(f"conflicts_{name}", 0.0)
+        return model.today.conflicts_by_type.get(name, 0.0)
 
     fn.__name__ = f"{'issues_open' if what == 'open' else 'conflicts'}_{name}"
     fn.__doc__ = f"{what} ({name}) today."

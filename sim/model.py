@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,7 @@ from sim.agents import (
     SubDistrict,
 )
 from sim.issues import Issue, IssueBook
-from sim.mechanisms import Mechanism
-from sim.mechanisms import resolve as resolve_mechanisms
+from sim.mechanisms import Mechanism, build
 from sim.metrics import METRICS
 from sim.network import build_network
 from sim.params import ISSUE_TYPES
@@ -51,6 +51,41 @@ class State:
     last_part: np.ndarray  # int: last day of taking part in a consultation
     opinion: np.ndarray  # n x issue types, position on each issue's axis in [0, 1]
     theta: np.ndarray  # participation threshold (share of ties), Granovetter 1978
+
+
+@dataclass
+class Levers:
+    """The shared levers mechanisms set and the core reads (the contract: sim.mechanisms.base).
+
+    Daily levers (report weight, compliance) are reset by the core each morning.
+    """
+
+    report_weight: np.ndarray  # per resident, x the chance to report an issue; 1 each day
+    compliance: np.ndarray  # per issue type, share keeping a convention; 0 each day
+    prevention: np.ndarray  # per issue type, share of arrivals a convention prevents
+    extra_spaces: dict[str, int] = field(default_factory=dict)  # parking won, by source
+    visible: float = 0.0  # 1 when participation is publicly listed (rotation rosters)
+    monitored: bool = False  # volunteers on duty watch over conventions
+    escalator: Mechanism | None = None  # takes escalations instead of a department referral
+
+
+@dataclass
+class Totals:
+    """The core's running counts since day 0."""
+
+    resolved: int = 0
+    escalations: int = 0
+    conflicts: int = 0
+    meetings: int = 0  # consultation meetings held (any mechanism's; see record_meeting)
+
+
+@dataclass
+class Today:
+    """The core's record of the current day (a fresh one each morning)."""
+
+    policy: bool = False  # a policy from above arrived today
+    conflicts: float = 0.0
+    conflicts_by_type: dict[str, float] = field(default_factory=dict)
 
 
 def poisson_count(u: float, lam: float) -> int:
@@ -149,7 +184,8 @@ class CommunityModel(mesa.Model):
         self.scenario = NoMesaParameters(rng=self.scenario.rng)
         extra = {k.replace("__", "."): v for k, v in kwargs.items()}
         self.spec = load_scenario(scenario, {**(overrides or {}), **extra})
-        self.mechanisms: list[Mechanism] = resolve_mechanisms(mechanisms, self.spec.mechanisms)
+        self.mechanisms: list[Mechanism] = build(mechanisms, self.spec.mechanisms)
+        self._by_name = {m.name: m for m in self.mechanisms}
         self.day = 0
         self._build(resident_agents)
         for m in self.mechanisms:
@@ -190,12 +226,8 @@ class CommunityModel(mesa.Model):
         cars = self.stream("cars")
         self.car_household = cars.random(h) < s.population.car_share_households
         self.spaces = round(s.parking.spaces_per_household * h)
-        self.extra_spaces: dict[str, int] = {}  # spaces won by mechanisms, by source
-        self.compliance = np.zeros(k)  # share of residents keeping a convention, by type
-        self.prevention = np.zeros(k)  # share of arrivals a convention prevents, by type
-        self.visible = 0.0  # 1 when participation is publicly listed (rotation rosters)
-        self.monitored = False  # volunteers on duty watch over conventions
-        self.escalator: Mechanism | None = None  # replaces department referral if set
+        self.levers = Levers(report_weight=np.ones(n), compliance=np.zeros(k),
+                             prevention=np.zeros(k))
         self.issues = IssueBook(n)
         self.residents = [Resident(self, i) for i in range(n)] if resident_agents else []
         self.committee = ResidentCommittee(self, s.committee)
@@ -207,10 +239,8 @@ class CommunityModel(mesa.Model):
         self.engagement = np.where(pop.core, behaviour.ENGAGEMENT_CORE,
                                    behaviour.ENGAGEMENT_OTHER)
         self.time_cost = np.where(pop.employed, b.cost_employed, b.cost_retired)
-        self.report_weight = np.ones(n)  # mechanisms add channels for raising issues
-        self.totals = {"resolved": 0, "escalations": 0, "conflicts": 0, "meetings": 0,
-                       "palm_followers": 0, "committee_members": 0}
-        self.today: dict[str, float] = {}
+        self.totals = Totals()
+        self.today = Today()
         self._resolution_days: list[int] = []
         self._detection_days: list[int] = []
         self._detection_offline: list[float] = []  # offline share of each detected issue
@@ -230,8 +260,8 @@ class CommunityModel(mesa.Model):
         4. ``consult``: mechanisms deliberate with today's participants.
         5. ``decide``: the committee handles known issues (the ``administrative`` routine)
            and mechanisms decide and implement; resolved issues feed back on residents.
-        6. ``feedback``: informal chats move opinions; grievance, conflicts, expectations,
-           satisfaction, trust and efficacy are updated from today's state.
+        6. feedback (the core's own): informal chats move opinions; grievance, conflicts,
+           expectations, satisfaction, trust and efficacy are updated from today's state.
         7. ``collect``: the daily metrics row; at the scenario's horizon (``days``) the model
            stops ``running`` (Mesa's flag for its runners and SolaraViz).
 
@@ -239,9 +269,9 @@ class CommunityModel(mesa.Model):
         computed from the same arrays and then assigned.
         """
         self.committee.start_day()
-        self.today = {"conflicts": 0.0}
-        self.compliance[:] = 0.0  # conventions state today's compliance in ``decide``
-        self.report_weight[:] = 1.0  # channel mechanisms raise it in ``inform``
+        self.today = Today()
+        self.levers.compliance[:] = 0.0  # conventions state today's compliance in ``decide``
+        self.levers.report_weight[:] = 1.0  # channel mechanisms raise it in ``inform``
         self._recent = None  # participation changes from now on; computed live until collect
         self._arrivals()
         self._hook("arrivals")
@@ -253,7 +283,6 @@ class CommunityModel(mesa.Model):
         self._hook("consult")
         self._hook("decide")
         self._feedback()
-        self._hook("feedback")
         self._collect()
         self.day += 1
         if self.day >= self.spec.days:
@@ -263,11 +292,23 @@ class CommunityModel(mesa.Model):
         for m in self.mechanisms:
             getattr(m, phase)(self)
 
+    def mechanism(self, name: str) -> Mechanism | None:
+        """The active mechanism of that registry name, or None when it is not active.
+
+        Raises:
+            KeyError: ``name`` is no registered mechanism (a typo).
+        """
+        from sim.mechanisms import MECHANISMS
+
+        if name not in MECHANISMS:
+            raise KeyError(f"no mechanism {name!r}; registered: {', '.join(MECHANISMS)}")
+        return self._by_name.get(name)
+
     # 1. arrivals ---------------------------------------------------------------
     def parking_shortage(self) -> float:
         """Share of car-owning households without a space, counting shared spaces."""
         cars = int(np.count_nonzero(self.car_household))
-        spaces = self.spaces + sum(self.extra_spaces.values())
+        spaces = self.spaces + sum(self.levers.extra_spaces.values())
         return max(0.0, 1.0 - spaces / cars) if cars else 0.0
 
     def _arrivals(self) -> None:
@@ -282,7 +323,7 @@ class CommunityModel(mesa.Model):
         u = self.stream("policies").random()
         if poisson_count(u, s.committee.policies_per_month / 30.0) >= 1:
             self.state.aware[:] = False
-            self.today["policy"] = 1.0
+            self.today.policy = True
         # Issues: Poisson counts by inverse CDF of one uniform per type (common random
         # numbers), buildings chosen by ranking one uniform per building.
         arr = self.stream("issues")
@@ -292,7 +333,7 @@ class CommunityModel(mesa.Model):
             rate = getattr(t.rate, s.community_type) / 365.0
             if name == "parking":
                 rate *= self.parking_shortage() / SHORTAGE_REF
-            rate *= 1.0 - self.prevention[k]
+            rate *= 1.0 - self.levers.prevention[k]
             for _ in range(poisson_count(u[k], rate)):
                 self._open_issue(k, t, arr)
 
@@ -338,7 +379,8 @@ class CommunityModel(mesa.Model):
         u = self.stream("detect").random(len(unknown))
         for issue, ui in zip(unknown, u, strict=True):
             m = issue.members
-            p_report = np.clip(c.report_prob * st.grievance[m] * self.report_weight[m], 0.0, 0.999)
+            weight = self.levers.report_weight[m]
+            p_report = np.clip(c.report_prob * st.grievance[m] * weight, 0.0, 0.999)
             # log P(nobody reports), summed in member order (a running sum)
             log_none = np.cumsum(np.log1p(-p_report))[-1]
             if ui < 1.0 - np.exp(log_none):
@@ -372,8 +414,8 @@ class CommunityModel(mesa.Model):
             self._detection_offline.append(float(self.pop.offline[issue.members].mean()))
 
     # 5. decide (helpers the mechanisms call) ------------------------------------
-    def resolve(self, issue: Issue, quality: float, decision: float,
-                co_governed: bool = False) -> None:
+    def resolve_issue(self, issue: Issue, quality: float, decision: float,
+                      co_governed: bool = False) -> None:
         """Resolve an issue: outcomes, trust and efficacy of the affected, then hooks.
 
         Favourability for an affected resident is ``quality x (1 - |opinion - decision|)``;
@@ -392,7 +434,7 @@ class CommunityModel(mesa.Model):
         for voiced in issue.voiced:
             st.efficacy[voiced] = np.minimum(st.efficacy[voiced] + b.efficacy_step, 1.0)
         self.issues.close(issue, self.day)
-        self.totals["resolved"] += 1
+        self.totals.resolved += 1
         self._resolution_days.append(self.day - issue.day)
         for mech in self.mechanisms:
             mech.on_resolved(self, issue)
@@ -405,6 +447,7 @@ class CommunityModel(mesa.Model):
         """
         st, b = self.state, self.spec.behaviour
         issue.referred_until = -1
+        issue.release()
         issue.effort_left = RETRY_EFFORT * getattr(self.spec.issues, issue.type_name).effort_hours
         st.process[issue.members] -= b.referral_effect
         st.trust[issue.members] = np.maximum(
@@ -414,13 +457,40 @@ class CommunityModel(mesa.Model):
         """Pass an issue beyond the committee's capacity upward.
 
         By default it is referred to a department (answered after ``referral_days``); a
-        mechanism that sets ``model.escalator`` (cloud consultation) takes it instead.
+        mechanism that sets ``model.levers.escalator`` (cloud consultation) takes it instead.
         """
-        self.totals["escalations"] += 1
-        if self.escalator is not None:
-            self.escalator.escalate(self, issue)
+        self.totals.escalations += 1
+        if self.levers.escalator is not None:
+            self.levers.escalator.escalate(self, issue)
         else:
             issue.referred_until = self.day + self.spec.committee.referral_days
+
+    def record_meeting(self) -> None:
+        """Count a consultation meeting held today (``meetings_held_total``)."""
+        self.totals.meetings += 1
+
+    def make_aware(self, who: np.ndarray) -> None:
+        """Residents (a mask) learn of the current policy from above."""
+        self.state.aware |= who
+
+    def reply(self, who: np.ndarray) -> None:
+        """Residents (indices or a mask) get a reply on their issue (``reply_effect``)."""
+        self.state.process[who] += self.spec.behaviour.reply_effect
+
+    def let_down(self, who: np.ndarray) -> None:
+        """Residents whose request lapsed unanswered: the ``referral_effect`` penalty."""
+        self.state.process[who] -= self.spec.behaviour.referral_effect
+
+    def benefit(self, who: np.ndarray, quality: float) -> None:
+        """A service delivered to residents (indices): action effect and trust, x quality."""
+        st, b = self.state, self.spec.behaviour
+        st.process[who] += b.action_effect * quality
+        st.trust[who] = np.minimum(st.trust[who] + b.trust_gain * quality, 1.0)
+
+    def gain_efficacy(self, who: np.ndarray, amount: np.ndarray | float) -> None:
+        """Residents (indices) gain external efficacy by ``amount`` (capped at 1)."""
+        st = self.state
+        st.efficacy[who] = np.minimum(st.efficacy[who] + amount, 1.0)
 
     def took_part(self, who: np.ndarray) -> None:
         """Record that residents (indices or a mask) took part in a consultation today."""
@@ -468,7 +538,7 @@ class CommunityModel(mesa.Model):
             self.spec.behaviour, resources=self.resources[at], engagement=self.engagement[at],
             social_met=(share >= st.theta[at]).astype(float), cost=cost,
             efficacy=st.efficacy[at], stake=st.grievance[at], asked=pick(asked),
-            broadcast=pick(broadcast), visible=self.visible)
+            broadcast=pick(broadcast), visible=self.levers.visible)
 
     def draw_participants(self, rng: np.random.Generator, pool: np.ndarray,
                           **occasion: Any) -> np.ndarray:
@@ -556,18 +626,18 @@ class CommunityModel(mesa.Model):
             if t.conflict_rate == 0:
                 continue
             aggrieved = np.cumsum(st.grievance[issue.members])[-1]  # a running sum
-            lam = t.conflict_rate * aggrieved * (1.0 - self.compliance[issue.kind])
+            lam = t.conflict_rate * aggrieved * (1.0 - self.levers.compliance[issue.kind])
             n = int(rng.poisson(lam)) if lam > 0 else 0
             if n:
                 where = pop.building[rng.choice(issue.members, size=n)]
                 np.add.at(harm_by_building, where, 1.0)
-                key = f"conflicts_{issue.type_name}"
-                self.today[key] = self.today.get(key, 0.0) + n
-                self.today["conflicts"] += n
-        if self.today["conflicts"]:
+                by_type = self.today.conflicts_by_type
+                by_type[issue.type_name] = by_type.get(issue.type_name, 0.0) + n
+                self.today.conflicts += n
+        if self.today.conflicts:
             st.harm = np.clip(st.harm + self.spec.behaviour.conflict_harm
                               * harm_by_building[pop.building], 0.0, 1.0)
-            self.totals["conflicts"] += int(self.today["conflicts"])
+            self.totals.conflicts += int(self.today.conflicts)
 
     def _ignored(self) -> None:
         """Issues open past residents' patience count once as ignored (a bad event)."""
@@ -582,6 +652,21 @@ class CommunityModel(mesa.Model):
                     st.process[voiced] -= b.voice_pre
 
     # ------------------------------------------------------------------ results
+    @property
+    def resolution_days(self) -> Sequence[int]:
+        """Days from arrival to resolution of each issue resolved so far (read-only)."""
+        return self._resolution_days
+
+    @property
+    def detection_days(self) -> Sequence[int]:
+        """Days from arrival to detection of each issue detected so far (read-only)."""
+        return self._detection_days
+
+    @property
+    def detection_offline(self) -> Sequence[float]:
+        """The offline share of the affected of each issue detected so far (read-only)."""
+        return self._detection_offline
+
     def recent_participants(self) -> np.ndarray:
         """Mask of residents who took part in a consultation in the last 30 days.
 

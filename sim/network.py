@@ -157,10 +157,6 @@ class Network:
         nc.keys = _merge(old_keys, at_edges, keys)
         nc.stored = _merge(c.stored, at, entries)
 
-    def graph(self) -> nx.Graph:
-        """The face-to-face layer as a networkx graph (for drawing only)."""
-        return nx.from_scipy_sparse_array(self.face)
-
 
 def household_edges(household: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """All pairs within each household (households are contiguous blocks)."""

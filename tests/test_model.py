@@ -102,7 +102,7 @@ def test_changing_a_policy_leaves_other_streams_unchanged():
     assert arrivals[0] == arrivals[1]
     assert len(arrivals[0]) > 20
     # ...while the outcomes do differ.
-    assert a.totals["resolved"] != b.totals["resolved"] or not np.array_equal(
+    assert a.totals.resolved != b.totals.resolved or not np.array_equal(
         a.state.satisfaction, b.state.satisfaction)
 
 

@@ -40,8 +40,8 @@ def mean_over_seeds(mechanisms: str, column: str, **kw) -> float:
 def detections(mechanisms: str) -> tuple[np.ndarray, np.ndarray]:
     """Detection delays and offline shares of every detected issue, pooled over seeds."""
     models = [run(mechanisms, s) for s in SEEDS]
-    return (np.concatenate([m._detection_days for m in models]),
-            np.concatenate([m._detection_offline for m in models]))
+    return (np.concatenate([m.detection_days for m in models]),
+            np.concatenate([m.detection_offline for m in models]))
 
 
 def mechanism(model: CommunityModel, name: str):

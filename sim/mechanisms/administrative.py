@@ -38,7 +38,7 @@ class Administrative(Mechanism):
                 settle(model, issue)
             else:
                 model.referral_failed(issue)
-        queue = sorted((i for i in model.issues.open if i.known and i.referred_until < 0),
+        queue = sorted((i for i in model.issues.open if i.known and i.queued),
                        key=lambda i: (i.known_day, i.id))
         for issue in queue:
             if committee.free <= 0:
@@ -56,6 +56,6 @@ def settle(model: CommunityModel, issue: Issue) -> None:
     """Resolve an issue on the residents' proposal if they made one, else top-down."""
     quality = min(1.0, model.spec.committee.base_quality + issue.quality_bonus)
     if issue.proposal is None:
-        model.resolve(issue, quality, model.committee.position)
+        model.resolve_issue(issue, quality, model.committee.position)
     else:
-        model.resolve(issue, quality, issue.proposal, co_governed=True)
+        model.resolve_issue(issue, quality, issue.proposal, co_governed=True)

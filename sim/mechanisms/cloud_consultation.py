@@ -127,7 +127,7 @@ class CloudConsultation(Mechanism):
         self.access = np.select([pop.online | self.by_worker, family], [1.0, p.family_use], 0.0)
         self.queue = EscalationQueue(p.capacity_per_month, p.min_days)
         self.shared = False
-        model.escalator = self
+        model.levers.escalator = self
 
     def join(self, queue: EscalationQueue) -> None:
         """Escalate into a sub-district queue shared with other simulated communities.
@@ -141,7 +141,7 @@ class CloudConsultation(Mechanism):
     def inform(self, model: CommunityModel) -> None:
         """Residents with access report more readily; proxies cost social-worker hours."""
         p = self.params
-        model.report_weight *= 1.0 + p.report_boost * self.access
+        model.levers.report_weight *= 1.0 + p.report_boost * self.access
         b = self.by_worker
         reports = (model.spec.committee.report_prob * model.state.grievance[b]).sum()
         model.committee.spend(reports * p.report_boost * p.proxy_minutes / 60.0, "proxy")
@@ -170,8 +170,8 @@ class CloudConsultation(Mechanism):
     def escalate(self, model: CommunityModel, issue: Issue) -> None:
         """Take an issue the committee cannot solve: reply, then queue at the sub-district."""
         issue.escalated = True
-        issue.referred_until = model.day + 10**6  # out of the committee's queue
-        model.state.process[issue.members] += model.spec.behaviour.reply_effect
+        issue.hold(self.name)  # out of the committee's queue while the sub-district has it
+        model.reply(issue.members)
         self.queue.push(model.day, model, issue)
 
     def decide(self, model: CommunityModel) -> None:
@@ -184,14 +184,13 @@ class CloudConsultation(Mechanism):
                 self.queue.push(model.day, None, None)
             for _, issue in self.queue.serve(model.day):
                 self.settle(model, issue)
-        model.today["cloud_queue"] = len(self.queue)
 
     def settle(self, model: CommunityModel, issue: Issue | None) -> None:
         """A served issue: solved with experts convened, or a referral-only answer."""
         if issue is None or issue not in model.issues.open:
             return
         p = self.params
-        issue.referred_until = -1
+        issue.release()
         if model.stream(self.name).random() < p.p_convened:
             issue.quality_bonus += p.expert_quality
             issue.support = max(issue.support, issue.complexity)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from sim.mechanisms.base import Mechanism
-from sim.mechanisms.issue_committee import ConventionParams, compliance
+from sim.mechanisms.shared import ConventionParams, compliance
 from sim.params import ISSUE_TYPES, param
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ class Convention(Mechanism):
             if not warned or model.committee.free < p.drafting_hours:
                 continue
             model.committee.spend(p.drafting_hours, "meetings")
-            model.totals["meetings"] += 1
+            model.record_meeting()
             rng = model.stream(self.name)
             affected = np.unique(np.concatenate([i.members for i in warned]))
             asked = model.pop.core.astype(float)
@@ -102,5 +102,6 @@ class Convention(Mechanism):
             else:
                 who = None
             keep = compliance(model, p, who, self.represented[k], adopted)
-            model.compliance[k] = max(model.compliance[k], keep)
-            model.prevention[k] = p.prevention * keep
+            levers = model.levers
+            levers.compliance[k] = max(levers.compliance[k], keep)
+            levers.prevention[k] = p.prevention * keep

@@ -96,7 +96,7 @@ class GridManagement(Mechanism):
             n_grids = len(wanted)
             even = total // n_grids + (np.arange(n_grids) < total % n_grids)
             wanted = np.minimum(wanted, even)
-        model.today["grid_hours"] = hours
+        self.hours, self.hours_day = hours, model.day
         offsets = np.arange(wanted.max(initial=0))
         slot = (self.pointer[:, None] + offsets[None, :]) % self.size[:, None]
         chosen = (self.start[:, None] + slot)[offsets[None, :] < wanted[:, None]]
@@ -122,10 +122,10 @@ class GridManagement(Mechanism):
                 if ui < pf:
                     model.detect(issue)
         in_visit = visited[model.pop.household]
-        model.state.aware |= in_visit
+        model.make_aware(in_visit)
         known = [i for i in issues.open if i.known]
         if known:
             heard = np.zeros(model.pop.n, dtype=bool)
             for issue in known:
                 heard[issue.members] = True
-            model.state.process[heard & in_visit] += model.spec.behaviour.reply_effect
+            model.reply(heard & in_visit)

@@ -47,8 +47,6 @@ from sim.mechanisms.administrative import settle
 from sim.mechanisms.base import Mechanism
 from sim.params import ISSUE_TYPES, Params, param
 
-HOLD = 10**6  # ``referred_until`` of an issue held out of the committee's queue
-
 if TYPE_CHECKING:
     from sim.issues import Issue
     from sim.model import CommunityModel
@@ -124,16 +122,15 @@ class InstitutionalConsultation(Mechanism):
         if unknown and self.params.raise_boost:
             mask = np.zeros(model.pop.n, dtype=bool)
             mask[np.concatenate(unknown)] = True
-            model.report_weight[mask] *= 1.0 + self.params.raise_boost
+            model.levers.report_weight[mask] *= 1.0 + self.params.raise_boost
 
     def participate(self, model: CommunityModel) -> None:
         """Stakeholder invitations to a joint meeting; posted drafts; written consultation."""
         rng = model.stream(self.name)
-        by_name = {m.name: m for m in model.mechanisms}
-        meeting = by_name.get("joint_meeting")
+        meeting = model.mechanism("joint_meeting")
         if meeting is not None and len(meeting.attendees):
             self._invite(model, meeting, rng)
-        committee = by_name.get("issue_committee")
+        committee = model.mechanism("issue_committee")
         if committee is not None:
             self._post_draft(model, committee, rng)
         period = meeting.params.interval_days if meeting is not None else self.params.notice_days
@@ -141,10 +138,10 @@ class InstitutionalConsultation(Mechanism):
             if not issue.known:
                 continue
             if (issue.id not in self.posted and issue.proposal is None
-                    and issue.referred_until < 0):
+                    and issue.queued):
                 self.posted.add(issue.id)
                 self.held[issue.id] = model.day
-                issue.referred_until = HOLD
+                issue.hold(self.name)
             if (issue.id in self.held and issue.proposal is None
                     and model.day - self.held[issue.id] >= period):
                 self._written(model, issue, rng)
@@ -153,7 +150,7 @@ class InstitutionalConsultation(Mechanism):
     def _release(self, issue: Issue) -> None:
         """End a hold: the issue returns to the committee's queue."""
         if self.held.pop(issue.id, None) is not None:
-            issue.referred_until = -1
+            issue.release()
 
     def _invite(self, model: CommunityModel, meeting: Mechanism,
                 rng: np.random.Generator) -> None:
@@ -171,8 +168,7 @@ class InstitutionalConsultation(Mechanism):
         came = model.draw_participants(rng, asked > 0, asked=asked,
                                        daytime=meeting.params.daytime)
         if len(came):
-            meeting.attendees = np.union1d(meeting.attendees, came)
-            model.today["meeting_attendance"] = len(meeting.attendees)
+            meeting.admit(model, came)
 
     def _post_draft(self, model: CommunityModel, committee: Mechanism,
                     rng: np.random.Generator) -> None:
@@ -188,7 +184,7 @@ class InstitutionalConsultation(Mechanism):
         who = model.draw_participants(rng, pool, broadcast=1.0, cost_factor=p.comment_cost)
         model.took_part(who)
         model.give_voice(who, None, pre=True)
-        committee.represented[who] = True
+        committee.represent(who)
 
     def _written(self, model: CommunityModel, issue: Issue, rng: np.random.Generator) -> None:
         """Post an unconsulted catalogue issue for written opinions."""
@@ -212,7 +208,7 @@ class InstitutionalConsultation(Mechanism):
                 self.consulted.add(issue.id)
                 self._release(issue)
         queue = sorted((i for i in self._catalogue(model) if i.id in self.consulted
-                        and i.known and i.referred_until < 0), key=lambda i: (i.known_day, i.id))
+                        and i.known and i.queued), key=lambda i: (i.known_day, i.id))
         for issue in queue:
             if committee.free <= 0:
                 break
@@ -229,7 +225,7 @@ class InstitutionalConsultation(Mechanism):
         if issue.kind not in self.kinds:
             return
         model.committee.spend(self.params.publish_hours, "procedure")
-        model.state.process[issue.members] += model.spec.behaviour.reply_effect
+        model.reply(issue.members)
         self.n_published += 1
         if issue.id in self.consulted:
             self.consulted.discard(issue.id)

@@ -86,6 +86,12 @@ class JointMeeting(Mechanism):
         """No meeting yet."""
         self.attendees = np.empty(0, dtype=np.int64)
         self.agenda: list = []
+        self.attendance, self.attendance_day = 0, -1  # attendees of the last meeting held
+
+    def admit(self, model: CommunityModel, who: np.ndarray) -> None:
+        """More residents (indices) attend today's meeting (stakeholders invited by rules)."""
+        self.attendees = np.union1d(self.attendees, who)
+        self.attendance = len(self.attendees)
 
     def participate(self, model: CommunityModel) -> None:
         """On a meeting day, if staff hours allow it, invite, then draw who attends.
@@ -114,8 +120,8 @@ class JointMeeting(Mechanism):
         heard = (asked > 0) | (rng.random(n) < reach)
         self.attendees = model.draw_participants(rng, heard, asked=asked, daytime=p.daytime,
                                                  cost_factor=cost_factor)
-        model.totals["meetings"] += 1
-        model.today["meeting_attendance"] = len(self.attendees)
+        model.record_meeting()
+        self.attendance, self.attendance_day = len(self.attendees), model.day
 
     def consult(self, model: CommunityModel) -> None:
         """Deliberate on each agenda issue; units commit resources."""

@@ -79,6 +79,7 @@ class PalmCommunity(Mechanism):
         rng = model.stream(self.name)
         self.eligible = model.pop.online & (rng.random(model.pop.n) < self.params.interest)
         self.follows = np.zeros(model.pop.n, dtype=bool)
+        self.followers = 0  # residents following the account
         group_size = np.asarray(model.net.groups.sum(axis=0)).ravel()
         self.in_group = np.asarray(model.net.groups.sum(axis=1)).ravel() > 0
         self.own_group_size = model.net.groups @ group_size  # size of each resident's group
@@ -106,13 +107,13 @@ class PalmCommunity(Mechanism):
         promoting = model.day < p.launch_day + p.promotion_days
         hazard = ((p.p_launch if promoting else p.p_innovation) + p.q_imitation * share) / 30.0
         self.follows[who[u[who] < hazard]] = True
-        model.totals["palm_followers"] = int(np.count_nonzero(self.follows))
+        self.followers = int(np.count_nonzero(self.follows))
 
     def inform(self, model: CommunityModel) -> None:
         """Post today's policy; followers raise issues more readily."""
         p = self.params
-        model.report_weight[self.follows] *= 1.0 + p.report_boost
-        if not model.today.get("policy") or not self.follows.any():
+        model.levers.report_weight[self.follows] *= 1.0 + p.report_boost
+        if not model.today.policy or not self.follows.any():
             return
         rng = model.stream(self.name)
         readers = self.follows & (rng.random(model.pop.n) < p.p_read)
@@ -122,7 +123,7 @@ class PalmCommunity(Mechanism):
         posted = model.net.groups_t @ (spread & (rng.random(model.pop.n) < p.p_fwd))
         in_posted_group = (model.net.groups @ (posted > 0)) > 0
         read_group = in_posted_group & (rng.random(model.pop.n) < p.p_read)
-        model.state.aware |= spread | read_group
+        model.make_aware(spread | read_group)
 
     def participate(self, model: CommunityModel) -> None:
         """A monthly poll: followers take part at a small time cost."""

@@ -171,19 +171,19 @@ class ProjectServices(Mechanism):
     @staticmethod
     def _local_orgs(model: CommunityModel) -> list:
         """Service organisations of ``social_organisations`` able to propose, if it is on."""
-        orgs = next((m for m in model.mechanisms if m.name == "social_organisations"), None)
+        orgs = model.mechanism("social_organisations")
         return [] if orgs is None else [o for o in orgs.orgs if o.kind in LOCAL]
 
     def decide(self, model: CommunityModel) -> None:
         """Running projects reach residents of their target groups."""
         if not self.projects:
             return
-        p, st, b = self.params, model.state, model.spec.behaviour
+        p = self.params
         rng = model.stream(self.name)
         want = p.management_hours_per_week / 7.0 * len(self.projects)
         support = model.committee.spend(want, "projects") / want if want > 0 else 1.0
         counts = rng.poisson(p.reach_per_month / 30.0 * support, len(self.projects))
-        orgs = next((m for m in model.mechanisms if m.name == "social_organisations"), None)
+        orgs = model.mechanism("social_organisations")
         for proj, k in zip(self.projects, counts, strict=True):
             pool = self.pools[proj.kind]
             if not k or not len(pool):
@@ -191,7 +191,6 @@ class ProjectServices(Mechanism):
             who = np.unique(pool[rng.integers(len(pool), size=k)])
             proj.reached += len(who)
             self.reached[who] = True
-            st.process[who] += b.action_effect * proj.quality
-            st.trust[who] = np.minimum(st.trust[who] + b.trust_gain * proj.quality, 1.0)
+            model.benefit(who, proj.quality)
             if proj.local and orgs is not None:
-                orgs.last_activity[who] = model.day
+                orgs.active(model, who)

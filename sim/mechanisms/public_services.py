@@ -118,7 +118,7 @@ class PublicServices(Mechanism):
         if len(late):
             np.add.at(self.lapsed, self.group[late], 1.0)
             self.since[late] = -1
-            model.state.process[late] -= model.spec.behaviour.referral_effect
+            model.let_down(late)
 
     def _oldest(self, mask: np.ndarray, k: int) -> np.ndarray:
         """Up to ``k`` residents of ``mask``, longest waiting first (then by index)."""
@@ -130,9 +130,8 @@ class PublicServices(Mechanism):
     def _serve(self, model: CommunityModel, who: np.ndarray) -> None:
         if not len(who):
             return
-        p, st, b = self.params, model.state, model.spec.behaviour
+        p = self.params
         np.add.at(self.served, self.group[who], 1.0)
         np.add.at(self.wait, self.group[who], model.day - self.since[who])
         self.since[who] = -1
-        st.process[who] += b.action_effect * p.quality
-        st.trust[who] = np.minimum(st.trust[who] + b.trust_gain * p.quality, 1.0)
+        model.benefit(who, p.quality)

@@ -76,18 +76,17 @@ class RotationDuty(Mechanism):
             self.roster = np.concatenate([self.roster, new])
         if not len(self.roster):
             return
-        model.visible = 1.0
-        model.monitored = True
+        model.levers.visible = 1.0
+        model.levers.monitored = True
         if model.committee.spend(p.coordination_hours, "duty") < p.coordination_hours:
             return
         take = np.arange(self.turn, self.turn + p.on_duty) % len(self.roster)
         self.turn = int(take[-1] + 1) % len(self.roster)
         shift = self.roster[take]
-        st = model.state
         model.took_part(shift)
-        st.efficacy[shift] = np.minimum(st.efficacy[shift] + p.efficacy_gain, 1.0)
+        model.gain_efficacy(shift, p.efficacy_gain)
         tied, ties = model.net.ties_of(shift)  # the others have no spillover
-        st.efficacy[tied] = np.minimum(st.efficacy[tied] + p.spillover * ties, 1.0)
+        model.gain_efficacy(tied, p.spillover * ties)
         on_duty = np.zeros(model.pop.n_buildings, dtype=bool)
         on_duty[model.pop.building[shift]] = True
         for issue in model.issues.open:

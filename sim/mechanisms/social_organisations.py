@@ -165,6 +165,10 @@ class SocialOrganisations(Mechanism):
             self.last_activity[who] = model.day
             self._tie(model, who, rng)
 
+    def active(self, model: CommunityModel, who: np.ndarray) -> None:
+        """Residents (indices) took part in an organisation's activity today."""
+        self.last_activity[who] = model.day
+
     def _tie(self, model: CommunityModel, who: np.ndarray, rng: np.random.Generator) -> None:
         """New ties among attendees without one, at most ``max_new_ties`` per attendee."""
         p = self.params
@@ -206,7 +210,7 @@ class SocialOrganisations(Mechanism):
         kinds = {o.kind for o in self.orgs}
         served = {ISSUE_TYPES.index(t) for k in kinds for t in KINDS[k][0]}
         candidates = sorted((i for i in model.issues.open if i.kind in served
-                             and i.referred_until < 0), key=lambda i: (i.day, i.id))
+                             and i.queued), key=lambda i: (i.day, i.id))
         noticed = rng.random(len(candidates)) < p.p_notice
         if "chamber" in kinds:
             chamber = {ISSUE_TYPES.index(t) for t in KINDS["chamber"][0]}
@@ -227,4 +231,4 @@ class SocialOrganisations(Mechanism):
             model.detect(issue)
             decision = (issue.proposal if issue.proposal is not None
                         else float(model.state.opinion[issue.members, issue.kind].mean()))
-            model.resolve(issue, min(1.0, p.quality + issue.quality_bonus), decision)
+            model.resolve_issue(issue, min(1.0, p.quality + issue.quality_bonus), decision)
