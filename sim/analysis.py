@@ -25,27 +25,10 @@ from matplotlib.figure import Figure as MplFigure
 from scipy import stats
 
 from sim.experiment import SAMPLED, Figure, Plan, Summary, design_seed
+from sim.metrics import STAT_WORDS, unit
 from sim.sweep import ID_COLUMNS, atomic
 
-#: Units of the daily metrics, by name prefix (first match wins).
-UNITS = [
-    ("participation_rate", "share of residents"), ("satisfaction_mean", "0 to 1"),
-    ("trust_mean", "0 to 1"), ("efficacy_mean", "0 to 1"), ("convention_compliance", "share"),
-    ("policy_awareness", "share of households"), ("parking_shortage", "share of car owners"),
-    ("social_worker_hours", "hours/day"), ("explanation_hours", "hours/day"),
-    ("proxy_hours", "hours/day"), ("resolution_days", "days"), ("detection_days", "days"),
-    ("conflicts", "conflicts/day"), ("issues_", "issues"), ("escalations", "issues"),
-    ("meetings_held", "meetings"), ("committee_members", "persons"),
-    ("palm_followers", "persons"), ("day", "day"),
-]
-STAT_WORDS = {"mean": "mean over the run", "last": "on the last day",
-              "sum": "total over the run", "max": "maximum", "min": "minimum"}
 BOOTSTRAP = 1000  # resamples behind the confidence intervals of Sobol and Morris indices
-
-
-def unit(metric: str) -> str:
-    """The unit of a daily metric."""
-    return next((u for prefix, u in UNITS if metric.startswith(prefix)), "")
 
 
 def summary_label(name: str, s: Summary) -> str:

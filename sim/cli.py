@@ -11,7 +11,8 @@ from typing import Any
 
 from sim import bench, district, experiment_cli
 from sim.argtypes import check_output, days, seed
-from sim.mechanisms import MECHANISMS, MechanismError
+from sim.mechanisms import BUILTIN, MECHANISMS, MechanismError
+from sim.metrics import markdown_table as metrics_table
 from sim.params import describe, markdown_table
 from sim.scenario import (
     InputError,
@@ -127,16 +128,20 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 def cmd_mechanisms(args: argparse.Namespace) -> int:
     """List the mechanisms with their parameters, defaults and units."""
     for name, cls in MECHANISMS.items():
-        print(f"{name} ({cls.title_zh}): {cls.summary}")
+        origin = "" if name in BUILTIN else f" [plug-in: {cls.__module__}]"
+        print(f"{name} ({cls.title_zh}): {cls.summary}{origin}")
         for p in describe(cls.Params):
             print(f"    {p.path} = {p.default} {p.unit}  [{p.allowed}]  {p.help}")
     return 0
 
 
 def parameter_tables() -> str:
-    """Every parameter as Markdown: the scenario's, then each mechanism's."""
+    """Every parameter as Markdown: the scenario's, then each built-in mechanism's.
+
+    Plug-in mechanisms (other packages) document their own parameters.
+    """
     parts = [markdown_table(describe(Scenario))]
-    for name, cls in MECHANISMS.items():
+    for name, cls in BUILTIN.items():
         rows = describe(cls.Params, f"mechanisms.{name}.")
         if rows:
             parts.append(f"**{name}** ({cls.title_zh})\n\n{markdown_table(rows)}")
@@ -144,26 +149,40 @@ def parameter_tables() -> str:
 
 
 README_MARKERS = ("<!-- params:start -->", "<!-- params:end -->")
+METRICS_MARKERS = ("<!-- metrics table: generated, do not edit -->", "<!-- end metrics table -->")
+
+
+def write_between(path: Path, markers: tuple[str, str], table: str) -> None:
+    """Replace the text between a file's two markers by ``table`` (InputError without them)."""
+    text = read_text(path)
+    start, end = markers
+    if start not in text or end not in text:
+        raise InputError(str(path), "", f"needs the markers {start} and {end}")
+    head, rest = text.split(start, 1)
+    tail = rest.split(end, 1)[1]
+    path.write_text(f"{head}{start}\n{table}\n{end}{tail}", encoding="utf-8")
+    print(f"updated {path}")
 
 
 def cmd_params(args: argparse.Namespace) -> int:
     """Print every parameter; or write the Markdown tables into a README between markers."""
     if args.update_readme:
-        path = Path(args.update_readme)
-        text = read_text(path)
-        start, end = README_MARKERS
-        if start not in text or end not in text:
-            raise InputError(str(path), "", f"needs the markers {start} and {end}")
-        head, rest = text.split(start, 1)
-        tail = rest.split(end, 1)[1]
-        path.write_text(f"{head}{start}\n{parameter_tables()}\n{end}{tail}", encoding="utf-8")
-        print(f"updated {path}")
+        write_between(Path(args.update_readme), README_MARKERS, parameter_tables())
         return 0
     if args.markdown:
         print(parameter_tables())
         return 0
     for r in describe(Scenario):
         print(f"{r.path:45s} {r.shown_default:>10} {r.unit:14s} {r.help}")
+    return 0
+
+
+def cmd_metrics(args: argparse.Namespace) -> int:
+    """Print the metrics table (Markdown); or write it into a file between its markers."""
+    if args.update_docs:
+        write_between(Path(args.update_docs), METRICS_MARKERS, metrics_table())
+        return 0
+    print(metrics_table(builtin_only=False))
     return 0
 
 
@@ -205,6 +224,10 @@ def parser() -> argparse.ArgumentParser:
     pa.add_argument("--update-readme", metavar="PATH",
                     help="rewrite the tables between the README's params markers")
     pa.set_defaults(fn=cmd_params)
+    me = sub.add_parser("metrics", help="list every daily metric (a Markdown table)")
+    me.add_argument("--update-docs", metavar="PATH",
+                    help="rewrite the table between the file's metrics-table markers")
+    me.set_defaults(fn=cmd_metrics)
     experiment_cli.register(sub)
     ui_cli.register(sub)
     bench.register(sub)

@@ -35,9 +35,8 @@ import numpy as np
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from sim.mechanisms import MECHANISMS
-from sim.metrics import METRICS
+from sim.metrics import METRICS, SPECS
 from sim.params import MAX_DAYS, MAX_REPLICATES, ParamInfo, Params, describe, find, param
-from sim.run import SUMMARY
 from sim.scenario import (
     InputError,
     Scenario,
@@ -54,8 +53,8 @@ SAMPLED = ("latin", "sobol", "morris")
 STATS = ("mean", "last", "sum", "max", "min")
 FIGURES = ("timeseries", "bars", "response", "indices")
 NAME = r"^[a-z][a-z0-9_]*$"
-#: How each metric is summarised by default (from the run summary of ``cogov run``).
-DEFAULT_STAT = {metric: how for metric, how, _ in SUMMARY}
+#: How each metric is summarised by default (its declared statistic, :mod:`sim.metrics`).
+DEFAULT_STAT = {name: spec.stat for name, spec in SPECS.items()}
 
 
 def _list_shorthand(key: str, data: Any) -> Any:

@@ -22,7 +22,7 @@ from sim.agents import (
     SubDistrict,
 )
 from sim.issues import Issue, IssueBook
-from sim.mechanisms import Mechanism, build
+from sim.mechanisms import MECHANISMS, Mechanism, build
 from sim.metrics import METRICS
 from sim.network import build_network
 from sim.params import ISSUE_TYPES
@@ -298,8 +298,6 @@ class CommunityModel(mesa.Model):
         Raises:
             KeyError: ``name`` is no registered mechanism (a typo).
         """
-        from sim.mechanisms import MECHANISMS
-
         if name not in MECHANISMS:
             raise KeyError(f"no mechanism {name!r}; registered: {', '.join(MECHANISMS)}")
         return self._by_name.get(name)

@@ -15,26 +15,34 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim import metrics
 from sim.model import CommunityModel
 from sim.params import MAX_DAYS
 from sim.scenario import InputError, InputTypeError, Scenario, check_overrides
 
-#: Columns of the printed summary: (metric, how it is summarised, label).
+#: Rows of the printed summary: (metric, indent). Each is summarised by its declared
+#: statistic and labelled with its declared label (:mod:`sim.metrics`).
 SUMMARY = [
-    ("participation_rate", "mean", "participation, mean share (30-day window)"),
-    ("participation_rate_elderly", "mean", "  participation of the elderly"),
-    ("participation_rate_offline", "mean", "  participation of offline residents"),
-    ("satisfaction_mean", "last", "satisfaction, final mean"),
-    ("satisfaction_mean_offline", "last", "  satisfaction of offline residents"),
-    ("trust_mean", "last", "trust in the committee, final mean"),
-    ("issues_resolved_total", "last", "issues resolved"),
-    ("resolution_days_mean", "last", "days to resolve, mean"),
-    ("detection_days_mean", "last", "days to detect, mean"),
-    ("escalations_total", "last", "referrals and escalations"),
-    ("conflicts", "sum", "conflicts, total"),
-    ("social_worker_hours", "mean", "social-worker hours a day, mean"),
-    ("explanation_hours", "mean", "  explaining policies"),
+    ("participation_rate", 0),
+    ("participation_rate_elderly", 1),
+    ("participation_rate_offline", 1),
+    ("satisfaction_mean", 0),
+    ("satisfaction_mean_offline", 1),
+    ("trust_mean", 0),
+    ("issues_resolved_total", 0),
+    ("resolution_days_mean", 0),
+    ("detection_days_mean", 0),
+    ("escalations_total", 0),
+    ("conflicts", 0),
+    ("social_worker_hours", 0),
+    ("explanation_hours", 1),
 ]
+
+
+def summary_label(metric: str) -> str:
+    """A metric's row label in the summary: its label and statistic, in words."""
+    spec = metrics.specs()[metric]
+    return f"{spec.label}, {metrics.STAT_WORDS[spec.stat]}"
 
 
 @dataclass
@@ -49,10 +57,12 @@ class RunResult:
         """The headline figures of the run."""
         m = self.metrics
         values = {}
-        for col, how, label in SUMMARY:
+        for col, indent in SUMMARY:
             series = m[col]
-            values[label] = {"mean": series.mean, "last": lambda s=series: s.iloc[-1],
-                             "sum": series.sum}[how]()
+            how = metrics.specs()[col].stat
+            value = {"mean": series.mean, "last": lambda s=series: s.iloc[-1],
+                     "sum": series.sum, "max": series.max, "min": series.min}[how]()
+            values["  " * indent + summary_label(col)] = value
         return pd.Series(values, name=self.manifest["scenario"]["name"])
 
 

@@ -119,7 +119,7 @@ def test_run_writes_outputs_with_manifest(tmp_path, capsys):
                  "--set", "committee.admin_share=0.5", "--quiet"])
     assert code == 0
     printed = capsys.readouterr().out
-    assert "satisfaction, final mean" in printed
+    assert "Satisfaction, on the last day" in printed
     metrics = pd.read_parquet(out / "metrics.parquet")
     assert len(metrics) == 20
     pd.testing.assert_frame_equal(pd.read_csv(out / "metrics.csv"), metrics, check_dtype=False)
@@ -151,7 +151,7 @@ def test_run_with_mechanisms_shows_the_change_against_the_baseline(tmp_path, cap
     out = capsys.readouterr().out
     header = next(line for line in out.splitlines() if "administrative only" in line)
     assert "with mechanisms" in header and "change" in header
-    row = next(line for line in out.splitlines() if line.startswith("issues resolved"))
+    row = next(line for line in out.splitlines() if line.startswith("Issues resolved"))
     with_it, base, change = (float(v) for v in row.split()[-3:])
     assert change == with_it - base
 

@@ -27,6 +27,17 @@ class Administrative(Mechanism):
     title = "Administrative handling"
     title_zh = "行政化处理"
     summary = "The committee handles issues top-down with the hours its administrative load leaves"
+    explanation = (
+        "The baseline. Resident committees have long been 'administrativised' (行政化): most "
+        "staff hours go to tasks from above, which weakens their role in residents' "
+        "self-management, self-education and self-service. Issues are handled top-down or "
+        "referred to departments."
+    )
+    explanation_zh = (
+        "基线情形。长期以来,社区居委会行政化趋向较为严重,社工的时间多用于上级交办的任务,影响了 "
+        "其引导和组织居民进行自我管理、自我教育、自我服务职能作用的发挥;问题由居委会自上而下处理 "
+        ",或转交有关部门。"
+    )
 
     def decide(self, model: CommunityModel) -> None:
         """Answer returning referrals, then work through known issues in order."""

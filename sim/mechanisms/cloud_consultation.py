@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.mechanisms.base import Mechanism
+from sim.metrics import metric
 from sim.params import Params, param
 
 if TYPE_CHECKING:
@@ -106,6 +107,11 @@ class EscalationQueue:
         return served
 
 
+def proxy_hours(model: CommunityModel, m: CloudConsultation | None) -> float:
+    """Social-worker hours spent today raising issues online for offline residents."""
+    return float(model.committee.spent.get("proxy", 0.0))
+
+
 class CloudConsultation(Mechanism):
     """The sub-district's online consultation and escalation platform."""
 
@@ -113,8 +119,21 @@ class CloudConsultation(Mechanism):
     title = "Cloud consultation"
     title_zh = "小市云协商"
     summary = "Sub-district online platform: online reporting and comments, shared escalation"
+    explanation = (
+        "Xiaoshi sub-district runs an online consultation platform, 'Xiaoshi cloud "
+        "consultation' (小市云协商). Problems a community cannot solve pass to the "
+        "sub-district, where the sub- district, the district human-resources and "
+        "social-security bureau, university experts and social organisations help solve them."
+    )
+    explanation_zh = (
+        "小市街道有综合协商平台“小市云协商”:社区层面解决不了的难题,可以将信息传递到街道层面, "
+        "由街道、区人社局、高校专家、社会组织等各方帮助协商解决。"
+    )
     online = True
     Params = CloudConsultationParams
+    metrics = (metric(proxy_hours, unit="hours/day",
+                      label="Hours raising issues for offline residents",
+                      zh="社工代为线上反映工时", owner="cloud_consultation"),)
 
     def setup(self, model: CommunityModel) -> None:
         """How much each resident can use it: by themselves, via family, via a worker."""

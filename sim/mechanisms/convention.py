@@ -55,6 +55,15 @@ class Convention(Mechanism):
     title = "Proactive consultation and conventions"
     title_zh = "社区公约(主动协商)"
     summary = "Drafting conventions at early warning signs, which prevents issues and conflicts"
+    explanation = (
+        "Gulou's 2017 plan moves consultation from 'passive' to 'active': consult not only when "
+        "problems and conflicts arise, but prompt residents to draw up community conventions "
+        "(社区公约) themselves."
+    )
+    explanation_zh = (
+        "鼓楼区推动社区民主协商从“被动”到“主动”转变:不仅在出现问题矛盾时协商,更要调动居民自 "
+        "主协商意识,例如启发居民主动建立社区公约。"
+    )
     Params = ProactiveParams
 
     def setup(self, model: CommunityModel) -> None:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from sim.mechanisms.base import Mechanism
+from sim.metrics import metric
 from sim.params import Params, param
 
 if TYPE_CHECKING:
@@ -56,6 +57,11 @@ class GridManagementParams(Params):
                             "open issue", source="ASSUMPTION")
 
 
+def grid_hours(model: CommunityModel, m: GridManagement | None) -> float:
+    """Hours grid workers spent visiting today, committee staff or paid."""
+    return m.hours if m is not None and m.hours_day == model.day else 0.0
+
+
 class GridManagement(Mechanism):
     """Grid workers visit households on a rotating schedule."""
 
@@ -63,7 +69,17 @@ class GridManagement(Mechanism):
     title = "Grid management"
     title_zh = "网格化管理"
     summary = "Grid workers visit households in turn: earlier detection, policy news, a hearing"
+    explanation = (
+        "Qixia builds on the 'three integrations' (三化融合) of grid management (网格化), "
+        "informatisation and socialisation; the palm community is part of grid management work."
+    )
+    explanation_zh = (
+        "栖霞区构建三化融合(网格化、信息化、社会化)的基层社会治理格局,并将“掌上社区”工作纳入 "
+        "网格管理工作中。"
+    )
     Params = GridManagementParams
+    metrics = (metric(grid_hours, unit="hours/day", label="Grid workers' hours",
+                      zh="网格员走访工时", owner="grid_management"),)
 
     def setup(self, model: CommunityModel) -> None:
         """Cut households into grids; every worker starts at the grid's first household."""

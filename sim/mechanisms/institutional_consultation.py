@@ -45,6 +45,7 @@ import numpy as np
 
 from sim.mechanisms.administrative import settle
 from sim.mechanisms.base import Mechanism
+from sim.metrics import metric
 from sim.params import ISSUE_TYPES, Params, param
 
 if TYPE_CHECKING:
@@ -92,6 +93,23 @@ class InstitutionalConsultationParams(Params):
                                     source="ASSUMPTION (as an explanation visit)")
 
 
+def _ratio(num: float, den: float) -> float:
+    return num / den if den else float("nan")
+
+
+def procedure_share(model: CommunityModel, m: InstitutionalConsultation | None) -> float:
+    """Share of resolved issues consulted under the written procedure and published.
+
+    Institutional consultation's record; 0 without it, NaN before any resolution.
+    """
+    return _ratio(m.n_procedure if m else 0.0, model.totals.resolved)
+
+
+def published_share(model: CommunityModel, m: InstitutionalConsultation | None) -> float:
+    """Share of issues resolved so far whose outcome was published (catalogue issues)."""
+    return _ratio(m.n_published if m else 0.0, model.totals.resolved)
+
+
 class InstitutionalConsultation(Mechanism):
     """Written rules of consultation: catalogue, invitations, procedure, publication."""
 
@@ -100,7 +118,27 @@ class InstitutionalConsultation(Mechanism):
     title_zh = "社区协商制度化(建邺)"
     summary = ("Written rules: catalogue issues are raised, consulted, implemented first, "
                "published and followed up")
+    explanation = (
+        "Jianye (Nanjing) makes 'sound institutions and mechanisms for community consultation' "
+        "(健全社区协商体制机制) its theme. Modelled as written rules: a catalogue of matters "
+        "that must be consulted, any resident may raise them, affected residents must be "
+        "invited, a matter is posted for opinions before it is decided, consulted outcomes are "
+        "implemented first, published and followed up. It adds no meeting; it changes how the "
+        "joint meeting and the issue committee work."
+    )
+    explanation_zh = (
+        "建邺区以“健全社区协商体制机制”为实验主题。模型中表现为成文规则:列入协商目录的事项必须 "
+        "协商,居民均可提出议题,利益相关居民须受邀参加,事项决定前先公示征求意见,协商结果优先落 "
+        "实、公开并回访。它不增加会议,而是改变联席会和议事委员会的运作方式。"
+    )
     Params = InstitutionalConsultationParams
+    metrics = (
+        metric(procedure_share, unit="share of resolved issues",
+               label="Resolved under the written procedure", zh="按程序协商解决比例",
+               owner="institutional_consultation"),
+        metric(published_share, unit="share of resolved issues", label="Outcomes published",
+               zh="结果公开比例", owner="institutional_consultation"),
+    )
 
     def setup(self, model: CommunityModel) -> None:
         """Nothing consulted, published or followed up yet."""

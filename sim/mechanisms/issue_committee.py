@@ -25,6 +25,7 @@ import numpy as np
 
 from sim.mechanisms.base import Mechanism
 from sim.mechanisms.shared import ConventionParams, compliance
+from sim.metrics import metric
 from sim.params import ISSUE_TYPES, param
 
 if TYPE_CHECKING:
@@ -53,6 +54,11 @@ class IssueCommitteeParams(ConventionParams):
                                         help="Social-worker hours the committee takes a week")
 
 
+def committee_members(model: CommunityModel, m: IssueCommittee | None) -> float:
+    """Members of issue committees currently formed."""
+    return m.n_members if m is not None else 0
+
+
 class IssueCommittee(Mechanism):
     """A residents' committee for one issue type that drafts and runs a convention."""
 
@@ -60,7 +66,21 @@ class IssueCommittee(Mechanism):
     title = "Issue committee and convention"
     title_zh = "议事委员会与公约(停车管理委员会)"
     summary = "An issue committee forms when grievances mount, drafts a convention, wins spaces"
+    explanation = (
+        "Against the parking shortage (停车难), with spaces grabbed and ground locks installed, "
+        "Xianlu Xincun brought resident core members, the kindergarten and the industrial park "
+        "together in a parking management committee (停车管理委员会). It manages entry and "
+        "parking, drafted a staggered-parking convention (错时停车公约) and asks city "
+        "management (城管) for street-side spaces at some hours."
+    )
+    explanation_zh = (
+        "为解决“停车难”(抢车位、装地锁),线路新村社区通过社区协商,召集居民骨干、辖区幼儿园、 "
+        "产业园等成立“停车管理委员会”,统一管理车辆进入和停放,拟定“错时停车”小区公约,并协调 "
+        "城管等部门争取沿街停车位的一些时段。"
+    )
     Params = IssueCommitteeParams
+    metrics = (metric(committee_members, unit="persons", label="Issue-committee members",
+                      zh="议事委员会成员", owner="issue_committee"),)
 
     def setup(self, model: CommunityModel) -> None:
         """Not formed yet."""

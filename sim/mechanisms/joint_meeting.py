@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from sim.mechanisms.base import Mechanism
+from sim.metrics import metric
 from sim.params import Params, param
 
 if TYPE_CHECKING:
@@ -73,6 +74,11 @@ class JointMeetingParams(Params):
                                 source="ASSUMPTION; article: units share parking spaces")
 
 
+def meeting_attendance(model: CommunityModel, m: JointMeeting | None) -> float:
+    """Residents attending a joint meeting today (0 on other days)."""
+    return m.attendance if m is not None and m.attendance_day == model.day else 0.0
+
+
 class JointMeeting(Mechanism):
     """A monthly meeting of residents, social workers and resident units."""
 
@@ -80,7 +86,21 @@ class JointMeeting(Mechanism):
     title = "Community joint meeting"
     title_zh = "社区联席会"
     summary = "Monthly consultation of residents, social workers and units on open issues"
+    explanation = (
+        "Xianlu Xincun (Gulou) holds a community joint meeting (社区联席会) once a month: "
+        "residents, social workers and resident units discuss and jointly solve livelihood "
+        "problems. Gulou's 120 communities each found their own form: invitation-based "
+        "consultation, a deliberation garden, a consultation think-tank, a 'say it straight' "
+        "studio."
+    )
+    explanation_zh = (
+        "鼓楼区线路新村社区每月举办一次“社区联席会”,居民、社工、辖区单位等各方代表参与讨论,共 "
+        "同协商解决民生难题。鼓楼区120个社区都摸索出适合自己的协商形式,例如邀约式协商、议事园 "
+        "、协商智库、有一说一协商工作室等。"
+    )
     Params = JointMeetingParams
+    metrics = (metric(meeting_attendance, unit="residents", label="Joint-meeting attendance",
+                      zh="联席会参会人数", owner="joint_meeting"),)
 
     def setup(self, model: CommunityModel) -> None:
         """No meeting yet."""

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.mechanisms.base import Mechanism
+from sim.metrics import metric
 from sim.params import Params, param
 from sim.population import ELDERLY, MIDDLE, YOUNG
 
@@ -104,6 +105,34 @@ class ProjectServicesParams(Params):
                               help="SD of the evaluation's error", source="ASSUMPTION")
 
 
+def projects_active(model: CommunityModel, m: ProjectServices | None) -> float:
+    """Service projects running (project-run services)."""
+    return len(m.projects) if m else 0.0
+
+
+def projects_funded_total(model: CommunityModel, m: ProjectServices | None) -> float:
+    """Projects funded so far (new ones; renewals not counted)."""
+    return m.funded if m else 0.0
+
+
+def projects_renewed_total(model: CommunityModel, m: ProjectServices | None) -> float:
+    """Project renewals after evaluation so far."""
+    return m.renewed if m else 0.0
+
+
+def project_reach_share(model: CommunityModel, m: ProjectServices | None) -> float:
+    """Share of residents a project has reached at least once."""
+    return float(np.count_nonzero(m.reached) / len(m.reached)) if m else 0.0
+
+
+def project_yuan_per_reached(model: CommunityModel, m: ProjectServices | None) -> float:
+    """Project money committed so far per resident reached (yuan; NaN if none reached)."""
+    if m is None:
+        return float("nan")
+    reached = float(np.count_nonzero(m.reached))
+    return m.spent / reached if reached else float("nan")
+
+
 class ProjectServices(Mechanism):
     """Sub-district-funded service projects, chosen by residents' needs and evaluated."""
 
@@ -112,7 +141,30 @@ class ProjectServices(Mechanism):
     title_zh = "社区服务项目化(姑苏)"
     summary = ("Funded projects by social organisations, chosen by residents' needs, renewed "
                "or dropped")
+    explanation = (
+        "Gusu (Suzhou) builds 'a pattern of community governance in which community services "
+        "run as projects' (社区服务“项目化”运行). Modelled on venture philanthropy (公益创投): "
+        "the sub-district funds projects that social organisations propose and deliver, "
+        "residents' votes on their needs choose them, and a yearly evaluation renews or drops "
+        "them."
+    )
+    explanation_zh = (
+        "姑苏区构建社区服务“项目化”运行的社区治理格局。模型参照公益创投:街道出资,社会组织申报 "
+        "并实施项目,居民按需求投票选择项目,每年评估后续签或淘汰。"
+    )
     Params = ProjectServicesParams
+    metrics = (
+        metric(projects_active, unit="projects", label="Projects running", zh="在运行项目",
+               owner="project_services"),
+        metric(projects_funded_total, unit="projects", label="Projects funded", zh="累计立项",
+               owner="project_services"),
+        metric(projects_renewed_total, unit="projects", label="Projects renewed",
+               zh="累计续签", owner="project_services"),
+        metric(project_reach_share, unit="share of residents", label="Residents reached",
+               zh="项目覆盖率", owner="project_services"),
+        metric(project_yuan_per_reached, unit="yuan/resident", label="Yuan per resident reached",
+               zh="人均项目经费", owner="project_services"),
+    )
 
     def setup(self, model: CommunityModel) -> None:
         """No projects yet; the first call is on day 0."""

@@ -24,11 +24,13 @@ gain times ``quality`` (the outcome channel of MODEL 3.2-3.3, no voice); a need 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.mechanisms.base import Mechanism
+from sim.metrics import metric
 from sim.params import Params, param
 from sim.population import ELDERLY
 
@@ -70,6 +72,33 @@ class PublicServicesParams(Params):
                            source="ASSUMPTION: above the top-down 0.5")
 
 
+def _ratio(num: float, den: float) -> float:
+    return num / den if den else float("nan")
+
+
+def _services(group: slice | int, what: str) -> Callable[..., float]:
+    def fn(model: CommunityModel, m: PublicServices | None) -> float:
+        if m is None:
+            return float("nan")
+        served = float(np.sum(m.served[group]))
+        if what == "coverage":
+            return _ratio(served, served + float(np.sum(m.lapsed[group])))
+        return _ratio(float(np.sum(m.wait[group])), served)
+
+    suffix = "_elderly" if group == 0 else ""
+    fn.__name__ = f"service_{what}{'_days' if what == 'wait' else ''}{suffix}"
+    who = "elderly residents'" if group == 0 else "residents'"
+    fn.__doc__ = (f"Public services: share of {who} needs served rather than lapsed, so far"
+                  if what == "coverage" else
+                  f"Public services: mean days {who} served needs waited, so far")
+    return fn
+
+
+def service_hours(model: CommunityModel, m: PublicServices | None) -> float:
+    """Social-worker hours spent today at the service counter and on home visits."""
+    return float(model.committee.spent.get("services", 0.0))
+
+
 class PublicServices(Mechanism):
     """A one-stop counter and home visits meet residents' everyday service needs."""
 
@@ -77,7 +106,31 @@ class PublicServices(Mechanism):
     title = "Community public services (one-stop counter)"
     title_zh = "社区公共服务(云龙)"
     summary = "A one-stop counter and home visits serve residents' needs: outcomes, not voice"
+    explanation = (
+        "Yunlong (Xuzhou) makes 'improving community public services' (完善社区公共服务) its "
+        "theme. Modelled as a one-stop service counter staffed by social workers, online "
+        "handling for residents who can, and home visits to offline elderly residents: needs "
+        "met raise satisfaction and trust through outcomes, not voice, and the counter's hours "
+        "come out of the time left for consultation."
+    )
+    explanation_zh = (
+        "云龙区以“完善社区公共服务”为实验主题。模型中表现为社工值守的一站式服务窗口、可网上办理 "
+        "的事项以及为不上网老人提供的上门服务:需求得到满足,通过服务结果(而非发声)提高满意度和 "
+        "信任;窗口工时挤占协商可用的时间。"
+    )
     Params = PublicServicesParams
+    metrics = (
+        metric(_services(slice(None), "coverage"), unit="share of needs",
+               label="Needs served", zh="服务需求满足率", owner="public_services"),
+        metric(_services(0, "coverage"), unit="share of needs", label="Needs served, elderly",
+               zh="老年人服务需求满足率", owner="public_services"),
+        metric(_services(slice(None), "wait"), unit="days", label="Days waited for a service",
+               zh="服务等待天数", owner="public_services"),
+        metric(_services(0, "wait"), unit="days", label="Days waited for a service, elderly",
+               zh="老年人服务等待天数", owner="public_services"),
+        metric(service_hours, unit="hours/day", label="Service hours", zh="服务工时",
+               owner="public_services"),
+    )
 
     def setup(self, model: CommunityModel) -> None:
         """No pending needs; tallies by group (0 elderly, 1 others)."""

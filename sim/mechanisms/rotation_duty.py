@@ -55,6 +55,13 @@ class RotationDuty(Mechanism):
     title = "Resident rotation duty"
     title_zh = "居民轮值"
     summary = "Residents take turns on duty: efficacy, ownership, monitoring, early notice"
+    explanation = (
+        "In Xinmenkou community (Gulou) residents take turns on duty (居民轮值); their "
+        "enthusiasm for self-governance rises day by day."
+    )
+    explanation_zh = (
+        "鼓楼区新门口社区实行“居民轮值”制度,居民参与社区自治积极性日渐高涨。"
+    )
     Params = RotationDutyParams
 
     def setup(self, model: CommunityModel) -> None:

@@ -130,6 +130,15 @@ class SocialOrganisations(Mechanism):
     title = "Social organisations (three-society linkage)"
     title_zh = "社会组织(三社联动)"
     summary = "Organisations take over service issues and hold activities that tie residents"
+    explanation = (
+        "Qixia's 'three-society linkage' (三社联动) joins communities, social organisations and "
+        "social workers; the district will cultivate associations and chambers of commerce to "
+        "fill gaps in public services."
+    )
+    explanation_zh = (
+        "栖霞区推动三社联动,下一步将帮助街道和社区培育和发展一批协会、商会,借助社会组织的力量, "
+        "弥补政府公共服务的缺失。"
+    )
     Params = SocialOrganisationsParams
 
     def setup(self, model: CommunityModel) -> None:

@@ -32,7 +32,7 @@ from matplotlib.ticker import PercentFormatter
 from PIL import Image
 
 from sim.population import Population
-from sim.ui.i18n import t
+from sim.ui.i18n import metric_label, t
 from sim.ui.state import Frame
 
 #: Preferred CJK font families, best first; failing these, any font fontconfig lists for zh.
@@ -41,18 +41,19 @@ CJK_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei",
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c")
 STYLES = {"A": "-", "B": "--"}
 
-#: The panels: (title key, columns, kind of y axis). A column's position in its panel gives
+#: The panels: ((metric, window) of the title, columns, kind of y axis). The title is the
+#: metric's declared label with the window's words. A column's position in its panel gives
 #: its group and colour: all residents, the elderly, offline residents (see SERIES).
 PANELS = (
-    ("panel_participation", ("participation_rate", "participation_rate_elderly",
-                             "participation_rate_offline"), "share"),
-    ("panel_satisfaction", ("satisfaction_mean", "satisfaction_mean_elderly",
-                            "satisfaction_mean_offline"), "index"),
-    ("panel_trust", ("trust_mean",), "index"),
-    ("panel_issues_open", ("issues_open",), "count"),
-    ("panel_issues_resolved", ("issues_resolved_total",), "count"),
-    ("panel_hours", ("social_worker_hours_30d",), "count"),
-    ("panel_conflicts", ("conflicts_30d",), "count"),
+    (("participation_rate", ""), ("participation_rate", "participation_rate_elderly",
+                                  "participation_rate_offline"), "share"),
+    (("satisfaction_mean", ""), ("satisfaction_mean", "satisfaction_mean_elderly",
+                                 "satisfaction_mean_offline"), "index"),
+    (("trust_mean", ""), ("trust_mean",), "index"),
+    (("issues_open", ""), ("issues_open",), "count"),
+    (("issues_resolved_total", "total"), ("issues_resolved_total",), "count"),
+    (("social_worker_hours", "mean30"), ("social_worker_hours_30d",), "count"),
+    (("conflicts", "sum30"), ("conflicts_30d",), "count"),
 )
 SERIES = ("series_all", "series_elderly", "series_offline")
 LEGEND_SLOT = 3  # the top right of the 2 x 4 grid holds the legend
@@ -144,8 +145,9 @@ class TimeSeriesChart:
         legend_ax = grid.pop(LEGEND_SLOT)
         self.axes = grid
         self.lines: list[tuple[str, str, Line2D]] = []
-        for ax, (title, columns, kind) in zip(self.axes, PANELS, strict=True):
-            ax.set_title(t(title, self.lang), fontsize=11, fontfamily=families)
+        for ax, ((metric, window), columns, kind) in zip(self.axes, PANELS, strict=True):
+            ax.set_title(metric_label(metric, self.lang, window), fontsize=11,
+                         fontfamily=families)
             ax.grid(alpha=0.3)
             if kind == "share":
                 ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))

@@ -20,7 +20,7 @@ from sim.params import ParamInfo
 from sim.population import Population
 from sim.scenario import InputError, Scenario
 from sim.ui import charts
-from sim.ui.i18n import explanation, t, unit
+from sim.ui.i18n import explanation, metric_label, t, unit
 from sim.ui.state import (
     GROUPS,
     HEADLINES,
@@ -241,7 +241,7 @@ def Headlines(frame: Frame, lang: str) -> None:
             values = headline(frame, key, how)
             with solara.Card(margin=0, classes=["cogov-card", f"cogov-card-{key}"],
                              style={"flex": "1 1 160px", "min-width": "160px"}):
-                solara.Text(t(key, lang), style=SMALL)
+                solara.Text(metric_label(key, lang, how), style=SMALL)
                 if "B" not in values:
                     value, change = values["A"]
                     with solara.Column(gap="0px"):
@@ -360,7 +360,7 @@ def Explanations(config: RunConfig, lang: str) -> None:
                            style={"margin-bottom": "6px"}):
             solara.Text(f"{mechanism_title(name, lang)} ({other}){status}",
                         style={"font-weight": "600"})
-            solara.Text(explanation(name, cls.summary, lang), style={"font-size": "0.9rem"})
+            solara.Text(explanation(cls, lang), style={"font-size": "0.9rem"})
 
 
 @solara.component
