@@ -50,7 +50,7 @@ def test_new_mechanisms_are_registered_and_explained_in_both_languages():
         cls = MECHANISMS[name]
         assert cls.title and cls.title_zh and cls.summary
         for lang in ("en", "zh"):  # the article's account, not the summary fallback
-            assert explanation(name, cls.summary, lang) != cls.summary
+            assert explanation(cls, lang) != cls.summary
 
 
 @pytest.mark.parametrize("mechanisms", [*NEW, "all"])
