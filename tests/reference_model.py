@@ -39,9 +39,9 @@ from mesa.discrete_space import CellAgent, Network
 
 from sim.mechanisms.joint_meeting import FORMATS, JointMeetingParams
 from sim.model import NEVER, RETRY_EFFORT, SHORTAGE_REF, named_stream, poisson_count
-from sim.network import build_network
+from sim.model.network import build_network
+from sim.model.population import ELDERLY, build_population
 from sim.params import ISSUE_TYPES
-from sim.population import ELDERLY, build_population
 from sim.scenario import load_scenario
 
 RECENT_DAYS = 30
@@ -56,7 +56,7 @@ def clip(x: float, lo: float = 0.0, hi: float = 1.0) -> float:
 
 
 class Issue:
-    """A problem touching some residents (the same fields as ``sim.issues.Issue``)."""
+    """A problem touching some residents (the same fields as ``sim.model.issues.Issue``)."""
 
     def __init__(self, id_: int, kind: int, day: int, members: list[Resident], severity: float,
                  complexity: float, effort: float):
@@ -111,7 +111,7 @@ class Resident(CellAgent):
         return clip(1.0 - self.grievance - self.harm)
 
     def compute_satisfaction(self, perf: float) -> float:
-        """Expectancy disconfirmation plus procedure and voice (sim.behaviour.satisfaction)."""
+        """Expectancy disconfirmation plus procedure and voice (behaviour.satisfaction)."""
         b = self.model.b
         return clip(b.sat_base + b.sat_performance * perf
                     + b.sat_disconfirmation * (perf - self.expectation)
@@ -127,7 +127,7 @@ class Resident(CellAgent):
         return self.model.day - self.last_part < RECENT_DAYS
 
     def participation_probability(self, asked: float, daytime: bool, cost_factor: float) -> float:
-        """Chance of taking part in an occasion (sim.behaviour.participation_probability)."""
+        """Chance of taking part in an occasion (sim.model.behaviour.participation_probability)."""
         b, model = self.model.b, self.model
         n = len(self.neighbours)
         share = sum(1 for nb in self.neighbours if nb.took_part_recently()) / n if n else 0.0

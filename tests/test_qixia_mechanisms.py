@@ -14,7 +14,7 @@ from sim import CommunityModel
 from sim.cli import main
 from sim.mechanisms import MechanismError, configure
 from sim.metrics import METRICS
-from sim.network import Network
+from sim.model.network import Network
 from sim.params import ISSUE_TYPES
 
 SEEDS = range(4)

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 from sim.mechanisms.base import Mechanism
 
 if TYPE_CHECKING:
-    from sim.issues import Issue
     from sim.model import CommunityModel
+    from sim.model.issues import Issue
 
 
 class Administrative(Mechanism):

@@ -41,9 +41,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from sim.params import Params
 
 if TYPE_CHECKING:
-    from sim.issues import Issue
     from sim.metrics import Metric
     from sim.model import CommunityModel
+    from sim.model.issues import Issue
 
 
 class NoParams(Params):

@@ -31,8 +31,8 @@ from sim.metrics import metric
 from sim.params import Params, param
 
 if TYPE_CHECKING:
-    from sim.issues import Issue
     from sim.model import CommunityModel
+    from sim.model.issues import Issue
 
 
 class GridManagementParams(Params):

@@ -49,8 +49,8 @@ from sim.metrics import metric
 from sim.params import ISSUE_TYPES, Params, param
 
 if TYPE_CHECKING:
-    from sim.issues import Issue
     from sim.model import CommunityModel
+    from sim.model.issues import Issue
 
 
 class InstitutionalConsultationParams(Params):

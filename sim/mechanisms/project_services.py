@@ -43,8 +43,8 @@ import numpy as np
 
 from sim.mechanisms.base import Mechanism
 from sim.metrics import metric
+from sim.model.population import ELDERLY, MIDDLE, YOUNG
 from sim.params import Params, param
-from sim.population import ELDERLY, MIDDLE, YOUNG
 
 if TYPE_CHECKING:
     from sim.model import CommunityModel

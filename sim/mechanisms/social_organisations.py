@@ -36,10 +36,10 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import field_validator
 
-from sim.behaviour import RECENT_DAYS
 from sim.mechanisms.base import Mechanism
+from sim.model.behaviour import RECENT_DAYS
+from sim.model.population import ELDERLY
 from sim.params import ISSUE_TYPES, Params, param
-from sim.population import ELDERLY
 
 if TYPE_CHECKING:
     from sim.model import CommunityModel

@@ -31,7 +31,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import PercentFormatter
 from PIL import Image
 
-from sim.population import Population
+from sim.model.population import Population
 from sim.ui.i18n import metric_label, t
 from sim.ui.state import Frame
 

@@ -16,8 +16,8 @@ import solara
 from ipyvuetify.extra import FileInput
 
 from sim.mechanisms import MECHANISMS
+from sim.model.population import Population
 from sim.params import ParamInfo
-from sim.population import Population
 from sim.scenario import InputError, Scenario
 from sim.ui import charts
 from sim.ui.i18n import explanation, metric_label, t, unit

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,79 +12,28 @@ import numpy as np
 import pandas as pd
 from mesa.experimental.scenarios import Scenario as MesaScenario
 
-from sim import behaviour, classic
-from sim.agents import (
+from sim import classic
+from sim.mechanisms import MECHANISMS, Mechanism, build
+from sim.metrics import METRICS
+from sim.model import behaviour
+from sim.model.agents import (
     PropertyFirm,
     Resident,
     ResidentCommittee,
     ResidentUnit,
     SubDistrict,
 )
-from sim.issues import Issue, IssueBook
-from sim.mechanisms import MECHANISMS, Mechanism, build
-from sim.metrics import METRICS
-from sim.network import build_network
+from sim.model.issues import Issue, IssueBook
+from sim.model.network import build_network
+from sim.model.population import ELDERLY, build_population, truncated_normal
+from sim.model.state import Levers, State, Today, Totals
 from sim.params import ISSUE_TYPES
-from sim.population import ELDERLY, build_population, truncated_normal
 from sim.scenario import Scenario, load_scenario
 
 NEVER = -(10**6)  # "last took part" of someone who never did
 RETRY_EFFORT = 0.25  # share of an issue's effort needed to pass it up again
 SHORTAGE_REF = 0.5  # parking rates are stated for a shortage of half the cars
 DEFAULT_SCENARIO = "xianlu_xincun"
-
-
-@dataclass
-class State:
-    """Residents' dynamic state, one array per variable (index = resident)."""
-
-    aware: np.ndarray  # bool: knows the current policy from above
-    grievance: np.ndarray  # [0, 1]
-    efficacy: np.ndarray  # [0, 1]
-    trust: np.ndarray  # [0, 1], in the resident committee
-    satisfaction: np.ndarray  # [0, 1]
-    expectation: np.ndarray  # [0, 1], expected performance
-    justice: np.ndarray  # [0, 1], perceived procedural justice (voice), decays
-    process: np.ndarray  # satisfaction bonus or penalty from voice and replies, decays
-    harm: np.ndarray  # [0, 1], harm of recent conflicts nearby, decays
-    last_part: np.ndarray  # int: last day of taking part in a consultation
-    opinion: np.ndarray  # n x issue types, position on each issue's axis in [0, 1]
-    theta: np.ndarray  # participation threshold (share of ties), Granovetter 1978
-
-
-@dataclass
-class Levers:
-    """The shared levers mechanisms set and the core reads (the contract: sim.mechanisms.base).
-
-    Daily levers (report weight, compliance) are reset by the core each morning.
-    """
-
-    report_weight: np.ndarray  # per resident, x the chance to report an issue; 1 each day
-    compliance: np.ndarray  # per issue type, share keeping a convention; 0 each day
-    prevention: np.ndarray  # per issue type, share of arrivals a convention prevents
-    extra_spaces: dict[str, int] = field(default_factory=dict)  # parking won, by source
-    visible: float = 0.0  # 1 when participation is publicly listed (rotation rosters)
-    monitored: bool = False  # volunteers on duty watch over conventions
-    escalator: Mechanism | None = None  # takes escalations instead of a department referral
-
-
-@dataclass
-class Totals:
-    """The core's running counts since day 0."""
-
-    resolved: int = 0
-    escalations: int = 0
-    conflicts: int = 0
-    meetings: int = 0  # consultation meetings held (any mechanism's; see record_meeting)
-
-
-@dataclass
-class Today:
-    """The core's record of the current day (a fresh one each morning)."""
-
-    policy: bool = False  # a policy from above arrived today
-    conflicts: float = 0.0
-    conflicts_by_type: dict[str, float] = field(default_factory=dict)
 
 
 def poisson_count(u: float, lam: float) -> int:
@@ -568,7 +516,7 @@ class CommunityModel(mesa.Model):
 
     # 6. feedback ---------------------------------------------------------------
     def compute_satisfaction(self, perf: np.ndarray | None = None) -> np.ndarray:
-        """Satisfaction from today's state (see :func:`sim.behaviour.satisfaction`).
+        """Satisfaction from today's state (see :func:`sim.model.behaviour.satisfaction`).
 
         ``perf``: today's performance, if already computed.
         """

@@ -19,8 +19,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from sim import classic
+from sim.model.population import Population
 from sim.params import NetworkParams
-from sim.population import Population
 
 
 @dataclass

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 import mesa
 import numpy as np
 
+from sim.model.population import AGE_GROUPS
 from sim.params import CommitteeParams, PropertyFirmParams, SubDistrictParams, UnitParams
-from sim.population import AGE_GROUPS
 
 if TYPE_CHECKING:
     from sim.model import CommunityModel
