@@ -25,8 +25,9 @@ from matplotlib.figure import Figure as MplFigure
 from scipy import stats
 
 from sim.experiment import SAMPLED, Figure, Plan, Summary, design_seed
+from sim.files import atomic
 from sim.metrics import STAT_WORDS, unit
-from sim.sweep import ID_COLUMNS, atomic
+from sim.sweep import ID_COLUMNS
 
 BOOTSTRAP = 1000  # resamples behind the confidence intervals of Sobol and Morris indices
 

@@ -11,8 +11,8 @@ import argparse
 import tempfile
 from pathlib import Path
 
+from sim.inputs import InputError
 from sim.params import MAX_DAYS, MAX_REPLICATES
-from sim.scenario import InputError
 
 
 def whole_number(text: str, least: int, most: int | None = None) -> int:

@@ -4,52 +4,21 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from sim import bench, district, experiment_cli
 from sim.argtypes import check_output, days, seed
+from sim.inputs import InputError, read_text, read_toml
 from sim.mechanisms import BUILTIN, MECHANISMS, MechanismError
 from sim.metrics import markdown_table as metrics_table
 from sim.params import describe, markdown_table
-from sim.scenario import (
-    InputError,
-    Scenario,
-    builtin_names,
-    defaulted_tables,
-    load_scenario,
-    read_toml,
-    resolve,
-)
+from sim.progress import Bar
+from sim.scenario import Scenario, builtin_names, defaulted_tables, load_scenario, locate
 from sim.ui import cli as ui_cli
 
 EXIT_INPUT = 2
-
-
-class Progress:
-    """A one-line progress bar on stderr, shown on a terminal once a run passes one second."""
-
-    def __init__(self, label: str, enabled: bool):
-        self.label, self.enabled = label, enabled and sys.stderr.isatty()
-        self.start = time.monotonic()
-        self.shown = False
-
-    def __call__(self, done: int, total: int) -> None:
-        """Redraw the bar."""
-        elapsed = time.monotonic() - self.start
-        if not self.enabled or (elapsed < 1.0 and done < total):
-            return
-        width = 30
-        filled = int(width * done / total)
-        left = elapsed / done * (total - done) if done else 0.0
-        sys.stderr.write(f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] "
-                         f"{done}/{total} days, {left:4.0f} s left ")
-        self.shown = True
-        if done == total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
 
 
 def _assignment(text: str) -> tuple[str, str]:
@@ -79,9 +48,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     overrides = dict(args.set or [])
     scenario = load_scenario(args.scenario, overrides, flag="--set")
     warn_defaulted(args.scenario)
-    progress = Progress(scenario.name, not args.quiet)
+    days = args.days or scenario.days
+    bar = Bar(days, "days", label=scenario.name, enabled=not args.quiet, delay=1.0)
     result = run(scenario, days=args.days, seed=args.seed, mechanisms=args.mechanisms or None,
-                 progress=progress)
+                 progress=lambda done, _: bar(done))
     mech = ", ".join(result.manifest["mechanisms"])
     print(f"{scenario.title or scenario.name}: {result.model.pop.n} residents, "
           f"{result.model.pop.n_households} households, {result.model.day} days, "
@@ -89,8 +59,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     compare = len(result.manifest["mechanisms"]) > 1
     table = result.summary().to_frame("with mechanisms" if compare else "value")
     if compare:
+        bar = Bar(days, "days", label=f"{scenario.name} baseline", enabled=not args.quiet,
+                  delay=1.0)
         base = run(scenario, days=args.days, seed=args.seed, mechanisms=["administrative"],
-                   progress=Progress(f"{scenario.name} baseline", not args.quiet))
+                   progress=lambda done, _: bar(done))
         table["administrative only"] = base.summary()
         table["change"] = table.iloc[:, 0] - table["administrative only"]
     print(table.to_string(float_format=lambda v: f"{v:.3f}"))
@@ -117,7 +89,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_scenarios(args: argparse.Namespace) -> int:
     """List the built-in scenarios, one line each."""
     for name in builtin_names():
-        raw = read_toml(resolve(name))
+        raw = read_toml(locate(name))
         pop = raw.get("population", {})
         print(f"{name:20s} {raw.get('community_type', ''):11s} "
               f"{pop.get('residents', '?'):>7} residents  {raw.get('title', '')} "
@@ -184,14 +156,6 @@ def cmd_metrics(args: argparse.Namespace) -> int:
         return 0
     print(metrics_table(builtin_only=False))
     return 0
-
-
-def read_text(path: Path) -> str:
-    """A text file's content, or an InputError naming it."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(str(path), "", f"cannot be read: {exc}") from None
 
 
 def parser() -> argparse.ArgumentParser:

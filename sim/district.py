@@ -32,7 +32,6 @@ import argparse
 import concurrent.futures as cf
 import itertools
 import json
-import os
 import pickle
 import tempfile
 from dataclasses import dataclass, field
@@ -44,12 +43,14 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim import argtypes
+from sim.files import atomic, git_commit, version_of, versions
+from sim.inputs import InputError, invalid, read_toml
 from sim.mechanisms import MECHANISMS, MechanismError, names
 from sim.mechanisms.cloud_consultation import CloudConsultation, EscalationQueue
 from sim.model import CommunityModel
 from sim.params import MAX_DAYS
-from sim.run import check_days, check_seed, git_commit, version_of, versions, write_atomic
-from sim.scenario import InputError, Scenario, data_dir, error_message, load_scenario, read_toml
+from sim.run import check_days, check_seed
+from sim.scenario import Scenario, data_dir, load_scenario
 
 
 class _Spec(BaseModel):
@@ -112,9 +113,7 @@ def load_district(name_or_path: str | Path | DistrictSpec) -> DistrictSpec:
     try:
         spec = DistrictSpec.model_validate(raw)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        raise InputError(str(path), where, error_message(err, DistrictSpec)) from None
+        raise invalid(exc, str(path), DistrictSpec) from None
     for name in spec.mechanisms:
         if name not in MECHANISMS:
             raise InputError(str(path), "mechanisms",
@@ -235,9 +234,7 @@ def advance_shipped(payload: Recipe | bytes | str, days: int, capacity_per_month
     if store is None:
         return blob, out
     path = Path(store) / f"{state.name}.pkl"
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(blob)
-    os.replace(tmp, path)
+    atomic(path, lambda p: p.write_bytes(blob))
     return str(path), out
 
 
@@ -417,9 +414,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(result.summary().to_string(float_format=lambda v: f"{v:.3f}"))
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-        write_atomic(out / "metrics.parquet", lambda p: result.metrics.to_parquet(p, index=False))
-        write_atomic(out / "queues.parquet", lambda p: result.queues.to_parquet(p, index=False))
-        write_atomic(out / "manifest.json", lambda p: p.write_text(
+        atomic(out / "metrics.parquet", lambda p: result.metrics.to_parquet(p, index=False))
+        atomic(out / "queues.parquet", lambda p: result.queues.to_parquet(p, index=False))
+        atomic(out / "manifest.json", lambda p: p.write_text(
             json.dumps(result.manifest, indent=2, ensure_ascii=False), encoding="utf-8"))
         print(f"wrote {out}/metrics.parquet, queues.parquet, manifest.json")
     return 0

@@ -34,19 +34,11 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from sim.inputs import InputError, dotted, error_message, read_toml
 from sim.mechanisms import MECHANISMS
 from sim.metrics import METRICS, SPECS
 from sim.params import MAX_DAYS, MAX_REPLICATES, ParamInfo, Params, describe, find, param
-from sim.scenario import (
-    InputError,
-    Scenario,
-    builtin,
-    builtin_names,
-    error_message,
-    load_scenario,
-    locate,
-    read_toml,
-)
+from sim.scenario import Scenario, builtin, builtin_names, load_scenario, locate
 
 DESIGNS = ("none", "factorial", "latin", "sobol", "morris")
 SAMPLED = ("latin", "sobol", "morris")
@@ -271,12 +263,6 @@ def experiment_path(name_or_path: str | Path) -> Path:
     return locate(name_or_path, "experiments")
 
 
-def _dotted(loc: tuple[Any, ...]) -> str:
-    parts = [f'"{p}"' if "." in str(p) else str(p) for p in loc
-             if not str(p).startswith("function-")]
-    return ".".join(parts)
-
-
 def validate(raw: dict[str, Any], source: str) -> Experiment:
     """Validate an experiment table's shape; raise :class:`InputError` on the first problem."""
     try:
@@ -286,7 +272,7 @@ def validate(raw: dict[str, Any], source: str) -> Experiment:
         msg = error_message(err)
         if err["type"] == "model_type":
             msg = "expected " + _SHAPES.get(err["loc"][:-1], "a table")
-        raise InputError(source, _dotted(err["loc"]), msg) from None
+        raise InputError(source, dotted(err["loc"]), msg) from None
 
 
 _SHAPES = {("arms",): "a list of mechanism names or a table {mechanisms = [...], set = {...}}",
@@ -431,7 +417,7 @@ def _check(exp: Experiment, source: str, folder: Path) -> dict[str, Scenario]:
             raise InputError(source, f"metrics.{i}", f"unknown metric {metric!r}; available: "
                              + ", ".join(METRICS))
     for key, factor in exp.design.factors.items():
-        field = _dotted(("design", "factors", key))
+        field = dotted(("design", "factors", key))
         info = _param_info(key)
         if info is None:
             raise InputError(source, field, "not a declared parameter (see `cogov params` "
@@ -587,7 +573,7 @@ def _check_points(exp: Experiment, bases: dict[str, Scenario], rows: list[dict[s
                 load_scenario(base, row)
             except InputError as exc:
                 field = exc.field if exc.field in row else ""
-                where = _dotted(("design", "factors", field)) if field else "design"
+                where = dotted(("design", "factors", field)) if field else "design"
                 point = ", ".join(f"{k} = {v}" for k, v in row.items())
                 raise InputError(source, where, f"the sampled point {{{point}}} is invalid: "
                                  f"{exc.field}: {exc.message}") from None

@@ -11,11 +11,11 @@ import argparse
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim.argtypes import positive, replicates
+from sim.progress import Bar
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -24,39 +24,6 @@ if TYPE_CHECKING:
     from sim.sweep import Finish, SweepResult
 
 EXIT_FAILED = 1
-
-
-class Bar:
-    """A one-line progress bar on stderr (terminals only): runs done, failed, time left."""
-
-    def __init__(self, total: int, skipped: int, enabled: bool):
-        self.total, self.skipped = total, skipped
-        self.enabled = enabled and sys.stderr.isatty()
-        self.start = time.monotonic()
-        self.open = False  # a partly drawn line is on the terminal
-
-    def __call__(self, done: int, failed: int, todo: int) -> None:
-        """Redraw after a run of this call finished or failed."""
-        if not self.enabled:
-            return
-        n = done + failed
-        left = (time.monotonic() - self.start) / n * (todo - n)
-        width = 30
-        filled = int(width * (self.skipped + n) / self.total)
-        mins, secs = divmod(int(left + 0.5), 60)
-        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] "
-                         f"{self.skipped + done}/{self.total} runs, {failed} failed, "
-                         f"{mins}m{secs:02d}s left ")
-        self.open = n < todo
-        if not self.open:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-    def close(self) -> None:
-        """End a partly drawn line (the sweep stopped early)."""
-        if self.open:
-            sys.stderr.write("\n")
-            self.open = False
 
 
 def _sweep(plan: Plan, out: Path, args: argparse.Namespace,
@@ -72,10 +39,11 @@ def _sweep(plan: Plan, out: Path, args: argparse.Namespace,
     if on_disk:
         print(f"resuming: {on_disk} runs already in {out}, {len(plan.runs) - on_disk} to run")
     print(f"running on {where}", flush=True)
-    bar = Bar(len(plan.runs), on_disk, not args.quiet)
+    bar = Bar(len(plan.runs), "runs", skipped=on_disk, enabled=not args.quiet)
     try:
         with executor(args.workers, args.scheduler) as pool:
-            return sweep(plan, out, pool, progress=bar, finish=finish)
+            return sweep(plan, out, pool, progress=lambda done, failed, _: bar(done, failed),
+                         finish=finish)
     finally:
         bar.close()
 
@@ -109,8 +77,8 @@ def _guard(fn: Any) -> Any:
 def cmd_list(args: argparse.Namespace) -> int:
     """List the built-in experiments with their size, or why a file does not load."""
     from sim.experiment import builtin_experiments, load_experiment, run_count
+    from sim.inputs import InputError
     from sim.mechanisms import MechanismError
-    from sim.scenario import InputError
 
     for name in builtin_experiments():
         try:
@@ -207,7 +175,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     from sim.analysis import compare
     from sim.experiment import load_plan
-    from sim.scenario import InputError
+    from sim.inputs import InputError
 
     plan = load_plan(args.experiment, check=True)
     path = _reference_path(plan)

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
-import platform
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +12,11 @@ import numpy as np
 import pandas as pd
 
 from sim import metrics
+from sim.files import atomic, git_commit, versions
+from sim.inputs import InputError, InputTypeError
 from sim.model import CommunityModel
 from sim.params import MAX_DAYS
-from sim.scenario import InputError, InputTypeError, Scenario, check_overrides
+from sim.scenario import Scenario, check_overrides
 
 #: Rows of the printed summary: (metric, indent). Each is summarised by its declared
 #: statistic and labelled with its declared label (:mod:`sim.metrics`).
@@ -64,30 +62,6 @@ class RunResult:
                      "sum": series.sum, "max": series.max, "min": series.min}[how]()
             values["  " * indent + summary_label(col)] = value
         return pd.Series(values, name=self.manifest["scenario"]["name"])
-
-
-def git_commit() -> str | None:
-    """The checkout's commit, when the package runs from a git checkout."""
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent,
-                             capture_output=True, text=True, timeout=5, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None
-
-
-def version_of(dist: str) -> str | None:
-    """The installed version of a distribution, or None."""
-    try:
-        return version(dist)
-    except PackageNotFoundError:
-        return None
-
-
-def versions(**more: str | None) -> dict[str, str | None]:
-    """The versions that produced a result: cogov, numpy, Mesa, Python and ``more``."""
-    return {"cogov": version_of("cogov"), "numpy": np.__version__,
-            "mesa": version_of("mesa"), "python": platform.python_version(), **more}
 
 
 def manifest(model: CommunityModel, seed: Any) -> dict[str, Any]:
@@ -166,16 +140,6 @@ def run(
     return RunResult(model.metrics(), manifest(model, seed), model)
 
 
-def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
-    """Write a file through ``write(tmp)`` and rename it into place: never a partial file."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def write_run(result: RunResult, out: Path) -> list[Path]:
     """Write metrics (Parquet, CSV), the manifest and the main figure; each file atomically."""
     from sim.plots import main_figure
@@ -184,10 +148,10 @@ def write_run(result: RunResult, out: Path) -> list[Path]:
     m = result.metrics
     paths = [out / "metrics.parquet", out / "metrics.csv", out / "manifest.json",
              out / "metrics.png"]
-    write_atomic(paths[0], lambda p: m.to_parquet(p, index=False))
-    write_atomic(paths[1], lambda p: m.to_csv(p, index=False))
-    write_atomic(paths[2], lambda p: p.write_text(json.dumps(result.manifest, indent=2,
+    atomic(paths[0], lambda p: m.to_parquet(p, index=False))
+    atomic(paths[1], lambda p: m.to_csv(p, index=False))
+    atomic(paths[2], lambda p: p.write_text(json.dumps(result.manifest, indent=2,
                                                         ensure_ascii=False)))
     fig = main_figure(m, result.manifest["scenario"].get("title", ""))
-    write_atomic(paths[3], lambda p: fig.savefig(p, dpi=110, format="png"))
+    atomic(paths[3], lambda p: fig.savefig(p, dpi=110, format="png"))
     return paths

@@ -21,7 +21,6 @@ import concurrent.futures as cf
 import json
 import multiprocessing
 import os
-import platform
 import signal
 import sys
 import tempfile
@@ -40,9 +39,10 @@ import numpy as np
 import pandas as pd
 
 from sim.experiment import Plan, Run
+from sim.files import atomic, git_commit, version_of, versions, write_json
+from sim.inputs import InputError
 from sim.model import CommunityModel
-from sim.run import git_commit, version_of
-from sim.scenario import InputError, Scenario
+from sim.scenario import Scenario
 
 #: Identity columns of every row of the results table, before factors and metrics.
 ID_COLUMNS = ["run_id", "scenario", "arm", "point"]
@@ -124,26 +124,6 @@ def tidy(plan: Plan, run: Run, metrics: pd.DataFrame) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------- files
-def atomic(path: Path, write: Callable[[Path], None]) -> None:
-    """Write ``path`` whole or not at all.
-
-    ``write`` fills a temporary file, which is then renamed over ``path``; it is removed if
-    writing fails (a full disk).
-    """
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def _write_json(path: Path, data: Any) -> None:
-    atomic(path, lambda p: p.write_text(json.dumps(data, indent=2, ensure_ascii=False),
-                                         encoding="utf-8"))
-
-
 def manifest(plan: Plan, **extra: Any) -> dict[str, Any]:
     """What produced a sweep: experiment file and content, root seed, versions, commit."""
     exp = plan.experiment
@@ -157,10 +137,8 @@ def manifest(plan: Plan, **extra: Any) -> dict[str, Any]:
         "replicates": exp.replicates,
         "runs": len(plan.runs),
         "days": {name: exp.days or base.days for name, base in plan.bases.items()},
-        "versions": {"cogov": version_of("cogov"), "numpy": np.__version__,
-                     "mesa": version_of("mesa"), "pandas": pd.__version__,
-                     "pyarrow": version_of("pyarrow"), "SALib": version_of("SALib"),
-                     "python": platform.python_version()},
+        "versions": versions(pandas=pd.__version__, pyarrow=version_of("pyarrow"),
+                             SALib=version_of("SALib")),
         "git_commit": git_commit(),
         **extra,
     }
@@ -419,7 +397,7 @@ def _sweep_locked(plan: Plan, out: Path, pool: cf.Executor, progress: Progress |
                   finish: Finish | None) -> SweepResult:
     _prepare(plan, out)
     started = datetime.now(UTC).isoformat(timespec="seconds")
-    _write_json(out / "manifest.json", manifest(plan, started=started, finished=None,
+    write_json(out / "manifest.json", manifest(plan, started=started, finished=None,
                                                 complete=False))
     on_disk = done_runs(plan, out)
     todo = [r for r in plan.runs if r.run_id not in on_disk]
@@ -449,7 +427,7 @@ def _sweep_locked(plan: Plan, out: Path, pool: cf.Executor, progress: Progress |
         outputs = finish(result.table) if finish is not None else []
     except OSError as exc:
         raise _unwritable(Path(exc.filename or path), exc, result) from None
-    _write_json(out / "manifest.json", manifest(
+    write_json(out / "manifest.json", manifest(
         plan, started=started, finished=datetime.now(UTC).isoformat(timespec="seconds"),
         complete=result.complete, failed=sorted(result.failed),
         outputs=[str(p.relative_to(out)) for p in outputs]))
@@ -467,7 +445,7 @@ def _collect(plan: Plan, out: Path, run: Run, fut: cf.Future, result: SweepResul
         detail = exc.detail if isinstance(exc, RunError) else traceback.format_exc()
         message = str(exc) or type(exc).__name__
         result.failed[run.run_id] = message
-        _write_json(failed, {"run_id": run.run_id, "error": message, "traceback": detail,
+        write_json(failed, {"run_id": run.run_id, "error": message, "traceback": detail,
                              "seed": run.seed_text(plan.experiment.seed),
                              "scenario": run.point.scenario, "arm": run.arm,
                              "replicate": run.replicate, "values": run.point.values})

@@ -273,9 +273,9 @@ def test_validate_points_an_experiment_file_to_experiment_validate(capsys):
 
 
 def test_a_file_cut_off_at_a_line_break_warns_which_tables_are_defaults(tmp_path, capsys):
-    from sim.scenario import resolve
+    from sim.scenario import locate
 
-    text = resolve("xianlu_xincun").read_text(encoding="utf-8")
+    text = locate("xianlu_xincun").read_text(encoding="utf-8")
     cut = write(tmp_path, text[: text.index("[committee]")])  # valid TOML, tables lost
     assert main(["validate", str(cut)]) == 0
     captured = capsys.readouterr()

@@ -15,8 +15,8 @@ from sim.district import (
     recipes,
     run_district,
 )
+from sim.inputs import InputError
 from sim.metrics import METRICS
-from sim.scenario import InputError
 from sim.sweep import executor
 
 MINI = """
@@ -152,7 +152,7 @@ def test_cli_runs_a_district_and_writes_its_tables(mini, tmp_path, capsys):
 
 # ------------------------------------------------------------------ issue 13: sharp edges
 def test_cli_out_is_atomic_and_records_versions_and_commit(mini, tmp_path, capsys):
-    from sim.run import git_commit
+    from sim.files import git_commit
 
     out = tmp_path / "out"
     assert main(["district", "run", str(mini), "--days", "5", "--out", str(out)]) == 0

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from sim.inputs import error_message
 from sim.mechanisms.administrative import Administrative
 from sim.mechanisms.base import Mechanism
 from sim.mechanisms.cloud_consultation import CloudConsultation
@@ -116,8 +117,6 @@ def configure(name: str, table: Mapping[str, Any] | None = None) -> Mechanism:
     try:
         return MECHANISMS[name](**(table or {}))
     except ValidationError as exc:
-        from sim.scenario import error_message
-
         err = exc.errors()[0]
         key = ".".join(str(p) for p in err["loc"])
         names = list(MECHANISMS[name].Params.model_fields)

@@ -22,7 +22,7 @@ def __getattr__(name: str) -> Any:
     the mechanism registry; importing the model itself lazily breaks that circle.
     """
     if name in __all__:
-        from sim.model import community
+        import sim.model.community as community
 
         return getattr(community, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

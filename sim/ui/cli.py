@@ -14,7 +14,7 @@ import socket
 from pathlib import Path
 from typing import Any
 
-from sim.scenario import InputError
+from sim.inputs import InputError
 
 APP = Path(__file__).with_name("app.py")
 

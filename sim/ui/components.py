@@ -15,10 +15,11 @@ from typing import Any, cast
 import solara
 from ipyvuetify.extra import FileInput
 
+from sim.inputs import InputError
 from sim.mechanisms import MECHANISMS
 from sim.model.population import Population
 from sim.params import ParamInfo
-from sim.scenario import InputError, Scenario
+from sim.scenario import Scenario
 from sim.ui import charts
 from sim.ui.i18n import explanation, metric_label, t, unit
 from sim.ui.state import (

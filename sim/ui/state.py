@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
-import re
 import tempfile
 import threading
 import time
@@ -25,19 +23,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.inputs import InputError, read_toml
 from sim.mechanisms import MECHANISMS
 from sim.metrics import METRICS
 from sim.model import CommunityModel
 from sim.params import ParamInfo, describe
-from sim.scenario import (
-    InputError,
-    Scenario,
-    builtin_names,
-    load_scenario,
-    parse_value,
-    read_toml,
-    resolve,
-)
+from sim.scenario import Scenario, builtin_names, load_scenario, locate, parse_value, to_toml
 
 #: Day 0 of a run: the start of the third batch of experimental zones (article: July 2015).
 START = date(2015, 7, 1)
@@ -132,7 +123,7 @@ def builtin_choices() -> list[tuple[str, str, str]]:
     """The built-in scenarios as (name, English title, Chinese title)."""
     out = []
     for name in builtin_names():
-        raw = read_toml(resolve(name))
+        raw = read_toml(locate(name))
         out.append((name, raw.get("title") or name, raw.get("title_zh") or raw.get("title")
                     or name))
     return out
@@ -371,45 +362,3 @@ def scenario_toml(sim: Simulation) -> str:
         names = ", ".join(m.name for m in sim.models["B"].mechanisms)
         header.append(f"# The mechanisms below are set A's; set B had: {names}.")
     return "\n".join(header) + "\n" + to_toml(data)
-
-
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
-
-
-def _key(name: str) -> str:
-    return name if _BARE_KEY.match(name) else json.dumps(name, ensure_ascii=False)
-
-
-def _scalar(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, list):
-        return "[" + ", ".join(_scalar(v) for v in value) + "]"
-    raise TypeError(f"cannot write {type(value).__name__} to TOML")
-
-
-def to_toml(data: dict[str, Any], prefix: str = "") -> str:
-    """Write a table of scalars, lists, tables and arrays of tables as TOML (None is left out)."""
-    lines, tables, arrays = [], [], []
-    for key, value in data.items():
-        if value is None:
-            continue
-        if isinstance(value, dict):
-            tables.append((key, value))
-        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            arrays.append((key, value))
-        else:
-            lines.append(f"{_key(key)} = {_scalar(value)}")
-    out = "\n".join(lines) + ("\n" if lines else "")
-    for key, value in tables:
-        name = f"{prefix}{_key(key)}"
-        out += f"\n[{name}]\n" + to_toml(value, f"{name}.")
-    for key, items in arrays:
-        name = f"{prefix}{_key(key)}"
-        for item in items:
-            out += f"\n[[{name}]]\n" + to_toml(item, f"{name}.")
-    return out
