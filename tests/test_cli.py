@@ -167,7 +167,7 @@ def one_error_line(err):
 
 def test_days_and_replicates_share_the_declared_bounds(capsys):
     from sim.cli import parser
-    from sim.experiment import Experiment
+    from sim.experiments.design import Experiment
     from sim.params import MAX_DAYS, MAX_REPLICATES, describe, find
 
     # One bound, declared once: the scenario's and the experiment's fields use it ...

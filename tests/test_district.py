@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from sim.cli import main
-from sim.district import (
+from sim.experiments.district import (
     DistrictSpec,
     allocate,
     build,
@@ -15,9 +15,9 @@ from sim.district import (
     recipes,
     run_district,
 )
+from sim.experiments.execution import executor
 from sim.inputs import InputError
 from sim.metrics import METRICS
-from sim.sweep import executor
 
 MINI = """
 name = "mini"

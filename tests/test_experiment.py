@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sim.cli import main
-from sim.experiment import (
+from sim.experiments.design import (
     Design,
     builtin_experiments,
     load_experiment,
@@ -142,8 +142,8 @@ def test_sampled_designs_have_the_documented_shapes():
 def test_sobol_indices_of_ishigami_match_the_known_values():
     from SALib.test_functions import Ishigami
 
-    from sim.analysis import sobol_indices
-    from sim.experiment import problem
+    from sim.experiments.analysis import sobol_indices
+    from sim.experiments.design import problem
 
     d = Design(kind="sobol", samples=2048,
                factors={f"x{i}": {"low": -np.pi, "high": np.pi} for i in (1, 2, 3)})
@@ -160,8 +160,8 @@ def test_sobol_indices_of_ishigami_match_the_known_values():
 
 
 def test_morris_of_a_linear_function_gives_its_slopes():
-    from sim.analysis import morris_indices
-    from sim.experiment import problem
+    from sim.experiments.analysis import morris_indices
+    from sim.experiments.design import problem
 
     d = Design(kind="morris", samples=10, levels=4,
                factors={"a": {"low": 0.0, "high": 2.0}, "b": {"low": 0.0, "high": 1.0}})

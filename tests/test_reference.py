@@ -1,4 +1,4 @@
-"""The vectorised model equals a per-agent Mesa reference (tests/reference_model.py).
+"""The vectorised model equals a per-agent Mesa reference (sim/bench/reference_model.py).
 
 Same community, same seed, same named streams: the daily metrics and every resident's final
 state agree to 1e-9 (they differ only by rounding: pairwise against running sums, numpy's
@@ -9,8 +9,8 @@ import mesa
 import numpy as np
 import pandas as pd
 import pytest
-from reference_model import ReferenceModel, Resident
 
+from sim.bench.reference_model import ReferenceModel, Resident
 from sim.model import CommunityModel
 
 SMALL = {"population.residents": 400, "population.households": 130}

@@ -6,7 +6,7 @@ from typing import get_args, get_origin
 import pytest
 from pydantic import BaseModel
 
-from sim.experiment import _param_info, load_plan
+from sim.experiments.design import _param_info, load_plan
 from sim.params import describe
 from sim.scenario import Scenario, load_scenario
 

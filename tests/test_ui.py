@@ -14,13 +14,14 @@ import numpy as np
 import pytest
 import solara
 
+from sim.cli import ui as cli
 from sim.inputs import InputError
 from sim.mechanisms import MECHANISMS, Mechanism
 from sim.metrics import SPECS
 from sim.model import CommunityModel
 from sim.params import describe
 from sim.scenario import Scenario, load_scenario
-from sim.ui import charts, cli
+from sim.ui import charts
 from sim.ui.app import Page
 from sim.ui.i18n import TEXT, UNITS_ZH, explanation, metric_label, pick_language, t
 from sim.ui.state import (

@@ -11,7 +11,7 @@ import pytest
 
 from sim import CommunityModel
 from sim.cli import main
-from sim.experiment import load_experiment
+from sim.experiments.design import load_experiment
 from sim.mechanisms import MECHANISMS, MechanismError, configure
 from sim.metrics import METRICS
 from sim.params import ISSUE_TYPES

@@ -18,7 +18,7 @@ quality, or gets a referral-only answer (Nie & Wang 2023).
 
 Queue. In a single-community run each cloud consultation keeps its own
 :class:`EscalationQueue` and the sub-district's ``other_communities`` stand in as Poisson
-arrivals. In a district run (:mod:`sim.district`) the communities of a sub-district
+arrivals. In a district run (:mod:`sim.experiments.district`) the communities of a sub-district
 :meth:`~CloudConsultation.join` one queue, which the sub-district serves once a day after all
 of them have stepped; a served issue's outcome then reaches its community the next day.
 """

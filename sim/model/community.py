@@ -645,7 +645,7 @@ class CommunityModel(mesa.Model):
     def drain_metrics(self) -> pd.DataFrame:
         """The daily rows collected since the last drain, removed from the model.
 
-        For long runs that ship the model between processes (:mod:`sim.district`): the
+        For long runs that ship the model between processes (:mod:`sim.experiments.district`): the
         model then carries only the rows of the days since the last exchange.
         """
         table = self.metrics()

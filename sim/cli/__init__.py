@@ -8,15 +8,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from sim import bench, district, experiment_cli
-from sim.argtypes import check_output, days, seed
+from sim.cli import bench as bench_cli
+from sim.cli import district as district_cli
+from sim.cli import experiment as experiment_cli
+from sim.cli import ui as ui_cli
+from sim.cli.argtypes import check_output, days, seed
 from sim.inputs import InputError, read_text, read_toml
 from sim.mechanisms import BUILTIN, MECHANISMS, MechanismError
 from sim.metrics import markdown_table as metrics_table
 from sim.params import describe, markdown_table
 from sim.progress import Bar
 from sim.scenario import Scenario, builtin_names, defaulted_tables, load_scenario, locate
-from sim.ui import cli as ui_cli
 
 EXIT_INPUT = 2
 
@@ -194,8 +196,8 @@ def parser() -> argparse.ArgumentParser:
     me.set_defaults(fn=cmd_metrics)
     experiment_cli.register(sub)
     ui_cli.register(sub)
-    bench.register(sub)
-    district.register(sub)
+    bench_cli.register(sub)
+    district_cli.register(sub)
     return p
 
 

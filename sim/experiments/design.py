@@ -17,7 +17,7 @@ completion order, and every arm of a replicate shares it (common random numbers)
 ``common_seeds = "all"`` the key is ``(r,)``: replicate ``r`` also shares its seed across
 design points.
 
-Every problem raises :class:`sim.scenario.InputError` naming the file and the dotted field.
+Every problem raises :class:`sim.inputs.InputError` naming the file and the dotted field.
 """
 
 from __future__ import annotations

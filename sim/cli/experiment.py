@@ -1,8 +1,8 @@
 """The ``cogov experiment`` commands: list, validate, run, check and reference.
 
-Thin: each parses, calls :mod:`sim.experiment`, :mod:`sim.sweep` and :mod:`sim.analysis`, and
-prints. Bad input raises :class:`sim.scenario.InputError` (exit 2 in ``sim.cli.main``); failed
-runs, a dead worker or a failed check exit 1.
+Thin: each parses, calls :mod:`sim.experiments.design`, :mod:`sim.experiments.execution` and
+:mod:`sim.experiments.analysis`, and prints. Bad input raises :class:`sim.inputs.InputError`
+(exit 2 in ``sim.cli.main``); failed runs, a dead worker or a failed check exit 1.
 """
 
 from __future__ import annotations
@@ -14,21 +14,21 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.argtypes import positive, replicates
+from sim.cli.argtypes import positive, replicates
 from sim.progress import Bar
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from sim.experiment import Plan
-    from sim.sweep import Finish, SweepResult
+    from sim.experiments.design import Plan
+    from sim.experiments.execution import Finish, SweepResult
 
 EXIT_FAILED = 1
 
 
 def _sweep(plan: Plan, out: Path, args: argparse.Namespace,
            finish: Finish | None = None) -> SweepResult:
-    from sim.sweep import done_runs, executor, sweep
+    from sim.experiments.execution import done_runs, executor, sweep
 
     exp = plan.experiment
     on_disk = len(done_runs(plan, out)) if out.exists() else 0
@@ -62,7 +62,7 @@ def _report_failures(result: SweepResult) -> int:
 def _guard(fn: Any) -> Any:
     """Turn a dead worker (SweepError) into one message and exit status 1."""
     def wrapped(args: argparse.Namespace) -> int:
-        from sim.sweep import SweepError
+        from sim.experiments.execution import SweepError
 
         try:
             return fn(args)
@@ -76,7 +76,7 @@ def _guard(fn: Any) -> Any:
 
 def cmd_list(args: argparse.Namespace) -> int:
     """List the built-in experiments with their size, or why a file does not load."""
-    from sim.experiment import builtin_experiments, load_experiment, run_count
+    from sim.experiments.design import builtin_experiments, load_experiment, run_count
     from sim.inputs import InputError
     from sim.mechanisms import MechanismError
 
@@ -93,9 +93,9 @@ def cmd_list(args: argparse.Namespace) -> int:
 @_guard
 def cmd_run(args: argparse.Namespace) -> int:
     """Run (or resume) an experiment; write tables and figures; exit 1 if runs failed."""
-    from sim.analysis import missing_groups, write_outputs
-    from sim.experiment import load_plan
-    from sim.sweep import check_out
+    from sim.experiments.analysis import missing_groups, write_outputs
+    from sim.experiments.design import load_plan
+    from sim.experiments.execution import check_out
 
     plan = load_plan(args.experiment, replicates=args.replicates)
     out = Path(args.out or Path("runs", "experiments", plan.experiment.name))
@@ -122,7 +122,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check an experiment file and print its plan, running nothing (exit 2 if it is bad)."""
-    from sim.experiment import SAMPLED, lattice, load_plan
+    from sim.experiments.design import SAMPLED, lattice, load_plan
 
     plan = load_plan(args.experiment, check=args.check)
     exp = plan.experiment
@@ -154,8 +154,8 @@ def _reference_path(plan: Plan) -> Path:
 
 def _check_table(plan: Plan, args: argparse.Namespace) -> tuple[pd.DataFrame | None, int]:
     """Run the [check] version; its reference-style table, or None and an exit status."""
-    from sim.analysis import reference
-    from sim.sweep import check_out
+    from sim.experiments.analysis import reference
+    from sim.experiments.execution import check_out
 
     if args.out:
         check_out(Path(args.out))
@@ -173,8 +173,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     """Rerun the reduced version and compare it with the committed reference."""
     import pandas as pd
 
-    from sim.analysis import compare
-    from sim.experiment import load_plan
+    from sim.experiments.analysis import compare
+    from sim.experiments.design import load_plan
     from sim.inputs import InputError
 
     plan = load_plan(args.experiment, check=True)
@@ -202,7 +202,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 @_guard
 def cmd_reference(args: argparse.Namespace) -> int:
     """Rerun the reduced version and (re)write its reference file."""
-    from sim.experiment import load_plan
+    from sim.experiments.design import load_plan
 
     plan = load_plan(args.experiment, check=True)
     new, status = _check_table(plan, args)

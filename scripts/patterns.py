@@ -1,6 +1,6 @@
 """Print the figures the model gives for the patterns of MODEL.md section 6 (README table).
 
-Run: .venv/bin/python experiments/patterns.py [--seeds 5]
+Run: .venv/bin/python scripts/patterns.py [--seeds 5]
 """
 
 import argparse

@@ -38,7 +38,7 @@ import numpy as np
 from mesa.discrete_space import CellAgent, Network
 
 from sim.mechanisms.joint_meeting import FORMATS, JointMeetingParams
-from sim.model import NEVER, RETRY_EFFORT, SHORTAGE_REF, named_stream, poisson_count
+from sim.model.community import NEVER, RETRY_EFFORT, SHORTAGE_REF, named_stream, poisson_count
 from sim.model.network import build_network
 from sim.model.population import ELDERLY, build_population
 from sim.params import ISSUE_TYPES

@@ -24,10 +24,10 @@ import pandas as pd
 from matplotlib.figure import Figure as MplFigure
 from scipy import stats
 
-from sim.experiment import SAMPLED, Figure, Plan, Summary, design_seed
+from sim.experiments.design import SAMPLED, Figure, Plan, Summary, design_seed
+from sim.experiments.execution import ID_COLUMNS
 from sim.files import atomic
 from sim.metrics import STAT_WORDS, unit
-from sim.sweep import ID_COLUMNS
 
 BOOTSTRAP = 1000  # resamples behind the confidence intervals of Sobol and Morris indices
 
@@ -323,8 +323,8 @@ def missing_groups(plan: Plan, table: pd.DataFrame) -> list[str]:
 def write_outputs(plan: Plan, out: Path, table: pd.DataFrame) -> list[Path]:
     """Write summary.csv, table.csv, table.md, indices.csv (if any) and the figures.
 
-    Each file is written whole or not at all (:func:`sim.sweep.atomic`). Groups whose every
-    run failed are listed below the table in table.md.
+    Each file is written whole or not at all (:func:`sim.files.atomic`). Groups whose every run
+    failed are listed below the table in table.md.
     """
     if table.empty:
         return []

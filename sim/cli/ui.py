@@ -16,7 +16,7 @@ from typing import Any
 
 from sim.inputs import InputError
 
-APP = Path(__file__).with_name("app.py")
+APP = Path(__file__).parent.parent / "ui" / "app.py"
 
 #: Settings of the Solara server, always.
 FORCED = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false", "SOLARA_MODE": "production"}
