@@ -283,6 +283,16 @@ class PopulationParams(Params):
     core_share: float = param(0.025, **SHARE, zh="居民骨干比例",
                               help="Share of residents who are core members (骨干)",
                               source="ASSUMPTION (MODEL 3.8, Read 2012)")
+    core_weight_young: float = param(0.3, ge=0, le=100, zh="青年成为骨干的权重",
+                                     help="Relative weight of a young resident in the draw of "
+                                     "core members", source="ASSUMPTION; Read 2012 (activists "
+                                     "are mostly retired women)")
+    core_weight_middle: float = param(1.5, ge=0, le=100, zh="中年成为骨干的权重",
+                                      help="Relative weight of a middle-aged resident in the "
+                                      "draw of core members", source="ASSUMPTION; Read 2012")
+    core_weight_elderly: float = param(2.0, ge=0, le=100, zh="老年成为骨干的权重",
+                                       help="Relative weight of an elderly resident in the draw "
+                                       "of core members", source="ASSUMPTION; Read 2012")
 
     @model_validator(mode="after")
     def _consistent(self) -> PopulationParams:
@@ -351,6 +361,13 @@ class CommitteeParams(Params):
                                    help="Minutes to explain a policy to one household in person")
     explain_coverage: float = param(0.5, **SHARE, zh="政策解释覆盖目标",
                                     help="Share of households the committee must inform")
+    position: float = param(0.5, **SHARE, zh="居委会立场",
+                            help="The committee's preferred option on every issue's opinion "
+                            "axis (top-down decisions, facilitators' pull)",
+                            source="ASSUMPTION: the middle of the axis")
+    retry_effort: float = param(0.25, **SHARE, zh="再次上报工作量",
+                                help="Share of an issue's effort needed to pass it up again "
+                                "after a referral-only answer", source="ASSUMPTION")
 
 
 class BehaviourParams(Params):
@@ -455,6 +472,29 @@ class BehaviourParams(Params):
     chat_mu: float = param(0.3, ge=0, le=0.5, zh="闲聊收敛速度",
                            help="Convergence step of informal chats",
                            source="ASSUMPTION; Deffuant et al. 2000")
+    resources_young: float = param(0.4, **SHARE, zh="青年资源",
+                                   help="Resources (time, money, civic skills) of a young "
+                                   "resident", source="ASSUMPTION shaped by the age gradient of "
+                                   "RC-election turnout (MODEL 3.1)")
+    resources_middle: float = param(0.6, **SHARE, zh="中年资源",
+                                    help="Resources of a middle-aged resident",
+                                    source="ASSUMPTION (MODEL 3.1)")
+    resources_elderly: float = param(0.5, **SHARE, zh="老年资源",
+                                     help="Resources of an elderly resident",
+                                     source="ASSUMPTION (MODEL 3.1)")
+    resources_core: float = param(0.3, **SHARE, zh="骨干资源加成",
+                                  help="Resources a core member's civic skills add",
+                                  source="ASSUMPTION (MODEL 3.1)")
+    engagement_core: float = param(1.0, **SHARE, zh="骨干投入度",
+                                   help="Engagement of a core member",
+                                   source="ASSUMPTION (MODEL 3.8 activists)")
+    engagement_other: float = param(0.2, **SHARE, zh="普通居民投入度",
+                                    help="Engagement of any other resident",
+                                    source="ASSUMPTION (MODEL 3.8)")
+    justice_step: float = param(0.5, **SHARE, zh="发声公正感提升",
+                                help="Perceived procedural justice gained by having a say "
+                                "(capped at 1, then decays with the voice half-life)",
+                                source="ASSUMPTION; Lind, Kanfer & Earley 1990")
 
 
 COMMUNITY_TYPES = ("old_estate", "commercial", "affordable", "rural")

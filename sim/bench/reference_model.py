@@ -37,17 +37,14 @@ import networkx as nx
 import numpy as np
 from mesa.discrete_space import CellAgent, Network
 
-from sim.mechanisms.joint_meeting import FORMATS, JointMeetingParams
-from sim.model.community import NEVER, RETRY_EFFORT, SHORTAGE_REF, named_stream, poisson_count
+from sim.mechanisms.joint_meeting import JointMeetingParams
+from sim.model.community import NEVER, SHORTAGE_REF, named_stream, poisson_count
 from sim.model.network import build_network
 from sim.model.population import ELDERLY, build_population
 from sim.params import ISSUE_TYPES
 from sim.scenario import load_scenario
 
 RECENT_DAYS = 30
-RESOURCES_BY_AGE = (0.4, 0.6, 0.5)
-RESOURCES_CORE = 0.3
-ENGAGEMENT_CORE, ENGAGEMENT_OTHER = 1.0, 0.2
 
 
 def clip(x: float, lo: float = 0.0, hi: float = 1.0) -> float:
@@ -89,8 +86,9 @@ class Resident(CellAgent):
         self.employed = bool(pop.employed[idx])
         self.online = bool(pop.online[idx])
         self.core = bool(pop.core[idx])
-        self.resources = RESOURCES_BY_AGE[pop.age[idx]] + RESOURCES_CORE * self.core
-        self.engagement = ENGAGEMENT_CORE if self.core else ENGAGEMENT_OTHER
+        by_age = (b.resources_young, b.resources_middle, b.resources_elderly)
+        self.resources = by_age[pop.age[idx]] + b.resources_core * self.core
+        self.engagement = b.engagement_core if self.core else b.engagement_other
         self.time_cost = b.cost_employed if self.employed else b.cost_retired
         self.aware = True
         self.grievance = 0.0
@@ -330,7 +328,8 @@ class ReferenceModel(mesa.Model):
         if self.day % p.interval_days != p.interval_days - 1 or self.free < cost:
             return
         self.spend(cost)
-        personal, reach, cost_factor, _ = FORMATS[p.format]
+        form = getattr(p.formats, p.format)
+        personal, reach, cost_factor = form.personal, form.reach, form.cost_factor
         rng = self.stream("joint_meeting")
         self.agenda = sorted((i for i in self.open if i.known and i.proposal is None),
                              key=lambda i: (i.known_day, i.id))[: p.agenda_size]
@@ -359,7 +358,7 @@ class ReferenceModel(mesa.Model):
         p = self.jm
         for r in self.attendees:
             r.last_part = self.day
-        expert = FORMATS[p.format][3]
+        expert = getattr(p.formats, p.format).expert_quality
         for issue in self.agenda:
             issue.proposal = self.deliberate(issue.kind, p.facilitation_eps, p.facilitator_pull)
             issue.quality_bonus = max(issue.quality_bonus, p.quality_bonus + expert)
@@ -370,7 +369,7 @@ class ReferenceModel(mesa.Model):
             voiced = [r for r in self.attendees if r in members]
             for r in voiced:
                 r.process += self.b.voice_pre
-                r.justice = min(r.justice + 0.5, 1.0)
+                r.justice = min(r.justice + self.b.justice_step, 1.0)
             if voiced:
                 issue.voiced.append(voiced)
 
@@ -385,7 +384,8 @@ class ReferenceModel(mesa.Model):
             if new == x:
                 break
             x = new
-        x = [xi + pull * (0.5 - xi) for xi in x]
+        position = self.spec.committee.position
+        x = [xi + pull * (position - xi) for xi in x]
         for r, xi in zip(self.attendees, x, strict=True):
             r.opinion[kind] = xi
         return sum(x) / len(x)
@@ -417,7 +417,7 @@ class ReferenceModel(mesa.Model):
         """Resolve on the residents' proposal if any, else top-down."""
         quality = min(1.0, self.spec.committee.base_quality + issue.quality_bonus)
         if issue.proposal is None:
-            self.resolve(issue, quality, 0.5, False)
+            self.resolve(issue, quality, self.spec.committee.position, False)
         else:
             self.resolve(issue, quality, issue.proposal, True)
 
@@ -438,7 +438,7 @@ class ReferenceModel(mesa.Model):
     def referral_failed(self, issue: Issue) -> None:
         """A referral-only answer: back to the committee, trust and satisfaction fall."""
         b = self.b
-        issue.effort_left = RETRY_EFFORT * getattr(self.spec.issues,
+        issue.effort_left = self.spec.committee.retry_effort * getattr(self.spec.issues,
                                                    ISSUE_TYPES[issue.kind]).effort_hours
         for r in issue.members:
             r.process -= b.referral_effect

@@ -338,7 +338,7 @@ class Plan:
 def _param_info(key: str) -> ParamInfo | None:
     """The declaration of a factor's key (``units.0.kind`` finds ``units.N.kind``)."""
     parts = key.split(".")
-    if parts[0] == "mechanisms" and len(parts) == 3 and parts[1] in MECHANISMS:
+    if parts[0] == "mechanisms" and len(parts) >= 3 and parts[1] in MECHANISMS:
         rows = describe(MECHANISMS[parts[1]].Params, f"mechanisms.{parts[1]}.")
     else:
         rows = describe(Scenario)

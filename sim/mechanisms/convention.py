@@ -92,7 +92,7 @@ class Convention(Mechanism):
             who = model.draw_participants(rng, asked > 0, asked=asked, daytime=False)
             model.took_part(who)
             model.give_voice(who, None, pre=True)
-            proposal = model.deliberate(who, k, 0.5)
+            proposal = model.deliberate(who, k, p.drafting_eps)
             for issue in warned:
                 issue.proposal = proposal
             self.represented[k][who] = True

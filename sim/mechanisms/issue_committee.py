@@ -130,7 +130,7 @@ class IssueCommittee(Mechanism):
         drafting = np.union1d(self.members, joined)
         model.took_part(joined)
         model.give_voice(drafting, None, pre=True)
-        model.deliberate(drafting, self.kind, 0.5)
+        model.deliberate(drafting, self.kind, p.drafting_eps)
         self.represented[drafting] = True
         self.represented[model.net.ties_of(drafting)[0]] = True
 

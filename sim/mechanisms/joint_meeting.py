@@ -30,21 +30,40 @@ from sim.params import Params, param
 if TYPE_CHECKING:
     from sim.model import CommunityModel
 
-#: Format -> (invite affected residents in person, notice reach, cost factor, expert quality)
-FORMATS: dict[str, tuple[bool, float, float, float]] = {
-    "invitation": (True, 0.2, 1.0, 0.0),  # 邀约式协商: personal invitations
-    "open_forum": (False, 0.6, 1.0, 0.0),  # 议事园: open to all, announced widely
-    "think_tank": (True, 0.2, 1.0, 0.15),  # 协商智库: invited residents plus experts
-    "studio": (False, 0.4, 0.5, 0.0),  # 有一说一: walk-in, low threshold
-}
+class FormatParams(Params):
+    """How one consultation format invites, announces, costs and advises (ASSUMPTIONS)."""
+
+    personal: bool = param(True, zh="入户邀请",
+                           help="Social workers invite the agenda's affected residents in person")
+    reach: float = param(0.2, ge=0, le=1, unit="share", zh="通知覆盖率",
+                         help="Share of the other residents who hear of the meeting from its "
+                         "notice")
+    cost_factor: float = param(1.0, ge=0, le=5, zh="参会成本系数",
+                               help="Time cost of attending relative to an ordinary meeting")
+    expert_quality: float = param(0.0, ge=0, le=1, zh="专家方案质量提升",
+                                  help="Solution quality experts add to the agenda's issues")
+
+
+class FormatsParams(Params):
+    """The four consultation forms of Gulou's communities (article), one block each."""
+
+    invitation: FormatParams = FormatParams(  # 邀约式协商: personal invitations
+        personal=True, reach=0.2, cost_factor=1.0, expert_quality=0.0)
+    open_forum: FormatParams = FormatParams(  # 议事园: open to all, announced widely
+        personal=False, reach=0.6, cost_factor=1.0, expert_quality=0.0)
+    think_tank: FormatParams = FormatParams(  # 协商智库: invited residents plus experts
+        personal=True, reach=0.2, cost_factor=1.0, expert_quality=0.15)
+    studio: FormatParams = FormatParams(  # 有一说一: walk-in, low threshold
+        personal=False, reach=0.4, cost_factor=0.5, expert_quality=0.0)
 
 
 class JointMeetingParams(Params):
     """Parameters of the joint meeting."""
 
     format: Literal["invitation", "open_forum", "think_tank", "studio"] = param(
-        "invitation", zh="协商形式", help="Consultation format",
+        "invitation", zh="协商形式", help="Consultation format (its numbers: the formats blocks)",
         source="article: 邀约式协商, 议事园, 协商智库, 有一说一协商工作室")
+    formats: FormatsParams = FormatsParams()
     interval_days: int = param(30, ge=1, le=365, unit="days", zh="会议间隔",
                                help="Days between meetings", source="article: once a month")
     daytime: bool = param(True, zh="工作时间召开",
@@ -125,7 +144,8 @@ class JointMeeting(Mechanism):
         if model.day % p.interval_days != p.interval_days - 1 or model.committee.free < cost:
             return
         model.committee.spend(cost, "meetings")
-        personal, reach, cost_factor, _ = FORMATS[p.format]
+        form = getattr(p.formats, p.format)
+        personal, reach, cost_factor = form.personal, form.reach, form.cost_factor
         rng = model.stream(self.name)
         self.agenda = sorted((i for i in model.issues.open if i.known and i.proposal is None),
                              key=lambda i: (i.known_day, i.id))[: p.agenda_size]
@@ -149,7 +169,7 @@ class JointMeeting(Mechanism):
             return
         p = self.params
         model.took_part(self.attendees)
-        expert = FORMATS[p.format][3]
+        expert = getattr(p.formats, p.format).expert_quality
         units = bool(model.units)
         for issue in self.agenda:
             issue.proposal = model.deliberate(self.attendees, issue.kind, p.facilitation_eps,

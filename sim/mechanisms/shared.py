@@ -15,6 +15,10 @@ from sim.params import Params, param
 if TYPE_CHECKING:
     from sim.model import CommunityModel
 
+#: The trust at which legitimacy neither adds to nor takes from compliance: the middle of the
+#: scale, where ``legitimacy`` is stated "per unit of trust above 0.5" (Tyler 1990).
+TRUST_NEUTRAL = 0.5
+
 
 class ConventionParams(Params):
     """Compliance with a self-drafted convention (MODEL 3.4)."""
@@ -36,6 +40,10 @@ class ConventionParams(Params):
                               source="ASSUMPTION; Tyler 1990")
     draft_days: int = param(60, ge=1, le=730, unit="days", zh="起草期",
                             help="Days from forming to adopting the convention")
+    drafting_eps: float = param(0.5, ge=0, le=1, zh="起草协商信任阈",
+                                help="Confidence bound of the drafting deliberation",
+                                source="ASSUMPTION (as a facilitated meeting's; Luskin et al. "
+                                "2022)")
 
 
 def compliance(model: CommunityModel, p: ConventionParams, who: np.ndarray | None,
@@ -57,5 +65,5 @@ def compliance(model: CommunityModel, p: ConventionParams, who: np.ndarray | Non
               + (p.monitoring_bonus if monitored else 0.0)
               - (0.0 if monitored else p.decay_per_month * months)) for r in (1.0, 0.0)]
     c = (np.where(represented[everyone], *level)
-         + p.legitimacy * (model.state.trust[everyone] - 0.5))
+         + p.legitimacy * (model.state.trust[everyone] - TRUST_NEUTRAL))
     return float(np.add.reduce(np.clip(c, 0.0, 1.0)) / len(c))  # the mean, less overhead

@@ -85,7 +85,7 @@ class ResidentCommittee(mesa.Agent):
     def __init__(self, model: CommunityModel, params: CommitteeParams):
         super().__init__(model)
         self.params = params
-        self.position = 0.5  # the committee's preferred option on every issue axis
+        self.position = params.position  # its preferred option on every issue axis
         self.free = 0.0
         self.spent: dict[str, float] = {}
 

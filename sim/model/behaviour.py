@@ -10,14 +10,9 @@ import numpy as np
 
 from sim.params import BehaviourParams
 
-#: Days within which taking part counts as recent (participation_rate, neighbours' example).
+#: Days within which taking part counts as recent (participation_rate, neighbours' example):
+#: the definition of the participation metric, a month (MODEL 3.1), not a tunable parameter.
 RECENT_DAYS = 30
-#: Resources (time, money, civic skills) by age group young / middle / elderly, plus a core
-#: member's skills. ASSUMPTION shaped by the age gradient of RC-election turnout (MODEL 3.1).
-RESOURCES_BY_AGE = np.array([0.4, 0.6, 0.5])
-RESOURCES_CORE = 0.3
-#: Engagement of a core member and of anyone else (ASSUMPTION, MODEL 3.8 activists).
-ENGAGEMENT_CORE, ENGAGEMENT_OTHER = 1.0, 0.2
 
 
 def logistic(x: np.ndarray) -> np.ndarray:

@@ -31,8 +31,9 @@ from sim.params import ISSUE_TYPES
 from sim.scenario import Scenario, load_scenario
 
 NEVER = -(10**6)  # "last took part" of someone who never did
-RETRY_EFFORT = 0.25  # share of an issue's effort needed to pass it up again
-SHORTAGE_REF = 0.5  # parking rates are stated for a shortage of half the cars
+#: The parking shortage at which the declared parking rates hold (a rate's unit, not a
+#: parameter): the rates are stated for a shortage of half the cars (MODEL 3.7).
+SHORTAGE_REF = 0.5
 DEFAULT_SCENARIO = "xianlu_xincun"
 
 
@@ -183,9 +184,9 @@ class CommunityModel(mesa.Model):
         self.property_firm = (
             PropertyFirm(self, s.property_firm) if s.property_firm is not None else None)
         self.sub_district = SubDistrict(self, s.sub_district)
-        self.resources = behaviour.RESOURCES_BY_AGE[pop.age] + behaviour.RESOURCES_CORE * pop.core
-        self.engagement = np.where(pop.core, behaviour.ENGAGEMENT_CORE,
-                                   behaviour.ENGAGEMENT_OTHER)
+        by_age = np.array([b.resources_young, b.resources_middle, b.resources_elderly])
+        self.resources = by_age[pop.age] + b.resources_core * pop.core
+        self.engagement = np.where(pop.core, b.engagement_core, b.engagement_other)
         self.time_cost = np.where(pop.employed, b.cost_employed, b.cost_retired)
         self.totals = Totals()
         self.today = Today()
@@ -394,7 +395,8 @@ class CommunityModel(mesa.Model):
         st, b = self.state, self.spec.behaviour
         issue.referred_until = -1
         issue.release()
-        issue.effort_left = RETRY_EFFORT * getattr(self.spec.issues, issue.type_name).effort_hours
+        issue.effort_left = (self.spec.committee.retry_effort
+                             * getattr(self.spec.issues, issue.type_name).effort_hours)
         st.process[issue.members] -= b.referral_effect
         st.trust[issue.members] = np.maximum(
             st.trust[issue.members] - b.trust_gain * b.trust_neg_ratio, 0.0)
@@ -450,7 +452,7 @@ class CommunityModel(mesa.Model):
         """
         b, st = self.spec.behaviour, self.state
         st.process[who] += b.voice_pre if pre else b.voice_post
-        st.justice[who] = np.minimum(st.justice[who] + 0.5, 1.0)
+        st.justice[who] = np.minimum(st.justice[who] + b.justice_step, 1.0)
         if issue is not None and len(np.atleast_1d(who)):
             issue.voiced.append(np.flatnonzero(who) if np.asarray(who).dtype == bool
                                 else np.asarray(who))
