@@ -317,3 +317,19 @@ def test_ui_refuses_a_busy_port_before_starting_the_server(monkeypatch, capsys):
     line = one_error_line(capsys.readouterr().err)
     assert "--port" in line and f"port {port} on 127.0.0.1 is in use" in line
     assert not started
+
+
+def test_metrics_table_is_printed_and_written_between_markers(tmp_path, capsys):
+    assert main(["metrics"]) == 0
+    printed = capsys.readouterr().out
+    assert "| `participation_rate` | share of residents |" in printed
+    bare = tmp_path / "bare.md"
+    bare.write_text("# Metrics\n", encoding="utf-8")
+    assert main(["metrics", "--update-docs", str(bare)]) == 2
+    assert str(bare) in capsys.readouterr().err
+    doc = tmp_path / "metrics.md"
+    doc.write_text("# M\n\n<!-- metrics table: generated, do not edit -->\nold\n"
+                   "<!-- end metrics table -->\ntail\n", encoding="utf-8")
+    assert main(["metrics", "--update-docs", str(doc)]) == 0
+    text = doc.read_text(encoding="utf-8")
+    assert "old" not in text and text.endswith("tail\n") and "`trust_mean`" in text

@@ -13,6 +13,7 @@ from sim.cli import district as district_cli
 from sim.cli import experiment as experiment_cli
 from sim.cli import ui as ui_cli
 from sim.cli.argtypes import check_output, days, seed
+from sim.files import atomic
 from sim.inputs import InputError, read_text, read_toml
 from sim.mechanisms import BUILTIN, MECHANISMS, MechanismError
 from sim.metrics import markdown_table as metrics_table
@@ -134,7 +135,7 @@ def write_between(path: Path, markers: tuple[str, str], table: str) -> None:
         raise InputError(str(path), "", f"needs the markers {start} and {end}")
     head, rest = text.split(start, 1)
     tail = rest.split(end, 1)[1]
-    path.write_text(f"{head}{start}\n{table}\n{end}{tail}", encoding="utf-8")
+    atomic(path, lambda p: p.write_text(f"{head}{start}\n{table}\n{end}{tail}", encoding="utf-8"))
     print(f"updated {path}")
 
 

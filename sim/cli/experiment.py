@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim.cli.argtypes import positive, replicates
+from sim.files import atomic
 from sim.progress import Bar
 
 if TYPE_CHECKING:
@@ -210,9 +211,7 @@ def cmd_reference(args: argparse.Namespace) -> int:
         return status
     path = _reference_path(plan)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    new.to_csv(tmp, index=False)
-    os.replace(tmp, path)
+    atomic(path, lambda p: new.to_csv(p, index=False))
     print(f"wrote {path} ({len(new)} rows)")
     return 0
 
