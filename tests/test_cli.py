@@ -328,8 +328,8 @@ def test_metrics_table_is_printed_and_written_between_markers(tmp_path, capsys):
     assert main(["metrics", "--update-docs", str(bare)]) == 2
     assert str(bare) in capsys.readouterr().err
     doc = tmp_path / "metrics.md"
-    doc.write_text("# M\n\n<!-- metrics table: generated, do not edit -->\nold\n"
+    doc.write_text("# M\n\n<!-- metrics table: generated, do not edit -->\nSTALE-ROW\n"
                    "<!-- end metrics table -->\ntail\n", encoding="utf-8")
     assert main(["metrics", "--update-docs", str(doc)]) == 0
     text = doc.read_text(encoding="utf-8")
-    assert "old" not in text and text.endswith("tail\n") and "`trust_mean`" in text
+    assert "STALE-ROW" not in text and text.endswith("tail\n") and "`trust_mean`" in text
