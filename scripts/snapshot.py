@@ -76,8 +76,10 @@ def main(argv: list[str] | None = None) -> int:
         if extra:
             print(f"cols  {stem}: added/removed {sorted(extra)}")
     n = len(cases())
-    print(f"{args.action}: {n} runs" + (f", {len(differ)} differ" if args.action == "compare"
-                                         else f" in {args.folder}"))
+    print(
+        f"{args.action}: {n} runs"
+        + (f", {len(differ)} differ" if args.action == "compare" else f" in {args.folder}")
+    )
     return 1 if differ else 0
 
 

@@ -35,15 +35,23 @@ def atomic(path: Path, write: Callable[[Path], None]) -> None:
 
 def write_json(path: Path, data: Any) -> None:
     """Write ``data`` as indented UTF-8 JSON, atomically."""
-    atomic(path, lambda p: p.write_text(json.dumps(data, indent=2, ensure_ascii=False),
-                                         encoding="utf-8"))
+    atomic(
+        path,
+        lambda p: p.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8"),
+    )
 
 
 def git_commit() -> str | None:
     """The checkout's commit, when the package runs from a git checkout."""
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent,
-                             capture_output=True, text=True, timeout=5, check=False)
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() or None
@@ -59,5 +67,10 @@ def version_of(dist: str) -> str | None:
 
 def versions(**more: str | None) -> dict[str, str | None]:
     """The versions that produced a result: cogov, numpy, Mesa, Python and ``more``."""
-    return {"cogov": version_of("cogov"), "numpy": np.__version__,
-            "mesa": version_of("mesa"), "python": platform.python_version(), **more}
+    return {
+        "cogov": version_of("cogov"),
+        "numpy": np.__version__,
+        "mesa": version_of("mesa"),
+        "python": platform.python_version(),
+        **more,
+    }

@@ -33,13 +33,15 @@ def dotted(loc: tuple[Any, ...]) -> str:
 
     A key that holds dots itself (a factor ``"population.residents"``) is quoted.
     """
-    parts = [f'"{p}"' if "." in str(p) else str(p) for p in loc
-             if not str(p).startswith("function-")]
+    parts = [
+        f'"{p}"' if "." in str(p) else str(p) for p in loc if not str(p).startswith("function-")
+    ]
     return ".".join(parts)
 
 
-def invalid(exc: ValidationError, source: str, model: type[BaseModel] | None = None,
-            allowed: Any = None) -> InputError:
+def invalid(
+    exc: ValidationError, source: str, model: type[BaseModel] | None = None, allowed: Any = None
+) -> InputError:
     """The :class:`InputError` of pydantic's first error, in the one wording of cogov.
 
     ``model`` suggests the nearest key for an unknown one; ``allowed(field)`` may add the
@@ -105,8 +107,9 @@ def read_toml(path: Path) -> dict[str, Any]:
     if path.is_dir():
         raise InputError(str(path), "", "is a directory, expected a .toml file")
     if not path.is_file():
-        raise InputError(str(path), "", "is not a regular file (a pipe, device or socket); "
-                         "expected a .toml file")
+        raise InputError(
+            str(path), "", "is not a regular file (a pipe, device or socket); expected a .toml file"
+        )
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -24,10 +24,20 @@ if TYPE_CHECKING:
 
 Stat = Literal["mean", "last", "sum", "max", "min"]
 #: What each summary statistic of a daily column means, in words.
-STAT_WORDS: dict[str, str] = {"mean": "mean over the run", "last": "on the last day",
-                              "sum": "total over the run", "max": "maximum", "min": "minimum"}
-STAT_WORDS_ZH: dict[str, str] = {"mean": "全期平均", "last": "最后一天", "sum": "全期合计",
-                                 "max": "最大值", "min": "最小值"}
+STAT_WORDS: dict[str, str] = {
+    "mean": "mean over the run",
+    "last": "on the last day",
+    "sum": "total over the run",
+    "max": "maximum",
+    "min": "minimum",
+}
+STAT_WORDS_ZH: dict[str, str] = {
+    "mean": "全期平均",
+    "last": "最后一天",
+    "sum": "全期合计",
+    "max": "最大值",
+    "min": "最小值",
+}
 
 
 @dataclass(frozen=True)
@@ -67,8 +77,16 @@ class Metric:
         return value
 
 
-def metric(fn: Callable[..., float], *, unit: str, label: str, zh: str, stat: Stat = "mean",
-           owner: str | None = None, help: str = "") -> Metric:
+def metric(
+    fn: Callable[..., float],
+    *,
+    unit: str,
+    label: str,
+    zh: str,
+    stat: Stat = "mean",
+    owner: str | None = None,
+    help: str = "",
+) -> Metric:
     """Declare a metric; its name is the function's, its help the docstring's first part."""
     text = help or " ".join((fn.__doc__ or "").split("\n\n")[0].split())
     return Metric(fn.__name__, fn, unit, label, zh, stat, text, owner)
@@ -130,15 +148,17 @@ def _memo(model: CommunityModel, name: str, size: int, compute: Callable[[], flo
 def resolution_days_mean(model: CommunityModel) -> float:
     """Mean days from arrival to resolution over the issues resolved so far (NaN if none)."""
     d = model.resolution_days
-    return _memo(model, "resolution_days_mean", len(d),
-                 lambda: float(np.mean(d)) if d else float("nan"))
+    return _memo(
+        model, "resolution_days_mean", len(d), lambda: float(np.mean(d)) if d else float("nan")
+    )
 
 
 def detection_days_mean(model: CommunityModel) -> float:
     """Mean days from an issue's arrival to the committee knowing of it (NaN if none)."""
     d = model.detection_days
-    return _memo(model, "detection_days_mean", len(d),
-                 lambda: float(np.mean(d)) if d else float("nan"))
+    return _memo(
+        model, "detection_days_mean", len(d), lambda: float(np.mean(d)) if d else float("nan")
+    )
 
 
 def detection_days_mean_offline(model: CommunityModel) -> float:
@@ -148,6 +168,7 @@ def detection_days_mean_offline(model: CommunityModel) -> float:
     issue touching only offline residents counts fully and one touching only online
     residents not at all (NaN until a detected issue touches an offline resident).
     """
+
     def compute() -> float:
         w = np.asarray(model.detection_offline)
         return float(np.average(model.detection_days, weights=w)) if w.sum() > 0 else float("nan")
@@ -228,74 +249,135 @@ def _issue_type(kind: int, what: str) -> Callable[[CommunityModel], float]:
     return fn
 
 
-GROUP_WORDS = {"elderly": ("the elderly", "老年人"),
-               "nonelderly": ("residents under 60", "60岁以下居民"),
-               "online": ("online residents", "上网居民"),
-               "offline": ("offline residents", "不上网居民")}
-TYPE_WORDS = {"parking": "停车", "illegal_construction": "违章搭建",
-              "property_management": "物业管理", "environment": "环境卫生",
-              "elderly_services": "养老服务"}
+GROUP_WORDS = {
+    "elderly": ("the elderly", "老年人"),
+    "nonelderly": ("residents under 60", "60岁以下居民"),
+    "online": ("online residents", "上网居民"),
+    "offline": ("offline residents", "不上网居民"),
+}
+TYPE_WORDS = {
+    "parking": "停车",
+    "illegal_construction": "违章搭建",
+    "property_management": "物业管理",
+    "environment": "环境卫生",
+    "elderly_services": "养老服务",
+}
 
 CORE: list[Metric] = [
-    metric(day, unit="day", label="day", zh="天数", help="Day index, 0 for the first "
-           "simulated day"),
-    metric(participation_rate, unit="share of residents", label="Participation (last 30 days)",
-           zh="参与率(近30天)"),
+    metric(
+        day, unit="day", label="day", zh="天数", help="Day index, 0 for the first simulated day"
+    ),
+    metric(
+        participation_rate,
+        unit="share of residents",
+        label="Participation (last 30 days)",
+        zh="参与率(近30天)",
+    ),
     metric(satisfaction_mean, unit="0 to 1", label="Satisfaction", zh="满意度", stat="last"),
-    metric(trust_mean, unit="0 to 1", label="Trust in the committee", zh="对居委会的信任",
-           stat="last"),
+    metric(
+        trust_mean, unit="0 to 1", label="Trust in the committee", zh="对居委会的信任", stat="last"
+    ),
     metric(efficacy_mean, unit="0 to 1", label="Efficacy", zh="政治效能感"),
     metric(issues_open, unit="issues", label="Issues open", zh="待解决问题"),
-    metric(issues_resolved_total, unit="issues", label="Issues resolved", zh="已解决问题",
-           stat="last"),
-    metric(resolution_days_mean, unit="days", label="Days to resolve", zh="解决用时",
-           stat="last"),
-    metric(detection_days_mean, unit="days", label="Days to detect", zh="发现用时",
-           stat="last"),
-    metric(detection_days_mean_offline, unit="days", label="Days to detect, offline-weighted",
-           zh="发现用时(按不上网居民加权)"),
-    metric(escalations_total, unit="issues", label="Referrals and escalations",
-           zh="转办与上报", stat="last"),
-    metric(social_worker_hours, unit="hours/day", label="Social-worker hours a day",
-           zh="社工日均工时"),
-    metric(explanation_hours, unit="hours/day", label="Hours explaining policies",
-           zh="政策解释工时"),
+    metric(
+        issues_resolved_total, unit="issues", label="Issues resolved", zh="已解决问题", stat="last"
+    ),
+    metric(resolution_days_mean, unit="days", label="Days to resolve", zh="解决用时", stat="last"),
+    metric(detection_days_mean, unit="days", label="Days to detect", zh="发现用时", stat="last"),
+    metric(
+        detection_days_mean_offline,
+        unit="days",
+        label="Days to detect, offline-weighted",
+        zh="发现用时(按不上网居民加权)",
+    ),
+    metric(
+        escalations_total,
+        unit="issues",
+        label="Referrals and escalations",
+        zh="转办与上报",
+        stat="last",
+    ),
+    metric(
+        social_worker_hours, unit="hours/day", label="Social-worker hours a day", zh="社工日均工时"
+    ),
+    metric(
+        explanation_hours, unit="hours/day", label="Hours explaining policies", zh="政策解释工时"
+    ),
     metric(conflicts, unit="conflicts/day", label="Conflicts", zh="矛盾冲突", stat="sum"),
-    metric(policy_awareness, unit="share of households", label="Policy awareness",
-           zh="政策知晓率"),
-    metric(parking_shortage, unit="share of car owners", label="Parking shortage",
-           zh="停车位缺口"),
+    metric(policy_awareness, unit="share of households", label="Policy awareness", zh="政策知晓率"),
+    metric(parking_shortage, unit="share of car owners", label="Parking shortage", zh="停车位缺口"),
     metric(meetings_held_total, unit="meetings", label="Meetings held", zh="累计协商会议"),
-    metric(convention_compliance, unit="share", label="Convention compliance",
-           zh="公约遵守率"),
-    *[metric(_group(m, g), unit=unit, label=f"{label} of {GROUP_WORDS[g][0]}",
-             zh=f"{GROUP_WORDS[g][1]}{zh}",
-             stat="last" if (m, g) == ("satisfaction_mean", "offline") else "mean",
-             help=f"{label} among {GROUP_WORDS[g][0]}")
-      for m, unit, label, zh in (
-          ("participation_rate", "share of residents", "Participation", "参与率"),
-          ("satisfaction_mean", "0 to 1", "Satisfaction", "满意度"))
-      for g in GROUP_WORDS],
-    *[metric(_issue_type(k, w), unit=unit, label=f"{label} ({name})",
-             zh=f"{TYPE_WORDS[name]}{zh}", help=f"{label} of type {name} today")
-      for w, unit, label, zh in (("open", "issues", "Issues open", "待解决问题"),
-                                 ("conflicts", "conflicts/day", "Conflicts", "矛盾冲突"))
-      for k, name in enumerate(ISSUE_TYPES)],
+    metric(convention_compliance, unit="share", label="Convention compliance", zh="公约遵守率"),
+    *[
+        metric(
+            _group(m, g),
+            unit=unit,
+            label=f"{label} of {GROUP_WORDS[g][0]}",
+            zh=f"{GROUP_WORDS[g][1]}{zh}",
+            stat="last" if (m, g) == ("satisfaction_mean", "offline") else "mean",
+            help=f"{label} among {GROUP_WORDS[g][0]}",
+        )
+        for m, unit, label, zh in (
+            ("participation_rate", "share of residents", "Participation", "参与率"),
+            ("satisfaction_mean", "0 to 1", "Satisfaction", "满意度"),
+        )
+        for g in GROUP_WORDS
+    ],
+    *[
+        metric(
+            _issue_type(k, w),
+            unit=unit,
+            label=f"{label} ({name})",
+            zh=f"{TYPE_WORDS[name]}{zh}",
+            help=f"{label} of type {name} today",
+        )
+        for w, unit, label, zh in (
+            ("open", "issues", "Issues open", "待解决问题"),
+            ("conflicts", "conflicts/day", "Conflicts", "矛盾冲突"),
+        )
+        for k, name in enumerate(ISSUE_TYPES)
+    ],
 ]
 
 #: The order of the columns of the daily table (kept as it was when the metrics moved to
 #: their mechanisms, so tables and references keep their layout). Metrics not named here
 #: follow, in registry order.
 COLUMNS = (
-    "day", "participation_rate", "satisfaction_mean", "trust_mean", "efficacy_mean",
-    "issues_open", "issues_resolved_total", "resolution_days_mean", "detection_days_mean",
-    "detection_days_mean_offline", "escalations_total", "social_worker_hours",
-    "explanation_hours", "proxy_hours", "grid_hours", "conflicts", "policy_awareness",
-    "parking_shortage", "meeting_attendance", "meetings_held_total", "committee_members",
-    "convention_compliance", "palm_followers", "procedure_share", "published_share",
-    "service_coverage", "service_coverage_elderly", "service_wait_days",
-    "service_wait_days_elderly", "service_hours", "projects_active", "projects_funded_total",
-    "projects_renewed_total", "project_reach_share", "project_yuan_per_reached",
+    "day",
+    "participation_rate",
+    "satisfaction_mean",
+    "trust_mean",
+    "efficacy_mean",
+    "issues_open",
+    "issues_resolved_total",
+    "resolution_days_mean",
+    "detection_days_mean",
+    "detection_days_mean_offline",
+    "escalations_total",
+    "social_worker_hours",
+    "explanation_hours",
+    "proxy_hours",
+    "grid_hours",
+    "conflicts",
+    "policy_awareness",
+    "parking_shortage",
+    "meeting_attendance",
+    "meetings_held_total",
+    "committee_members",
+    "convention_compliance",
+    "palm_followers",
+    "procedure_share",
+    "published_share",
+    "service_coverage",
+    "service_coverage_elderly",
+    "service_wait_days",
+    "service_wait_days_elderly",
+    "service_hours",
+    "projects_active",
+    "projects_funded_total",
+    "projects_renewed_total",
+    "project_reach_share",
+    "project_yuan_per_reached",
 )
 
 
@@ -309,16 +391,21 @@ def _table() -> dict[str, Metric]:
     for name, cls in MECHANISMS.items():
         for spec in cls.metrics:
             if spec.owner != name:
-                raise ValueError(f"metric {spec.name!r} of mechanism {name!r} must be declared "
-                                 f"with owner={name!r}")
+                raise ValueError(
+                    f"metric {spec.name!r} of mechanism {name!r} must be declared "
+                    f"with owner={name!r}"
+                )
             if spec.name in declared:
                 raise ValueError(f"metric {spec.name!r} of mechanism {name!r} is declared twice")
             declared[spec.name] = spec
     groups = [n for n in declared if n.startswith(("participation_rate_", "satisfaction_mean_"))]
     types = [n for n in declared if n.startswith(("issues_open_", "conflicts_"))]
     head = [n for n in COLUMNS if n in declared]
-    rest = [n for n in declared if n not in head and n not in groups and n not in types
-            and declared[n].owner is None]
+    rest = [
+        n
+        for n in declared
+        if n not in head and n not in groups and n not in types and declared[n].owner is None
+    ]
     mechanisms = [n for n in declared if n not in head and declared[n].owner is not None]
     order = [*head, *rest, *groups, *types, *mechanisms]
     return {n: declared[n] for n in order}
@@ -364,12 +451,21 @@ def markdown_table(builtin_only: bool = True) -> str:
     """
     from sim.mechanisms import BUILTIN
 
-    rows = ["| metric | unit | label | 中文 | default statistic | declared by | what it measures |",
-            "|---|---|---|---|---|---|---|"]
+    rows = [
+        "| metric | unit | label | 中文 | default statistic | declared by | what it measures |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for name, spec in specs().items():
         if builtin_only and spec.owner is not None and spec.owner not in BUILTIN:
             continue
-        cells = (f"`{name}`", spec.unit, spec.label, spec.zh, spec.stat,
-                 f"`{spec.owner}`" if spec.owner else "core", spec.help)
+        cells = (
+            f"`{name}`",
+            spec.unit,
+            spec.label,
+            spec.zh,
+            spec.stat,
+            f"`{spec.owner}`" if spec.owner else "core",
+            spec.help,
+        )
         rows.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(rows)

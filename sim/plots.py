@@ -15,15 +15,26 @@ from sim.metrics import unit
 #: The main panels: (title, [(column, legend label)]). The y axis shows the declared unit
 #: of the panel's first metric (:mod:`sim.metrics`).
 PANELS = [
-    ("Participation (last 30 days)", [("participation_rate", "all"),
-                                      ("participation_rate_elderly", "elderly"),
-                                      ("participation_rate_offline", "offline")]),
-    ("Satisfaction and trust", [("satisfaction_mean", "satisfaction"),
-                                ("trust_mean", "trust")]),
-    ("Issues and conflicts", [("issues_open", "issues open"),
-                              ("conflicts_30d", "conflicts, 30-day sum / 10")]),
-    ("Social-worker hours", [("social_worker_hours_30d", "community work, 30-day mean"),
-                             ("explanation_hours_30d", "explaining policies")]),
+    (
+        "Participation (last 30 days)",
+        [
+            ("participation_rate", "all"),
+            ("participation_rate_elderly", "elderly"),
+            ("participation_rate_offline", "offline"),
+        ],
+    ),
+    ("Satisfaction and trust", [("satisfaction_mean", "satisfaction"), ("trust_mean", "trust")]),
+    (
+        "Issues and conflicts",
+        [("issues_open", "issues open"), ("conflicts_30d", "conflicts, 30-day sum / 10")],
+    ),
+    (
+        "Social-worker hours",
+        [
+            ("social_worker_hours_30d", "community work, 30-day mean"),
+            ("explanation_hours_30d", "explaining policies"),
+        ],
+    ),
 ]
 
 

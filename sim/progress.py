@@ -19,8 +19,16 @@ class Bar:
         delay: Seconds before the bar first shows (short runs print nothing).
     """
 
-    def __init__(self, total: int, unit: str, *, label: str = "", skipped: int = 0,
-                 enabled: bool = True, delay: float = 0.0):
+    def __init__(
+        self,
+        total: int,
+        unit: str,
+        *,
+        label: str = "",
+        skipped: int = 0,
+        enabled: bool = True,
+        delay: float = 0.0,
+    ):
         self.total, self.unit, self.label, self.skipped = total, unit, label, skipped
         self.enabled = enabled and sys.stderr.isatty()
         self.delay = delay
@@ -39,9 +47,11 @@ class Bar:
         mins, secs = divmod(int(left + 0.5), 60)
         label = f"{self.label} " if self.label else ""
         failures = f", {failed} failed" if failed or self.unit == "runs" else ""
-        sys.stderr.write(f"\r{label}[{'#' * filled}{'.' * (width - filled)}] "
-                         f"{self.skipped + done}/{self.total} {self.unit}{failures}, "
-                         f"{mins}m{secs:02d}s left ")
+        sys.stderr.write(
+            f"\r{label}[{'#' * filled}{'.' * (width - filled)}] "
+            f"{self.skipped + done}/{self.total} {self.unit}{failures}, "
+            f"{mins}m{secs:02d}s left "
+        )
         self.open = n < todo
         if not self.open:
             sys.stderr.write("\n")

@@ -58,8 +58,13 @@ class RunResult:
         for col, indent in SUMMARY:
             series = m[col]
             how = metrics.specs()[col].stat
-            value = {"mean": series.mean, "last": lambda s=series: s.iloc[-1],
-                     "sum": series.sum, "max": series.max, "min": series.min}[how]()
+            value = {
+                "mean": series.mean,
+                "last": lambda s=series: s.iloc[-1],
+                "sum": series.sum,
+                "max": series.max,
+                "min": series.min,
+            }[how]()
             values["  " * indent + summary_label(col)] = value
         return pd.Series(values, name=self.manifest["scenario"]["name"])
 
@@ -71,8 +76,11 @@ def manifest(model: CommunityModel, seed: Any) -> dict[str, Any]:
         "seed": seed if isinstance(seed, int | None) else str(seed),
         "days": model.day,
         "mechanisms": {m.name: m.params.model_dump(mode="json") for m in model.mechanisms},
-        "population": {"residents": model.pop.n, "households": model.pop.n_households,
-                       "buildings": model.pop.n_buildings},
+        "population": {
+            "residents": model.pop.n,
+            "households": model.pop.n_households,
+            "buildings": model.pop.n_buildings,
+        },
         "versions": versions(),
         "git_commit": git_commit(),
     }
@@ -85,8 +93,9 @@ def _whole(value: Any) -> bool:
 def check_days(days: Any, name: str = "days") -> int:
     """``days`` as an int of 1 to :data:`~sim.params.MAX_DAYS`, or a cogov error naming it."""
     if not _whole(days):
-        raise InputTypeError(name, "", f"expected a whole number of days (1 to {MAX_DAYS}), "
-                             f"got {days!r}")
+        raise InputTypeError(
+            name, "", f"expected a whole number of days (1 to {MAX_DAYS}), got {days!r}"
+        )
     if not 1 <= days <= MAX_DAYS:
         raise InputError(name, "", f"must be 1 to {MAX_DAYS}, got {days}")
     return int(days)
@@ -97,8 +106,11 @@ def check_seed(seed: Any, name: str = "seed") -> int | np.random.SeedSequence | 
     if seed is None or isinstance(seed, np.random.SeedSequence):
         return seed
     if not _whole(seed):
-        raise InputTypeError(name, "", "expected a whole number 0 or more, a "
-                             f"numpy.random.SeedSequence or None, got {seed!r}")
+        raise InputTypeError(
+            name,
+            "",
+            f"expected a whole number 0 or more, a numpy.random.SeedSequence or None, got {seed!r}",
+        )
     if seed < 0:
         raise InputError(name, "", f"must be 0 or more, got {seed}")
     return int(seed)
@@ -146,12 +158,17 @@ def write_run(result: RunResult, out: Path) -> list[Path]:
 
     out.mkdir(parents=True, exist_ok=True)
     m = result.metrics
-    paths = [out / "metrics.parquet", out / "metrics.csv", out / "manifest.json",
-             out / "metrics.png"]
+    paths = [
+        out / "metrics.parquet",
+        out / "metrics.csv",
+        out / "manifest.json",
+        out / "metrics.png",
+    ]
     atomic(paths[0], lambda p: m.to_parquet(p, index=False))
     atomic(paths[1], lambda p: m.to_csv(p, index=False))
-    atomic(paths[2], lambda p: p.write_text(json.dumps(result.manifest, indent=2,
-                                                        ensure_ascii=False)))
+    atomic(
+        paths[2], lambda p: p.write_text(json.dumps(result.manifest, indent=2, ensure_ascii=False))
+    )
     fig = main_figure(m, result.manifest["scenario"].get("title", ""))
     atomic(paths[3], lambda p: fig.savefig(p, dpi=110, format="png"))
     return paths

@@ -53,16 +53,26 @@ def data_dir(kind: str) -> Path:
 class Scenario(Params):
     """A community: who lives there, how they are tied, who governs, what goes wrong."""
 
-    name: str = Field(min_length=1, description="Identifier",
-                      json_schema_extra={"missing": "(the file's stem)"})
+    name: str = Field(
+        min_length=1, description="Identifier", json_schema_extra={"missing": "(the file's stem)"}
+    )
     title: str = Field("", description="Title")
     title_zh: str = Field("", description="Chinese title")
     community_type: Literal[COMMUNITY_TYPES] = param(
-        "old_estate", zh="社区类型", help="Community type (selects issue arrival rates)",
-        source="article: Qixia's four types")
-    days: int = param(1096, ge=1, le=MAX_DAYS, unit="days", zh="模拟天数",
-                      help="Horizon: the experiment period July 2015 to June 2018",
-                      source="article (third batch of experimental zones)")
+        "old_estate",
+        zh="社区类型",
+        help="Community type (selects issue arrival rates)",
+        source="article: Qixia's four types",
+    )
+    days: int = param(
+        1096,
+        ge=1,
+        le=MAX_DAYS,
+        unit="days",
+        zh="模拟天数",
+        help="Horizon: the experiment period July 2015 to June 2018",
+        source="article (third batch of experimental zones)",
+    )
     population: PopulationParams = PopulationParams()
     parking: ParkingParams = ParkingParams()
     network: NetworkParams = NetworkParams()
@@ -74,7 +84,8 @@ class Scenario(Params):
     sub_district: SubDistrictParams = SubDistrictParams()
     mechanisms: dict[str, dict[str, Any]] = Field(
         default_factory=lambda: {"administrative": {}},
-        description="Mechanisms switched on, each with its parameter table")
+        description="Mechanisms switched on, each with its parameter table",
+    )
 
     @field_validator("mechanisms")
     @classmethod
@@ -147,8 +158,13 @@ def _step(node: dict[str, Any] | list[Any], part: str, where: str, source: str) 
         node[index] = dict(node[index]) if isinstance(node[index], dict) else {}
         return node[index]
     child = node.get(part)
-    node[part] = (list(child) if isinstance(child, list | tuple)
-                  else dict(child) if isinstance(child, dict) else {})
+    node[part] = (
+        list(child)
+        if isinstance(child, list | tuple)
+        else dict(child)
+        if isinstance(child, dict)
+        else {}
+    )
     return node[part]
 
 
@@ -161,17 +177,23 @@ def check_overrides(overrides: Any, source: str = "overrides") -> Mapping[str, A
     if overrides is None:
         return {}
     if not isinstance(overrides, Mapping):
-        raise InputTypeError(source, "", "expected a table of dotted keys and values, e.g. "
-                             f"{{'committee.admin_share': 0.4}}, got {overrides!r}")
+        raise InputTypeError(
+            source,
+            "",
+            "expected a table of dotted keys and values, e.g. "
+            f"{{'committee.admin_share': 0.4}}, got {overrides!r}",
+        )
     for key in overrides:
         if not isinstance(key, str) or not all(key.split(".")):
-            raise InputTypeError(source, "", "keys are dotted names such as "
-                                 f"'committee.admin_share', got {key!r}")
+            raise InputTypeError(
+                source, "", f"keys are dotted names such as 'committee.admin_share', got {key!r}"
+            )
     return overrides
 
 
-def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any] | None,
-                    source: str = "overrides") -> dict[str, Any]:
+def apply_overrides(
+    raw: dict[str, Any], overrides: Mapping[str, Any] | None, source: str = "overrides"
+) -> dict[str, Any]:
     """Set dotted keys in a copy of a raw scenario table (``units.0.kind``: a list position).
 
     Raises:
@@ -195,15 +217,29 @@ def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any] | None,
 
 
 #: Keys only an experiment file has (two of them mark one).
-EXPERIMENT_KEYS = frozenset({"scenario", "arms", "design", "replicates", "metrics",
-                             "summaries", "figures", "check", "common_seeds", "question"})
+EXPERIMENT_KEYS = frozenset(
+    {
+        "scenario",
+        "arms",
+        "design",
+        "replicates",
+        "metrics",
+        "summaries",
+        "figures",
+        "check",
+        "common_seeds",
+        "question",
+    }
+)
 
 
 @cache
 def _builtin_tables() -> frozenset[str]:
     """The tables every built-in scenario writes out."""
-    tables = [{k for k, v in read_toml(locate(n)).items() if isinstance(v, dict | list)}
-              for n in builtin_names()]
+    tables = [
+        {k for k, v in read_toml(locate(n)).items() if isinstance(v, dict | list)}
+        for n in builtin_names()
+    ]
     return frozenset.intersection(*map(frozenset, tables))
 
 
@@ -220,8 +256,10 @@ def defaulted_tables(name_or_path: str | Path | Scenario) -> list[str]:
 
 
 def load_scenario(
-    name_or_path: str | Path | Scenario, overrides: Mapping[str, Any] | None = None,
-    *, flag: str = "overrides",
+    name_or_path: str | Path | Scenario,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    flag: str = "overrides",
 ) -> Scenario:
     """Load a built-in scenario by name, or a TOML file by path, with dotted overrides.
 
@@ -240,8 +278,9 @@ def load_scenario(
         path = locate(name_or_path)
         raw, source = read_toml(path), str(path)
         if len(EXPERIMENT_KEYS & raw.keys()) >= 2:
-            raise InputError(source, "", "this is an experiment file; use cogov experiment "
-                             "validate")
+            raise InputError(
+                source, "", "this is an experiment file; use cogov experiment validate"
+            )
         raw.setdefault("name", path.stem)
     if overrides is None:
         return validate(raw, source)

@@ -15,7 +15,8 @@ def test_parameter_tables_match_the_declarations():
     start, end = README_MARKERS
     table = README.split(start, 1)[1].split(end, 1)[0].strip()
     assert table == parameter_tables().strip(), (
-        "README parameter tables drifted: run `cogov params --update-readme README.md`")
+        "README parameter tables drifted: run `cogov params --update-readme README.md`"
+    )
 
 
 def test_metrics_table_matches_the_declarations():
@@ -23,7 +24,8 @@ def test_metrics_table_matches_the_declarations():
     start, end = METRICS_MARKERS
     table = text.split(start, 1)[1].split(end, 1)[0].strip()
     assert table == markdown_table().strip(), (
-        "docs/metrics.md drifted: run `cogov metrics --update-docs docs/metrics.md`")
+        "docs/metrics.md drifted: run `cogov metrics --update-docs docs/metrics.md`"
+    )
 
 
 def test_every_metric_is_defined_in_the_readme():
@@ -32,8 +34,12 @@ def test_every_metric_is_defined_in_the_readme():
         if spec.owner is not None and spec.owner not in BUILTIN:
             continue  # a plug-in's metric (tests/plugin) is not cogov's to document
         base = re.sub(r"_(elderly|nonelderly|online|offline)$", "", name)
-        per_type = re.sub(r"_(parking|illegal_construction|property_management|environment|"
-                          r"elderly_services)$", "_<type>", name)
+        per_type = re.sub(
+            r"_(parking|illegal_construction|property_management|environment|"
+            r"elderly_services)$",
+            "_<type>",
+            name,
+        )
         assert f"`{name}`" in section or f"`{base}" in section or f"`{per_type}`" in section, name
 
 

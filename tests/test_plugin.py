@@ -46,8 +46,21 @@ def test_its_metric_is_a_column_of_every_run_and_counts_readers():
 
 def test_it_runs_in_an_experiment(tmp_path):
     out = tmp_path / "out"
-    assert main(["experiment", "run", "tests/plugin_experiment.toml", "--out", str(out),
-                 "--workers", "1", "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "experiment",
+                "run",
+                "tests/plugin_experiment.toml",
+                "--out",
+                str(out),
+                "--workers",
+                "1",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     tables = list(out.rglob("*.csv"))
     assert tables, "the experiment wrote no tables"
     text = "\n".join(p.read_text(encoding="utf-8") for p in tables)
@@ -67,22 +80,27 @@ def _with_entry_points(monkeypatch, *eps):
 
 
 def test_a_plugin_that_fails_to_load_is_named(monkeypatch):
-    _with_entry_points(monkeypatch, EntryPoint("broken", "no_such_module:Thing",
-                                               "cogov.mechanisms"))
+    _with_entry_points(
+        monkeypatch, EntryPoint("broken", "no_such_module:Thing", "cogov.mechanisms")
+    )
     with pytest.raises(PluginError, match=r"'broken'.*failed to load.*ModuleNotFoundError"):
         plugins()
 
 
 def test_a_plugin_may_not_take_a_builtin_name(monkeypatch):
-    _with_entry_points(monkeypatch, EntryPoint("joint_meeting",
-                                               "sim.mechanisms.joint_meeting:JointMeeting",
-                                               "cogov.mechanisms"))
+    _with_entry_points(
+        monkeypatch,
+        EntryPoint(
+            "joint_meeting", "sim.mechanisms.joint_meeting:JointMeeting", "cogov.mechanisms"
+        ),
+    )
     with pytest.raises(PluginError, match="clashes"):
         plugins()
 
 
 def test_a_plugin_name_must_match_its_class(monkeypatch):
-    _with_entry_points(monkeypatch, EntryPoint("board", "cogov_example_plugin:Noticeboard",
-                                               "cogov.mechanisms"))
+    _with_entry_points(
+        monkeypatch, EntryPoint("board", "cogov_example_plugin:Noticeboard", "cogov.mechanisms")
+    )
     with pytest.raises(PluginError, match=r"'noticeboard'.*'board'"):
         plugins()

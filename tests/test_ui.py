@@ -44,16 +44,19 @@ needs_other = pytest.mark.skipif(OTHER is None, reason="only the administrative 
 
 
 # ---------------------------------------------------------------------------- texts
-@pytest.mark.parametrize(("header", "lang"), [
-    ("zh-CN,zh;q=0.9,en;q=0.8", "zh"),
-    ("en-US,en;q=0.9,zh-CN;q=0.8", "en"),
-    ("zh-TW", "zh"),
-    ("fr-FR,fr;q=0.9", "en"),
-    ("en;q=0.5,zh;q=0.7", "zh"),
-    ("", "en"),
-    (None, "en"),
-    ("zh;q=abc,en", "en"),
-])
+@pytest.mark.parametrize(
+    ("header", "lang"),
+    [
+        ("zh-CN,zh;q=0.9,en;q=0.8", "zh"),
+        ("en-US,en;q=0.9,zh-CN;q=0.8", "en"),
+        ("zh-TW", "zh"),
+        ("fr-FR,fr;q=0.9", "en"),
+        ("en;q=0.5,zh;q=0.7", "zh"),
+        ("", "en"),
+        (None, "en"),
+        ("zh;q=abc,en", "en"),
+    ],
+)
 def test_language_follows_accept_language(header, lang):
     assert pick_language(header) == lang
 
@@ -98,13 +101,16 @@ def test_controls_come_from_the_declarations():
         assert paths <= shown, name
 
 
-@pytest.mark.parametrize(("path", "text", "words"), [
-    ("committee.admin_share", "2", ["less than or equal to 1", "allowed: 0.0 to 1.0 share"]),
-    ("committee.admin_share", "lots", ["valid number"]),
-    ("committee.admin_share", "", ["valid number"]),
-    ("committee.staff", "2.5", ["valid integer"]),
-    ("population.online_share_elderly", "-0.1", ["greater than or equal to 0"]),
-])
+@pytest.mark.parametrize(
+    ("path", "text", "words"),
+    [
+        ("committee.admin_share", "2", ["less than or equal to 1", "allowed: 0.0 to 1.0 share"]),
+        ("committee.admin_share", "lots", ["valid number"]),
+        ("committee.admin_share", "", ["valid number"]),
+        ("committee.staff", "2.5", ["valid integer"]),
+        ("population.online_share_elderly", "-0.1", ["greater than or equal to 0"]),
+    ],
+)
 def test_a_bad_value_gets_the_validators_message(path, text, words):
     value, message = check_override(RunConfig(), path, text)
     assert value is None
@@ -127,8 +133,9 @@ def test_a_good_value_is_parsed():
     assert check_override(RunConfig(), "committee.staff", "12") == (12, None)
 
 
-@pytest.mark.parametrize(("text", "seed"), [("7", 7), (" 42 ", 42), ("-1", None),
-                                            ("1.5", None), ("x", None), ("", None)])
+@pytest.mark.parametrize(
+    ("text", "seed"), [("7", 7), (" 42 ", 42), ("-1", None), ("1.5", None), ("x", None), ("", None)]
+)
 def test_seed_field(text, seed):
     assert check_seed(text) == seed
 
@@ -146,12 +153,15 @@ def test_an_uploaded_file_gets_the_clis_message(tmp_path):
     assert "allowed: 2 to 2000000 persons" in str(ui_error.value)
 
 
-@pytest.mark.parametrize(("data", "words"), [
-    (b"", ["upload.toml", "empty"]),
-    (b"\xff\xfe", ["upload.toml", "UTF-8"]),
-    (b"name = ", ["upload.toml", "malformed TOML"]),
-    (b"x" * 1_000_001, ["upload.toml", "larger than 1 MB"]),
-])
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (b"", ["upload.toml", "empty"]),
+        (b"\xff\xfe", ["upload.toml", "UTF-8"]),
+        (b"name = ", ["upload.toml", "malformed TOML"]),
+        (b"x" * 1_000_001, ["upload.toml", "larger than 1 MB"]),
+    ],
+)
 def test_bad_uploads_are_reported(data, words):
     with pytest.raises(InputError) as err:
         load_upload("upload.toml", data)
@@ -160,8 +170,9 @@ def test_bad_uploads_are_reported(data, words):
 
 
 def test_a_good_upload_loads():
-    spec = load_upload("mine.toml", b"[population]\nresidents = 60\nhouseholds = 20\n"
-                                    b"households_per_building = 5\n")
+    spec = load_upload(
+        "mine.toml", b"[population]\nresidents = 60\nhouseholds = 20\nhouseholds_per_building = 5\n"
+    )
     assert spec.name == "mine"
     sim = Simulation(RunConfig(source=Source("mine", spec)))
     sim.step(3)
@@ -170,8 +181,9 @@ def test_a_good_upload_loads():
 
 def test_config_changes():
     config = RunConfig()
-    assert config.with_override("committee.staff", 3).with_override("committee.staff", 4) \
-        .overrides == (("committee.staff", 4),)
+    assert config.with_override("committee.staff", 3).with_override(
+        "committee.staff", 4
+    ).overrides == (("committee.staff", 4),)
     on = config.with_compare(True)
     assert on.mechanisms_b == tuple(MECHANISMS)
     assert on.with_compare(False).mechanisms_b is None
@@ -204,14 +216,22 @@ def test_headline_change_since_the_start():
     value, change = headline(sim.frame(), "satisfaction_mean", "last")["A"]
     assert change == pytest.approx(value - start[0])
     hours = headline(sim.frame(), "social_worker_hours", "mean30")["A"][0]
-    assert hours == pytest.approx(sim.models["A"].metrics()["social_worker_hours"].iloc[-30:]
-                                  .mean())
+    assert hours == pytest.approx(
+        sim.models["A"].metrics()["social_worker_hours"].iloc[-30:].mean()
+    )
 
 
-@pytest.mark.parametrize(("value", "kind", "signed", "text"), [
-    (0.123, "pct", False, "12.3%"), (0.05, "pct", True, "+5.0 pt"), (-2.0, "int", True, "-2"),
-    (1234.0, "int", False, "1,234"), (0.5, "2f", True, "+0.50"), (float("nan"), "1f", False, "–"),
-])
+@pytest.mark.parametrize(
+    ("value", "kind", "signed", "text"),
+    [
+        (0.123, "pct", False, "12.3%"),
+        (0.05, "pct", True, "+5.0 pt"),
+        (-2.0, "int", True, "-2"),
+        (1234.0, "int", False, "1,234"),
+        (0.5, "2f", True, "+0.50"),
+        (float("nan"), "1f", False, "–"),
+    ],
+)
 def test_formats(value, kind, signed, text):
     assert fmt(value, kind, signed) == text
 
@@ -227,8 +247,9 @@ def test_metrics_csv_has_both_sets():
 
 def test_exported_scenario_reproduces_the_run(tmp_path):
     mechanisms = ("administrative", OTHER) if OTHER else ("administrative",)
-    config = RunConfig(overrides=(("committee.admin_share", 0.45),), mechanisms_a=mechanisms,
-                       seed=3)
+    config = RunConfig(
+        overrides=(("committee.admin_share", 0.45),), mechanisms_a=mechanisms, seed=3
+    )
     sim = Simulation(config)
     sim.step(30)
     path = tmp_path / "exported.toml"
@@ -285,8 +306,7 @@ def test_chinese_charts_need_a_cjk_font():
 
 
 def test_nice_ceiling():
-    assert [charts.nice_ceiling(x) for x in (0.03, 0.05, 7, 11, 260)] == [0.05, 0.05, 10, 20,
-                                                                          500]
+    assert [charts.nice_ceiling(x) for x in (0.03, 0.05, 7, 11, 260)] == [0.05, 0.05, 10, 20, 500]
 
 
 # ---------------------------------------------------------------------------- the CLI
@@ -312,8 +332,7 @@ def test_cli_does_not_import_solara():
     import sys
 
     code = "import sys, sim.cli; sim.cli.parser(); print('solara' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
 
@@ -343,8 +362,11 @@ def widgets(rc):
 
 def with_class(rc, cls, kind=ipyvue.VueWidget):
     """Widgets of a kind whose classes include ``cls``, in page order."""
-    return [w for w in widgets(rc)
-            if isinstance(w, kind) and cls in (getattr(w, "class_", None) or "").split()]
+    return [
+        w
+        for w in widgets(rc)
+        if isinstance(w, kind) and cls in (getattr(w, "class_", None) or "").split()
+    ]
 
 
 def text_of(rc, cls):

@@ -53,14 +53,20 @@ def _sizes(quick: bool) -> dict[str, Any]:
     """The workload of every case, full or quick."""
     tiny = {"population.residents": 300, "population.households": 95}
     if quick:
-        return {"community": ("xianlu_xincun", tiny, 30), "reference": (tiny, 20),
-                "reference_50k": ({"population.residents": 2000,
-                                   "population.households": 640}, 5),
-                "district": (20, True), "sweep": (4, 20)}
-    return {"community": ("xianlu_xincun", {}, 1096), "reference": ({}, 365),
-            "reference_50k": ({"population.residents": 50_000,
-                               "population.households": 15_940}, 30),
-            "district": (365, False), "sweep": (20, 365)}
+        return {
+            "community": ("xianlu_xincun", tiny, 30),
+            "reference": (tiny, 20),
+            "reference_50k": ({"population.residents": 2000, "population.households": 640}, 5),
+            "district": (20, True),
+            "sweep": (4, 20),
+        }
+    return {
+        "community": ("xianlu_xincun", {}, 1096),
+        "reference": ({}, 365),
+        "reference_50k": ({"population.residents": 50_000, "population.households": 15_940}, 30),
+        "district": (365, False),
+        "sweep": (20, 365),
+    }
 
 
 def _descendants(root: int) -> list[int]:
@@ -116,8 +122,13 @@ def _community(quick: bool, mechanisms: str) -> dict[str, Any]:
     built = time.perf_counter()
     model.run(days)
     wall = time.perf_counter() - built
-    return {"residents": model.pop.n, "days": days, "build_s": built - start, "wall_s": wall,
-            "rate": model.pop.n * days / wall}
+    return {
+        "residents": model.pop.n,
+        "days": days,
+        "build_s": built - start,
+        "wall_s": wall,
+        "rate": model.pop.n * days / wall,
+    }
 
 
 def _reference(quick: bool, big: bool) -> dict[str, Any]:
@@ -125,8 +136,7 @@ def _reference(quick: bool, big: bool) -> dict[str, Any]:
     from sim.model import CommunityModel
 
     overrides, days = _sizes(quick)["reference_50k" if big else "reference"]
-    vec = CommunityModel("xianlu_xincun", rng=0, mechanisms=["joint_meeting"],
-                         overrides=overrides)
+    vec = CommunityModel("xianlu_xincun", rng=0, mechanisms=["joint_meeting"], overrides=overrides)
     start = time.perf_counter()
     vec.run(days)
     vec_s = time.perf_counter() - start
@@ -135,8 +145,15 @@ def _reference(quick: bool, big: bool) -> dict[str, Any]:
     ref.run(days)
     ref_s = time.perf_counter() - start
     n = vec.pop.n
-    return {"residents": n, "days": days, "wall_s": vec_s, "rate": n * days / vec_s,
-            "reference_s": ref_s, "reference_rate": n * days / ref_s, "speedup": ref_s / vec_s}
+    return {
+        "residents": n,
+        "days": days,
+        "wall_s": vec_s,
+        "rate": n * days / vec_s,
+        "reference_s": ref_s,
+        "reference_rate": n * days / ref_s,
+        "speedup": ref_s / vec_s,
+    }
 
 
 def _district(quick: bool, workers: int) -> dict[str, Any]:
@@ -145,22 +162,39 @@ def _district(quick: bool, workers: int) -> dict[str, Any]:
     days, small = _sizes(quick)["district"]
     spec = load_district("gulou")
     if small:
-        spec = spec.model_copy(update={"exchange_days": 10, "sub_districts": tuple(
-            sd.model_copy(update={"communities": (sd.communities[0].model_copy(
-                update={"residents": (300, 300)}),)}) for sd in spec.sub_districts[:2])})
+        spec = spec.model_copy(
+            update={
+                "exchange_days": 10,
+                "sub_districts": tuple(
+                    sd.model_copy(
+                        update={
+                            "communities": (
+                                sd.communities[0].model_copy(update={"residents": (300, 300)}),
+                            )
+                        }
+                    )
+                    for sd in spec.sub_districts[:2]
+                ),
+            }
+        )
     start = time.perf_counter()
     if workers > 1:
         from sim.experiments.execution import executor
 
         with executor(workers) as pool, tempfile.TemporaryDirectory() as store:
-            result = run_district(spec, days, 0, executor=pool, in_flight=workers + 1,
-                                  store=store)
+            result = run_district(spec, days, 0, executor=pool, in_flight=workers + 1, store=store)
     else:
         result = run_district(spec, days, 0)
     wall = time.perf_counter() - start
     n = result.manifest["residents"]
-    return {"residents": n, "communities": spec.n_communities, "days": days, "wall_s": wall,
-            "rate": n * days / wall, "workers": workers}
+    return {
+        "residents": n,
+        "communities": spec.n_communities,
+        "days": days,
+        "wall_s": wall,
+        "rate": n * days / wall,
+        "workers": workers,
+    }
 
 
 def _sweep(quick: bool) -> dict[str, Any]:
@@ -169,8 +203,14 @@ def _sweep(quick: bool) -> dict[str, Any]:
     runs, days = _sizes(quick)["sweep"]
     report = bench_sweep(n_runs=runs, days=days, workers=(1, 2))
     wall = report["wall_s"][2]
-    return {"residents": 3200, "days": days, "workers": 2, "wall_s": wall,
-            "rate": 3200 * days * runs / wall, "sweep": report}
+    return {
+        "residents": 3200,
+        "days": days,
+        "workers": 2,
+        "wall_s": wall,
+        "rate": 3200 * days * runs / wall,
+        "sweep": report,
+    }
 
 
 def _classic(quick: bool) -> dict[str, Any]:
@@ -210,8 +250,9 @@ def _run_child(name: str, quick: bool) -> dict[str, Any]:
     env = {**os.environ, **dict.fromkeys(THREAD_VARS, "1")}
     code = f"from sim.bench import child; child({name!r}, {quick!r})"
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen([sys.executable, "-c", code], stdout=out, stderr=err,
-                                env=env, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", code], stdout=out, stderr=err, env=env, text=True
+        )
         tree_mb = _watch(proc)
         out.seek(0)
         err.seek(0)
@@ -234,9 +275,16 @@ def machine() -> dict[str, Any]:
         pass
     from importlib.metadata import version
 
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
-            "numpy": version("numpy"), "scipy": version("scipy"), "mesa": version("mesa"),
-            "platform": platform.platform(), "load_average": list(os.getloadavg())}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "numpy": version("numpy"),
+        "scipy": version("scipy"),
+        "mesa": version("mesa"),
+        "platform": platform.platform(),
+        "load_average": list(os.getloadavg()),
+    }
 
 
 def summarise(name: str, reps: list[dict[str, Any]], quick: bool = False) -> dict[str, Any]:
@@ -267,11 +315,17 @@ def summarise(name: str, reps: list[dict[str, Any]], quick: bool = False) -> dic
     return row
 
 
-def run_bench(repeats: int = 3, quick: bool = False,
-              cases: tuple[str, ...] = tuple(CASES)) -> dict[str, Any]:
+def run_bench(
+    repeats: int = 3, quick: bool = False, cases: tuple[str, ...] = tuple(CASES)
+) -> dict[str, Any]:
     """Run every case ``repeats`` times in fresh processes; the report as a dict."""
-    report: dict[str, Any] = {"machine": machine(), "quick": quick, "repeats": repeats,
-                              "cases": [], "skipped": []}
+    report: dict[str, Any] = {
+        "machine": machine(),
+        "quick": quick,
+        "repeats": repeats,
+        "cases": [],
+        "skipped": [],
+    }
     for name in cases:
         reps = [_run_child(name, quick) for _ in range(repeats)]
         report["cases"].append(summarise(name, reps, quick))
@@ -280,17 +334,20 @@ def run_bench(repeats: int = 3, quick: bool = False,
 
 def table(report: dict[str, Any]) -> str:
     """The report as a Markdown table."""
-    lines = ["| case | residents | days | wall s, median (min) | resident-days/s | "
-             "per-agent ref. | peak MB | target | met |",
-             "|---|---:|---:|---:|---:|---:|---:|---|---|"]
+    lines = [
+        "| case | residents | days | wall s, median (min) | resident-days/s | "
+        "per-agent ref. | peak MB | target | met |",
+        "|---|---:|---:|---:|---:|---:|---:|---|---|",
+    ]
     for c in report["cases"]:
         rate = f"{c['rate'] / 1e6:.2f} M" if "rate" in c else ""
-        ref = (f"{c['reference_rate'] / 1e6:.3f} M/s, {c['speedup']:.0f}x"
-               if "speedup" in c else "")
+        ref = f"{c['reference_rate'] / 1e6:.3f} M/s, {c['speedup']:.0f}x" if "speedup" in c else ""
         mem = f"{c['peak_mb']:.0f}"
         met = {True: "yes", False: "no"}.get(c.get("met"), "")
-        lines.append(f"| {c['name']} | {c.get('residents', '')} | {c.get('days', '')} | "
-                     f"{c['wall_s']:.2f} ({c['wall_min_s']:.2f}) | {rate} | {ref} | {mem} | "
-                     f"{c.get('target', '')} | "
-                     f"{met} |")
+        lines.append(
+            f"| {c['name']} | {c.get('residents', '')} | {c.get('days', '')} | "
+            f"{c['wall_s']:.2f} ({c['wall_min_s']:.2f}) | {rate} | {ref} | {mem} | "
+            f"{c.get('target', '')} | "
+            f"{met} |"
+        )
     return "\n".join(lines)

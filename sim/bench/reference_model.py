@@ -55,8 +55,16 @@ def clip(x: float, lo: float = 0.0, hi: float = 1.0) -> float:
 class Issue:
     """A problem touching some residents (the same fields as ``sim.model.issues.Issue``)."""
 
-    def __init__(self, id_: int, kind: int, day: int, members: list[Resident], severity: float,
-                 complexity: float, effort: float):
+    def __init__(
+        self,
+        id_: int,
+        kind: int,
+        day: int,
+        members: list[Resident],
+        severity: float,
+        complexity: float,
+        effort: float,
+    ):
         self.id, self.kind, self.day, self.members = id_, kind, day, members
         self.severity, self.complexity, self.effort_left = severity, complexity, effort
         self.known_day = self.referred_until = -1
@@ -111,9 +119,13 @@ class Resident(CellAgent):
     def compute_satisfaction(self, perf: float) -> float:
         """Expectancy disconfirmation plus procedure and voice (behaviour.satisfaction)."""
         b = self.model.b
-        return clip(b.sat_base + b.sat_performance * perf
-                    + b.sat_disconfirmation * (perf - self.expectation)
-                    + b.w_procedure * self.justice * (1.0 - perf) + self.process)
+        return clip(
+            b.sat_base
+            + b.sat_performance * perf
+            + b.sat_disconfirmation * (perf - self.expectation)
+            + b.w_procedure * self.justice * (1.0 - perf)
+            + self.process
+        )
 
     def hears(self, u: float) -> bool:
         """Word of mouth: each aware tie tells with a small daily chance."""
@@ -130,9 +142,15 @@ class Resident(CellAgent):
         n = len(self.neighbours)
         share = sum(1 for nb in self.neighbours if nb.took_part_recently()) / n if n else 0.0
         cost = self.time_cost * cost_factor * (2.0 if daytime and self.employed else 1.0)
-        z = (b.b0 + b.b_resources * self.resources + b.b_engagement * self.engagement
-             + b.b_social * float(share >= self.theta) - b.b_cost * cost
-             + b.b_efficacy * self.efficacy + b.b_stake * self.grievance)
+        z = (
+            b.b0
+            + b.b_resources * self.resources
+            + b.b_engagement * self.engagement
+            + b.b_social * float(share >= self.theta)
+            - b.b_cost * cost
+            + b.b_efficacy * self.efficacy
+            + b.b_stake * self.grievance
+        )
         p = 1.0 / (1.0 + math.exp(-z)) + b.ask_personal * asked
         return clip(p + b.visibility * model.visible)
 
@@ -148,8 +166,9 @@ class Resident(CellAgent):
     def update_feelings(self) -> None:
         """Daily feedback on one's own state (synchronous: it reads only one's own state)."""
         b, model = self.model.b, self.model
-        self.grievance = clip(self.grievance * (1.0 - b.grievance_decay)
-                              + b.grievance_rise * self.load)
+        self.grievance = clip(
+            self.grievance * (1.0 - b.grievance_decay) + b.grievance_rise * self.load
+        )
         perf = self.performance()
         self.expectation += model.expectation_rate * (perf - self.expectation)
         self.satisfaction = self.compute_satisfaction(perf)
@@ -161,8 +180,13 @@ class Resident(CellAgent):
 class ReferenceModel(mesa.Model):
     """Administrative routine plus the joint meeting, one resident at a time."""
 
-    def __init__(self, scenario: str = "xianlu_xincun", *, rng: int = 0,
-                 overrides: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        scenario: str = "xianlu_xincun",
+        *,
+        rng: int = 0,
+        overrides: dict[str, Any] | None = None,
+    ):
         self.seed_seq = np.random.SeedSequence(rng)
         self._streams: dict[str, np.random.Generator] = {}
         super().__init__(rng=self.stream("mesa"))
@@ -176,14 +200,17 @@ class ReferenceModel(mesa.Model):
         opinion = init.random((pop.n, len(ISSUE_TYPES)))
         u = init.random(pop.n)
         self.space = Network(nx.from_scipy_sparse_array(net.face), layout=None, random=self.random)
-        self.residents = [Resident(self, i, opinion[i].tolist(), self.threshold(float(u[i])))
-                          for i in range(pop.n)]
+        self.residents = [
+            Resident(self, i, opinion[i].tolist(), self.threshold(float(u[i])))
+            for i in range(pop.n)
+        ]
         for r in self.residents:
             r.cell = self.space[r.idx]
         for r in self.residents:
             r.neighbours = [a for cell in r.cell.connections.values() for a in cell.agents]
-        self.edges = sorted((a.idx, b.idx) for a in self.residents for b in a.neighbours
-                            if a.idx < b.idx)
+        self.edges = sorted(
+            (a.idx, b.idx) for a in self.residents for b in a.neighbours if a.idx < b.idx
+        )
         self.households: list[list[Resident]] = [[] for _ in range(pop.n_households)]
         for r in self.residents:
             self.households[r.household].append(r)
@@ -254,8 +281,10 @@ class ReferenceModel(mesa.Model):
         n_cars = sum(self.car)
         p_new = s.parking.car_growth_per_year / 365.0 * n_cars / max(1, len(self.car) - n_cars)
         self.car = [has or g < p_new for has, g in zip(self.car, grow, strict=True)]
-        if poisson_count(self.stream("policies").random(),
-                         s.committee.policies_per_month / 30.0) >= 1:
+        if (
+            poisson_count(self.stream("policies").random(), s.committee.policies_per_month / 30.0)
+            >= 1
+        ):
             for r in self.residents:
                 r.aware = False
         arr = self.stream("issues")
@@ -276,12 +305,28 @@ class ReferenceModel(mesa.Model):
         chosen = set(range(n_buildings))
         if 0 < t.buildings < n_buildings:
             chosen = set(np.argsort(ranks)[: t.buildings].tolist())
-        members = [r for r in self.residents if r.building in chosen and (
-            t.affects == "all" or (t.affects == "elderly" and r.elderly)
-            or (t.affects == "car_owners" and self.car[r.household]))]
+        members = [
+            r
+            for r in self.residents
+            if r.building in chosen
+            and (
+                t.affects == "all"
+                or (t.affects == "elderly" and r.elderly)
+                or (t.affects == "car_owners" and self.car[r.household])
+            )
+        ]
         if members:
-            self.open.append(Issue(self.next_id, k, self.day, members, min(severity, 1.0),
-                                   t.complexity, t.effort_hours))
+            self.open.append(
+                Issue(
+                    self.next_id,
+                    k,
+                    self.day,
+                    members,
+                    min(severity, 1.0),
+                    t.complexity,
+                    t.effort_hours,
+                )
+            )
             self.next_id += 1
 
     def word_of_mouth(self) -> None:
@@ -331,23 +376,29 @@ class ReferenceModel(mesa.Model):
         form = getattr(p.formats, p.format)
         personal, reach, cost_factor = form.personal, form.reach, form.cost_factor
         rng = self.stream("joint_meeting")
-        self.agenda = sorted((i for i in self.open if i.known and i.proposal is None),
-                             key=lambda i: (i.known_day, i.id))[: p.agenda_size]
+        self.agenda = sorted(
+            (i for i in self.open if i.known and i.proposal is None),
+            key=lambda i: (i.known_day, i.id),
+        )[: p.agenda_size]
         n = len(self.residents)
         asked = [1.0 if r.core else 0.0 for r in self.residents]
         if personal and self.agenda and p.invitations:
             affected = np.unique([r.idx for i in self.agenda for r in i.members])
             hours = self.spend(p.invitations * p.invite_minutes / 60.0)
-            k = min(len(affected), int(hours * 60.0 / p.invite_minutes) if p.invite_minutes
-                    else p.invitations)
+            k = min(
+                len(affected),
+                int(hours * 60.0 / p.invite_minutes) if p.invite_minutes else p.invitations,
+            )
             for idx in rng.choice(affected, size=k, replace=False):
                 asked[idx] = 1.0
         reached = rng.random(n).tolist()
         u = rng.random(n).tolist()
         self.attendees = [
-            r for r in self.residents
+            r
+            for r in self.residents
             if (asked[r.idx] > 0 or reached[r.idx] < reach)
-            and u[r.idx] < r.participation_probability(asked[r.idx], p.daytime, cost_factor)]
+            and u[r.idx] < r.participation_probability(asked[r.idx], p.daytime, cost_factor)
+        ]
         self.totals["meetings"] += 1
         self.today["meeting_attendance"] = float(len(self.attendees))
 
@@ -399,8 +450,10 @@ class ReferenceModel(mesa.Model):
                 self.settle(issue)
             else:
                 self.referral_failed(issue)
-        queue = sorted((i for i in self.open if i.known and i.referred_until < 0),
-                       key=lambda i: (i.known_day, i.id))
+        queue = sorted(
+            (i for i in self.open if i.known and i.referred_until < 0),
+            key=lambda i: (i.known_day, i.id),
+        )
         for issue in queue:
             if self.free <= 0:
                 break
@@ -438,8 +491,10 @@ class ReferenceModel(mesa.Model):
     def referral_failed(self, issue: Issue) -> None:
         """A referral-only answer: back to the committee, trust and satisfaction fall."""
         b = self.b
-        issue.effort_left = self.spec.committee.retry_effort * getattr(self.spec.issues,
-                                                   ISSUE_TYPES[issue.kind]).effort_hours
+        issue.effort_left = (
+            self.spec.committee.retry_effort
+            * getattr(self.spec.issues, ISSUE_TYPES[issue.kind]).effort_hours
+        )
         for r in issue.members:
             r.process -= b.referral_effect
             r.trust = max(r.trust - b.trust_gain * b.trust_neg_ratio, 0.0)
@@ -507,20 +562,22 @@ class ReferenceModel(mesa.Model):
         """The day's metrics (the vectorised model's names)."""
         rs, n = self.residents, len(self.residents)
         known = self.household_aware()
-        self.rows.append({
-            "day": self.day,
-            "participation_rate": sum(r.took_part_recently() for r in rs) / n,
-            "satisfaction_mean": sum(r.satisfaction for r in rs) / n,
-            "trust_mean": sum(r.trust for r in rs) / n,
-            "efficacy_mean": sum(r.efficacy for r in rs) / n,
-            "policy_awareness": sum(known) / len(known),
-            "issues_open": len(self.open),
-            "issues_resolved_total": self.totals["resolved"],
-            "escalations_total": self.totals["escalations"],
-            "conflicts": self.today["conflicts"],
-            "meeting_attendance": self.today.get("meeting_attendance", 0.0),
-            "meetings_held_total": self.totals["meetings"],
-        })
+        self.rows.append(
+            {
+                "day": self.day,
+                "participation_rate": sum(r.took_part_recently() for r in rs) / n,
+                "satisfaction_mean": sum(r.satisfaction for r in rs) / n,
+                "trust_mean": sum(r.trust for r in rs) / n,
+                "efficacy_mean": sum(r.efficacy for r in rs) / n,
+                "policy_awareness": sum(known) / len(known),
+                "issues_open": len(self.open),
+                "issues_resolved_total": self.totals["resolved"],
+                "escalations_total": self.totals["escalations"],
+                "conflicts": self.today["conflicts"],
+                "meeting_attendance": self.today.get("meeting_attendance", 0.0),
+                "meetings_held_total": self.totals["meetings"],
+            }
+        )
 
     def run(self, days: int) -> list[dict[str, float]]:
         """Simulate ``days`` days; return the daily rows."""

@@ -35,8 +35,11 @@ def warn_defaulted(scenario: str) -> None:
     """Warn on stderr about tables every built-in scenario sets but this file leaves out."""
     missing = defaulted_tables(scenario)
     if missing:
-        print(f"cogov: warning: {scenario}: tables taken from defaults: {', '.join(missing)} "
-              "(every built-in scenario sets them; is the file complete?)", file=sys.stderr)
+        print(
+            f"cogov: warning: {scenario}: tables taken from defaults: {', '.join(missing)} "
+            "(every built-in scenario sets them; is the file complete?)",
+            file=sys.stderr,
+        )
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -53,19 +56,32 @@ def cmd_run(args: argparse.Namespace) -> int:
     warn_defaulted(args.scenario)
     days = args.days or scenario.days
     bar = Bar(days, "days", label=scenario.name, enabled=not args.quiet, delay=1.0)
-    result = run(scenario, days=args.days, seed=args.seed, mechanisms=args.mechanisms or None,
-                 progress=lambda done, _: bar(done))
+    result = run(
+        scenario,
+        days=args.days,
+        seed=args.seed,
+        mechanisms=args.mechanisms or None,
+        progress=lambda done, _: bar(done),
+    )
     mech = ", ".join(result.manifest["mechanisms"])
-    print(f"{scenario.title or scenario.name}: {result.model.pop.n} residents, "
-          f"{result.model.pop.n_households} households, {result.model.day} days, "
-          f"seed {args.seed}, mechanisms: {mech}")
+    print(
+        f"{scenario.title or scenario.name}: {result.model.pop.n} residents, "
+        f"{result.model.pop.n_households} households, {result.model.day} days, "
+        f"seed {args.seed}, mechanisms: {mech}"
+    )
     compare = len(result.manifest["mechanisms"]) > 1
     table = result.summary().to_frame("with mechanisms" if compare else "value")
     if compare:
-        bar = Bar(days, "days", label=f"{scenario.name} baseline", enabled=not args.quiet,
-                  delay=1.0)
-        base = run(scenario, days=args.days, seed=args.seed, mechanisms=["administrative"],
-                   progress=lambda done, _: bar(done))
+        bar = Bar(
+            days, "days", label=f"{scenario.name} baseline", enabled=not args.quiet, delay=1.0
+        )
+        base = run(
+            scenario,
+            days=args.days,
+            seed=args.seed,
+            mechanisms=["administrative"],
+            progress=lambda done, _: bar(done),
+        )
         table["administrative only"] = base.summary()
         table["change"] = table.iloc[:, 0] - table["administrative only"]
     print(table.to_string(float_format=lambda v: f"{v:.3f}"))
@@ -94,9 +110,11 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     for name in builtin_names():
         raw = read_toml(locate(name))
         pop = raw.get("population", {})
-        print(f"{name:20s} {raw.get('community_type', ''):11s} "
-              f"{pop.get('residents', '?'):>7} residents  {raw.get('title', '')} "
-              f"{raw.get('title_zh', '')}")
+        print(
+            f"{name:20s} {raw.get('community_type', ''):11s} "
+            f"{pop.get('residents', '?'):>7} residents  {raw.get('title', '')} "
+            f"{raw.get('title_zh', '')}"
+        )
     return 0
 
 
@@ -163,37 +181,51 @@ def cmd_metrics(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser of ``cogov``."""
-    p = argparse.ArgumentParser(prog="cogov", description="Simulate community co-governance "
-                                "(社区共治) in Chinese cities.")
+    p = argparse.ArgumentParser(
+        prog="cogov", description="Simulate community co-governance (社区共治) in Chinese cities."
+    )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     r = sub.add_parser("run", help="run one scenario and print a summary")
     r.add_argument("scenario", help="built-in name (see `cogov scenarios`) or a .toml path")
     r.add_argument("--days", type=days, help="days to simulate (default: the scenario's)")
     r.add_argument("--seed", type=seed, default=0, help="random seed (default 0)")
-    r.add_argument("--set", type=_assignment, action="append", metavar="KEY=VALUE",
-                   help="override a scenario value by dotted key; repeatable")
+    r.add_argument(
+        "--set",
+        type=_assignment,
+        action="append",
+        metavar="KEY=VALUE",
+        help="override a scenario value by dotted key; repeatable",
+    )
     r.add_argument("--mechanisms", help="comma-separated mechanism names, or 'all'")
     r.add_argument("--out", help="folder for metrics.parquet/.csv, manifest.json, metrics.png")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.set_defaults(fn=cmd_run)
 
-    v = sub.add_parser("validate", help="check scenario files (experiments: cogov experiment "
-                       "validate)")
+    v = sub.add_parser(
+        "validate", help="check scenario files (experiments: cogov experiment validate)"
+    )
     v.add_argument("scenarios", nargs="+", help="names or paths")
     v.set_defaults(fn=cmd_validate)
 
     sub.add_parser("scenarios", help="list built-in scenarios").set_defaults(fn=cmd_scenarios)
     sub.add_parser("mechanisms", help="list mechanisms and their parameters").set_defaults(
-        fn=cmd_mechanisms)
+        fn=cmd_mechanisms
+    )
     pa = sub.add_parser("params", help="list every scenario parameter")
     pa.add_argument("--markdown", action="store_true", help="as the README's Markdown tables")
-    pa.add_argument("--update-readme", metavar="PATH",
-                    help="rewrite the tables between the README's params markers")
+    pa.add_argument(
+        "--update-readme",
+        metavar="PATH",
+        help="rewrite the tables between the README's params markers",
+    )
     pa.set_defaults(fn=cmd_params)
     me = sub.add_parser("metrics", help="list every daily metric (a Markdown table)")
-    me.add_argument("--update-docs", metavar="PATH",
-                    help="rewrite the table between the file's metrics-table markers")
+    me.add_argument(
+        "--update-docs",
+        metavar="PATH",
+        help="rewrite the table between the file's metrics-table markers",
+    )
     me.set_defaults(fn=cmd_metrics)
     experiment_cli.register(sub)
     ui_cli.register(sub)

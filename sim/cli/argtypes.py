@@ -68,8 +68,11 @@ def output_problem(path: Path) -> str | None:
             if not ancestor.is_dir():
                 return f"is below {ancestor}, which is not a folder"
             problem = _unwritable(ancestor)
-            return (None if problem is None
-                    else f"cannot be created: {ancestor} cannot be written ({problem})")
+            return (
+                None
+                if problem is None
+                else f"cannot be created: {ancestor} cannot be written ({problem})"
+            )
     return None
 
 

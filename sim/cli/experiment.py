@@ -27,24 +27,28 @@ if TYPE_CHECKING:
 EXIT_FAILED = 1
 
 
-def _sweep(plan: Plan, out: Path, args: argparse.Namespace,
-           finish: Finish | None = None) -> SweepResult:
+def _sweep(
+    plan: Plan, out: Path, args: argparse.Namespace, finish: Finish | None = None
+) -> SweepResult:
     from sim.experiments.execution import done_runs, executor, sweep
 
     exp = plan.experiment
     on_disk = len(done_runs(plan, out)) if out.exists() else 0
     where = args.scheduler or f"{args.workers or os.cpu_count()} local workers"
-    print(f"{exp.name}: {len(plan.runs)} runs ({len(plan.points)} design point(s) x "
-          f"{len(exp.arms)} arm(s) x {exp.replicates} replicate(s)), root seed {exp.seed}, "
-          f"out {out}")
+    print(
+        f"{exp.name}: {len(plan.runs)} runs ({len(plan.points)} design point(s) x "
+        f"{len(exp.arms)} arm(s) x {exp.replicates} replicate(s)), root seed {exp.seed}, "
+        f"out {out}"
+    )
     if on_disk:
         print(f"resuming: {on_disk} runs already in {out}, {len(plan.runs) - on_disk} to run")
     print(f"running on {where}", flush=True)
     bar = Bar(len(plan.runs), "runs", skipped=on_disk, enabled=not args.quiet)
     try:
         with executor(args.workers, args.scheduler) as pool:
-            return sweep(plan, out, pool, progress=lambda done, failed, _: bar(done, failed),
-                         finish=finish)
+            return sweep(
+                plan, out, pool, progress=lambda done, failed, _: bar(done, failed), finish=finish
+            )
     finally:
         bar.close()
 
@@ -52,9 +56,11 @@ def _sweep(plan: Plan, out: Path, args: argparse.Namespace,
 def _report_failures(result: SweepResult) -> int:
     if not result.failed:
         return 0
-    print(f"cogov: {len(result.failed)} of {result.total} runs failed "
-          f"(details in {result.out / 'failed'}; rerun the same command to retry them):",
-          file=sys.stderr)
+    print(
+        f"cogov: {len(result.failed)} of {result.total} runs failed "
+        f"(details in {result.out / 'failed'}; rerun the same command to retry them):",
+        file=sys.stderr,
+    )
     for run_id, error in result.failed.items():
         print(f"  {run_id}: {error}", file=sys.stderr)
     return EXIT_FAILED
@@ -62,6 +68,7 @@ def _report_failures(result: SweepResult) -> int:
 
 def _guard(fn: Any) -> Any:
     """Turn a dead worker (SweepError) into one message and exit status 1."""
+
     def wrapped(args: argparse.Namespace) -> int:
         from sim.experiments.execution import SweepError
 
@@ -111,11 +118,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     table_md = out / "table.md"
     if table_md in paths:
         print(table_md.read_text(encoding="utf-8"))
-    print(f"wrote {out / 'runs.parquet'} ({len(result.table)} rows), "
-          + ", ".join(str(p.relative_to(out)) for p in paths))
+    print(
+        f"wrote {out / 'runs.parquet'} ({len(result.table)} rows), "
+        + ", ".join(str(p.relative_to(out)) for p in paths)
+    )
     if missing := missing_groups(plan, result.table):
-        print(f"cogov: {len(missing)} group(s) have no finished run and are missing from "
-              "the tables:", file=sys.stderr)
+        print(
+            f"cogov: {len(missing)} group(s) have no finished run and are missing from the tables:",
+            file=sys.stderr,
+        )
         for group in missing:
             print(f"  {group}", file=sys.stderr)
     return _report_failures(result)
@@ -131,8 +142,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     print(f"{plan.source}: ok" + (" ([check] version)" if args.check else ""))
     print(f"  {exp.name}: {exp.title}" if exp.title else f"  {exp.name}")
     for name, base in plan.bases.items():
-        print(f"  scenario {name}: {exp.days or base.days} days, "
-              f"{base.population.residents} residents")
+        print(
+            f"  scenario {name}: {exp.days or base.days} days, "
+            f"{base.population.residents} residents"
+        )
     for name, arm in exp.arms.items():
         sets = f", set {arm.overrides}" if arm.overrides else ""
         print(f"  arm {name}: {', '.join(arm.mechanisms)}{sets}")
@@ -140,12 +153,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for key, f in d.factors.items():
         step = lattice(key)
         grid = {None: "", 1: ", rounded to integers", 2: ", rounded to even numbers"}.get(
-            step, f", rounded to multiples of {step}")
-        print(f"    {key}: " + (str(list(f.values)) if f.values is not None
-                                 else f"{f.low} to {f.high}{grid}"))
-    print(f"  {len(plan.points)} design point(s) x {len(exp.arms)} arm(s) x "
-          f"{exp.replicates} replicate(s) = {len(plan.runs)} runs, "
-          f"{sum(r.days for r in plan.runs)} community-days, root seed {exp.seed}")
+            step, f", rounded to multiples of {step}"
+        )
+        print(
+            f"    {key}: "
+            + (str(list(f.values)) if f.values is not None else f"{f.low} to {f.high}{grid}")
+        )
+    print(
+        f"  {len(plan.points)} design point(s) x {len(exp.arms)} arm(s) x "
+        f"{exp.replicates} replicate(s) = {len(plan.runs)} runs, "
+        f"{sum(r.days for r in plan.runs)} community-days, root seed {exp.seed}"
+    )
     return 0
 
 
@@ -181,8 +199,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     plan = load_plan(args.experiment, check=True)
     path = _reference_path(plan)
     if not path.is_file():
-        raise InputError(str(path), "", "no reference; write one with `cogov experiment "
-                         f"reference {args.experiment}`")
+        raise InputError(
+            str(path),
+            "",
+            f"no reference; write one with `cogov experiment reference {args.experiment}`",
+        )
     try:
         ref = pd.read_csv(path)
     except (OSError, ValueError) as exc:
@@ -195,8 +216,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(shown.drop(columns="ok").to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     failed = int((~result["ok"]).sum())
     k = plan.experiment.check.k_se  # type: ignore[union-attr]
-    print(f"{len(result) - failed} of {len(result)} pass (tolerance: {k:g} standard errors "
-          f"of the difference plus any band) against {path}")
+    print(
+        f"{len(result) - failed} of {len(result)} pass (tolerance: {k:g} standard errors "
+        f"of the difference plus any band) against {path}"
+    )
     return EXIT_FAILED if failed else 0
 
 
@@ -217,10 +240,14 @@ def cmd_reference(args: argparse.Namespace) -> int:
 
 
 def _executor_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--workers", type=positive,
-                   help="local worker processes (default: the number of cores)")
-    p.add_argument("--scheduler", metavar="ADDR",
-                   help="a Dask scheduler, e.g. tcp://10.0.0.5:8786 (needs cogov[sweep])")
+    p.add_argument(
+        "--workers", type=positive, help="local worker processes (default: the number of cores)"
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDR",
+        help="a Dask scheduler, e.g. tcp://10.0.0.5:8786 (needs cogov[sweep])",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -231,17 +258,24 @@ def register(subparsers: Any) -> None:
     sub.add_parser("list", help="list built-in experiments").set_defaults(fn=cmd_list)
 
     r = sub.add_parser("run", help="run or resume an experiment")
-    r.add_argument("experiment", metavar="NAME_OR_PATH",
-                   help="built-in name (see `cogov experiment list`) or a .toml path")
+    r.add_argument(
+        "experiment",
+        metavar="NAME_OR_PATH",
+        help="built-in name (see `cogov experiment list`) or a .toml path",
+    )
     _executor_options(r)
     r.add_argument("--replicates", type=replicates, help="override the file's replicates")
     r.add_argument("--out", help="output folder (default: runs/experiments/NAME)")
-    r.add_argument("--resume", action="store_true",
-                   help="run only what OUT is missing (the default; accepted for clarity)")
+    r.add_argument(
+        "--resume",
+        action="store_true",
+        help="run only what OUT is missing (the default; accepted for clarity)",
+    )
     r.set_defaults(fn=cmd_run)
 
-    v = sub.add_parser("validate", help="check an experiment file and print its plan "
-                       "(runs nothing)")
+    v = sub.add_parser(
+        "validate", help="check an experiment file and print its plan (runs nothing)"
+    )
     v.add_argument("experiment", metavar="NAME_OR_PATH")
     v.add_argument("--check", action="store_true", help="the file's [check] version")
     v.set_defaults(fn=cmd_validate)

@@ -85,8 +85,9 @@ def execute(task: Task) -> pd.DataFrame:
         RunError: whatever the model raised, as text.
     """
     try:
-        model = CommunityModel(task.scenario, rng=task.seed, mechanisms=list(task.mechanisms),
-                               overrides=task.overrides)
+        model = CommunityModel(
+            task.scenario, rng=task.seed, mechanisms=list(task.mechanisms), overrides=task.overrides
+        )
         return model.run(task.days)[["day", *task.metrics]]
     except Exception as exc:
         raise RunError(f"{type(exc).__name__}: {exc}", traceback.format_exc()) from None
@@ -112,8 +113,12 @@ def task(plan: Plan, run: Run) -> Task:
 
 def tidy(plan: Plan, run: Run, metrics: pd.DataFrame) -> pd.DataFrame:
     """A run's rows of the results table: identity, factors, replicate, seed, day, metrics."""
-    ids: dict[str, Any] = {"run_id": run.run_id, "scenario": run.point.scenario,
-                           "arm": run.arm, "point": run.point.index}
+    ids: dict[str, Any] = {
+        "run_id": run.run_id,
+        "scenario": run.point.scenario,
+        "arm": run.arm,
+        "point": run.point.index,
+    }
     for key in plan.factors:
         ids[key] = run.point.values[key]
     ids["replicate"] = run.replicate
@@ -127,17 +132,22 @@ def manifest(plan: Plan, **extra: Any) -> dict[str, Any]:
     """What produced a sweep: experiment file and content, root seed, versions, commit."""
     exp = plan.experiment
     return {
-        "experiment": {"name": exp.name, "path": plan.source, "content": plan.text,
-                       "design_hash": plan.design_hash()},
+        "experiment": {
+            "name": exp.name,
+            "path": plan.source,
+            "content": plan.text,
+            "design_hash": plan.design_hash(),
+        },
         "root_seed": exp.seed,
         "seeds": "run seed = SeedSequence(root_seed, spawn_key=(point, replicate))"
-                 if exp.common_seeds == "arms" else
-                 "run seed = SeedSequence(root_seed, spawn_key=(replicate,))",
+        if exp.common_seeds == "arms"
+        else "run seed = SeedSequence(root_seed, spawn_key=(replicate,))",
         "replicates": exp.replicates,
         "runs": len(plan.runs),
         "days": {name: exp.days or base.days for name, base in plan.bases.items()},
-        "versions": versions(pandas=pd.__version__, pyarrow=version_of("pyarrow"),
-                             SALib=version_of("SALib")),
+        "versions": versions(
+            pandas=pd.__version__, pyarrow=version_of("pyarrow"), SALib=version_of("SALib")
+        ),
         "git_commit": git_commit(),
         **extra,
     }
@@ -150,8 +160,11 @@ def done_runs(plan: Plan, out: Path) -> set[str]:
 
 def combine(plan: Plan, out: Path) -> pd.DataFrame:
     """The finished runs' rows, in plan order (one row per run and day)."""
-    parts = [pd.read_parquet(p) for r in plan.runs
-             if (p := out / "runs" / f"{r.run_id}.parquet").exists()]
+    parts = [
+        pd.read_parquet(p)
+        for r in plan.runs
+        if (p := out / "runs" / f"{r.run_id}.parquet").exists()
+    ]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
@@ -208,9 +221,14 @@ def _locked(out: Path) -> Iterator[None]:
         except BlockingIOError:
             handle.seek(0)
             pid = handle.read().strip() or "?"
-            raise InputError(str(out), "", (
-                f"another sweep (process {pid}) is writing this folder; wait for it to end "
-                "(then rerun to resume) or choose another --out")) from None
+            raise InputError(
+                str(out),
+                "",
+                (
+                    f"another sweep (process {pid}) is writing this folder; wait for it to end "
+                    "(then rerun to resume) or choose another --out"
+                ),
+            ) from None
         handle.truncate(0)
         handle.write(str(os.getpid()))
         handle.flush()
@@ -224,19 +242,37 @@ def _prepare(plan: Plan, out: Path) -> None:
         try:
             digest = json.loads(old.read_text(encoding="utf-8"))["experiment"]["design_hash"]
         except (OSError, ValueError, KeyError, TypeError):
-            raise InputError(str(old), "", (
-                "cannot be read, so which design the runs in this folder belong to is "
-                "unknown; choose another --out or remove the folder")) from None
+            raise InputError(
+                str(old),
+                "",
+                (
+                    "cannot be read, so which design the runs in this folder belong to is "
+                    "unknown; choose another --out or remove the folder"
+                ),
+            ) from None
         if digest != plan.design_hash():
-            raise InputError(str(out), "manifest.json", (
-                "this folder holds runs of a different experiment design; choose another "
-                "--out or remove the folder"))
-    elif found := [p for p in (*out.glob("runs/*.parquet"), *out.glob("failed/*.json"),
-                               out / "runs.parquet") if p.exists()]:
-        raise InputError(str(out), "", (
-            f"holds run files ({found[0].relative_to(out)} and {len(found) - 1} more) but no "
-            "manifest.json, so which design they belong to is unknown; choose another --out "
-            "or remove the folder"))
+            raise InputError(
+                str(out),
+                "manifest.json",
+                (
+                    "this folder holds runs of a different experiment design; choose another "
+                    "--out or remove the folder"
+                ),
+            )
+    elif found := [
+        p
+        for p in (*out.glob("runs/*.parquet"), *out.glob("failed/*.json"), out / "runs.parquet")
+        if p.exists()
+    ]:
+        raise InputError(
+            str(out),
+            "",
+            (
+                f"holds run files ({found[0].relative_to(out)} and {len(found) - 1} more) but no "
+                "manifest.json, so which design they belong to is unknown; choose another --out "
+                "or remove the folder"
+            ),
+        )
     for tmp in (*out.glob(".*.tmp"), *out.glob("runs/.*.tmp"), *out.glob("figures/.*.tmp")):
         tmp.unlink()
 
@@ -260,8 +296,9 @@ def _worker_init(sweep_pid: int) -> None:
         import ctypes
 
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    threading.Thread(target=_watch, args=(sweep_pid, parent), daemon=True,
-                     name="cogov-watchdog").start()
+    threading.Thread(
+        target=_watch, args=(sweep_pid, parent), daemon=True, name="cogov-watchdog"
+    ).start()
 
 
 def _alive(pid: int) -> bool:
@@ -290,8 +327,12 @@ def process_pool(workers: int | None = None) -> cf.ProcessPoolExecutor:
     else:
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["sim.experiments.execution"])
-    return cf.ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, mp_context=ctx,
-                                  initializer=_worker_init, initargs=(os.getpid(),))
+    return cf.ProcessPoolExecutor(
+        max_workers=workers or os.cpu_count() or 1,
+        mp_context=ctx,
+        initializer=_worker_init,
+        initargs=(os.getpid(),),
+    )
 
 
 @contextmanager
@@ -361,13 +402,21 @@ Finish = Callable[[pd.DataFrame], list[Path]]
 
 def _unwritable(path: Path, exc: OSError, result: SweepResult) -> SweepError:
     why = exc.strerror or str(exc)
-    return SweepError(f"cannot write {path}: {why}; {len(result.finished)} runs finished in "
-                      f"this call are saved in {result.out}; free space and rerun the same "
-                      "command to resume")
+    return SweepError(
+        f"cannot write {path}: {why}; {len(result.finished)} runs finished in "
+        f"this call are saved in {result.out}; free space and rerun the same "
+        "command to resume"
+    )
 
 
-def sweep(plan: Plan, out: Path, pool: cf.Executor, *, progress: Progress | None = None,
-          finish: Finish | None = None) -> SweepResult:
+def sweep(
+    plan: Plan,
+    out: Path,
+    pool: cf.Executor,
+    *,
+    progress: Progress | None = None,
+    finish: Finish | None = None,
+) -> SweepResult:
     """Run the plan's missing runs on ``pool``, combine every finished run, write outputs.
 
     OUT is locked while this runs. ``manifest.json`` says ``"complete": true`` only once
@@ -392,16 +441,19 @@ def sweep(plan: Plan, out: Path, pool: cf.Executor, *, progress: Progress | None
         return _sweep_locked(plan, out, pool, progress, finish)
 
 
-def _sweep_locked(plan: Plan, out: Path, pool: cf.Executor, progress: Progress | None,
-                  finish: Finish | None) -> SweepResult:
+def _sweep_locked(
+    plan: Plan, out: Path, pool: cf.Executor, progress: Progress | None, finish: Finish | None
+) -> SweepResult:
     _prepare(plan, out)
     started = datetime.now(UTC).isoformat(timespec="seconds")
-    write_json(out / "manifest.json", manifest(plan, started=started, finished=None,
-                                                complete=False))
+    write_json(
+        out / "manifest.json", manifest(plan, started=started, finished=None, complete=False)
+    )
     on_disk = done_runs(plan, out)
     todo = [r for r in plan.runs if r.run_id not in on_disk]
-    result = SweepResult(out, len(plan.runs), skipped=[r.run_id for r in plan.runs
-                                                       if r.run_id in on_disk])
+    result = SweepResult(
+        out, len(plan.runs), skipped=[r.run_id for r in plan.runs if r.run_id in on_disk]
+    )
     pending = {pool.submit(execute, task(plan, r)): r for r in todo}
     try:
         for fut in cf.as_completed(list(pending)):  # waits on each future once: O(runs)
@@ -413,9 +465,10 @@ def _sweep_locked(plan: Plan, out: Path, pool: cf.Executor, progress: Progress |
         raise _unwritable(Path(exc.filename or out), exc, result) from None
     except BrokenProcessPool:
         _abandon(pool, pending)
-        raise SweepError(f"a worker process died; {len(result.finished)} runs finished in "
-                         f"this call are saved in {out}; rerun the same command to resume"
-                         ) from None
+        raise SweepError(
+            f"a worker process died; {len(result.finished)} runs finished in "
+            f"this call are saved in {out}; rerun the same command to resume"
+        ) from None
     except BaseException:
         _abandon(pool, pending)
         raise
@@ -426,10 +479,17 @@ def _sweep_locked(plan: Plan, out: Path, pool: cf.Executor, progress: Progress |
         outputs = finish(result.table) if finish is not None else []
     except OSError as exc:
         raise _unwritable(Path(exc.filename or path), exc, result) from None
-    write_json(out / "manifest.json", manifest(
-        plan, started=started, finished=datetime.now(UTC).isoformat(timespec="seconds"),
-        complete=result.complete, failed=sorted(result.failed),
-        outputs=[str(p.relative_to(out)) for p in outputs]))
+    write_json(
+        out / "manifest.json",
+        manifest(
+            plan,
+            started=started,
+            finished=datetime.now(UTC).isoformat(timespec="seconds"),
+            complete=result.complete,
+            failed=sorted(result.failed),
+            outputs=[str(p.relative_to(out)) for p in outputs],
+        ),
+    )
     return result
 
 
@@ -444,10 +504,19 @@ def _collect(plan: Plan, out: Path, run: Run, fut: cf.Future, result: SweepResul
         detail = exc.detail if isinstance(exc, RunError) else traceback.format_exc()
         message = str(exc) or type(exc).__name__
         result.failed[run.run_id] = message
-        write_json(failed, {"run_id": run.run_id, "error": message, "traceback": detail,
-                             "seed": run.seed_text(plan.experiment.seed),
-                             "scenario": run.point.scenario, "arm": run.arm,
-                             "replicate": run.replicate, "values": run.point.values})
+        write_json(
+            failed,
+            {
+                "run_id": run.run_id,
+                "error": message,
+                "traceback": detail,
+                "seed": run.seed_text(plan.experiment.seed),
+                "scenario": run.point.scenario,
+                "arm": run.arm,
+                "replicate": run.replicate,
+                "values": run.point.values,
+            },
+        )
         return
     rows = tidy(plan, run, metrics)
     path = out / "runs" / f"{run.run_id}.parquet"

@@ -74,11 +74,14 @@ def plugins() -> dict[str, type[Mechanism]]:
         if not (isinstance(cls, type) and issubclass(cls, Mechanism)):
             raise PluginError(f"{where} is not a sim.mechanisms.base.Mechanism subclass")
         if cls.name != ep.name:
-            raise PluginError(f"{where}: its class's name is {cls.name!r}, the entry point's "
-                              f"is {ep.name!r}; they must be equal")
+            raise PluginError(
+                f"{where}: its class's name is {cls.name!r}, the entry point's "
+                f"is {ep.name!r}; they must be equal"
+            )
         if ep.name in BUILTIN or ep.name in found:
-            raise PluginError(f"{where} clashes with a mechanism of that name already "
-                              "registered; rename it")
+            raise PluginError(
+                f"{where} clashes with a mechanism of that name already registered; rename it"
+            )
         found[ep.name] = cls
     return found
 
@@ -109,11 +112,18 @@ def configure(name: str, table: Mapping[str, Any] | None = None) -> Mechanism:
     if not isinstance(name, str):
         raise MechanismTypeError("mechanism name", f"expected a name (str), got {name!r}")
     if name not in MECHANISMS:
-        raise MechanismError(f"mechanisms.{name}", "unknown mechanism; " + _nearest(
-            name, MECHANISMS) + "available: " + ", ".join(MECHANISMS))
+        raise MechanismError(
+            f"mechanisms.{name}",
+            "unknown mechanism; "
+            + _nearest(name, MECHANISMS)
+            + "available: "
+            + ", ".join(MECHANISMS),
+        )
     if table is not None and not isinstance(table, Mapping):
-        raise MechanismTypeError(f"mechanisms.{name}", "expected a table of parameters "
-                                 f"(a dict, or None for the defaults), got {table!r}")
+        raise MechanismTypeError(
+            f"mechanisms.{name}",
+            f"expected a table of parameters (a dict, or None for the defaults), got {table!r}",
+        )
     try:
         return MECHANISMS[name](**(table or {}))
     except ValidationError as exc:
@@ -126,8 +136,9 @@ def configure(name: str, table: Mapping[str, Any] | None = None) -> Mechanism:
             row = find(describe(MECHANISMS[name].Params), key)
             allowed = f" (allowed: {row.allowed})" if row is not None and row.allowed else ""
             msg = f"{error_message(err)}{allowed}; "
-        raise MechanismError(f"mechanisms.{name}.{key}",
-                             f"{msg}parameters: {', '.join(names) or 'none'}") from None
+        raise MechanismError(
+            f"mechanisms.{name}.{key}", f"{msg}parameters: {', '.join(names) or 'none'}"
+        ) from None
 
 
 def names(text: str) -> list[str]:
@@ -152,20 +163,25 @@ def build(spec: Any, scenario_tables: dict[str, dict[str, Any]]) -> list[Mechani
     if isinstance(spec, str):
         spec = list(BUILTIN) if spec.strip() == "all" else names(spec)
     if not isinstance(spec, Iterable) or isinstance(spec, Mapping | bytes):
-        raise MechanismTypeError("mechanisms", "expected names (a list, or a comma-separated "
-                                 f"string), configured mechanisms or 'all', got {spec!r}")
+        raise MechanismTypeError(
+            "mechanisms",
+            "expected names (a list, or a comma-separated "
+            f"string), configured mechanisms or 'all', got {spec!r}",
+        )
     chosen: dict[str, Mechanism] = {}
     for item in spec:
         if isinstance(item, Mechanism):
             chosen[item.name] = type(item)(item.params)  # fresh state for each model
         elif not isinstance(item, str):
-            raise MechanismTypeError("mechanisms", "each entry is a name or a configured "
-                                     f"mechanism, got {item!r}")
+            raise MechanismTypeError(
+                "mechanisms", f"each entry is a name or a configured mechanism, got {item!r}"
+            )
         elif item.strip() == "all":
             for name in BUILTIN:
                 chosen.setdefault(name, configure(name, scenario_tables.get(name)))
         else:
             chosen[item.strip()] = configure(item.strip(), scenario_tables.get(item.strip()))
-    chosen.setdefault("administrative", configure("administrative",
-                                                  scenario_tables.get("administrative")))
+    chosen.setdefault(
+        "administrative", configure("administrative", scenario_tables.get("administrative"))
+    )
     return [chosen[name] for name in MECHANISMS if name in chosen]

@@ -49,8 +49,10 @@ class Administrative(Mechanism):
                 settle(model, issue)
             else:
                 model.referral_failed(issue)
-        queue = sorted((i for i in model.issues.open if i.known and i.queued),
-                       key=lambda i: (i.known_day, i.id))
+        queue = sorted(
+            (i for i in model.issues.open if i.known and i.queued),
+            key=lambda i: (i.known_day, i.id),
+        )
         for issue in queue:
             if committee.free <= 0:
                 break

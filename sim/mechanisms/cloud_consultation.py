@@ -42,33 +42,95 @@ if TYPE_CHECKING:
 class CloudConsultationParams(Params):
     """Parameters of cloud consultation."""
 
-    report_boost: float = param(1.0, ge=0, le=20, zh="线上反映增强",
-                                help="Extra reporting propensity with platform access (x)")
-    family_use: float = param(0.3, ge=0, le=1, zh="家人代用比例",
-                              help="Relative use of the platform through an online family member",
-                              source="ASSUMPTION (digital divide, MODEL 5 Q2)")
-    proxy_share: float = param(0.2, ge=0, le=1, zh="社工代理比例",
-                               help="Share of other offline residents a social worker helps",
-                               source="ASSUMPTION (digital-divide experiment varies it)")
-    proxy_minutes: float = param(15.0, ge=0, le=240, unit="min/report", zh="代理时长",
-                                 help="Staff minutes per report made by proxy")
-    comment_cost: float = param(0.2, ge=0, le=1, zh="线上参与成本系数",
-                                help="Time cost of commenting online relative to a meeting")
-    comment_days: float = param(30.0, ge=1, le=365, unit="days", zh="参与周期",
-                                help="Mean days between an affected resident's visits")
-    capacity_per_month: float = param(12.0, ge=0, le=1000, unit="issues/month", zh="街道处理能力",
-                                      help="Escalated issues the sub-district handles a month")
-    other_communities: int = param(9, ge=0, le=1000, unit="communities", zh="同街道其他社区",
-                                   help="Other communities sharing the sub-district's capacity")
-    other_rate_per_month: float = param(0.5, ge=0, le=100, unit="issues/month", zh="其他社区上报",
-                                        help="Escalations a month from each other community")
-    min_days: int = param(7, ge=0, le=365, unit="days", zh="最短处理期",
-                          help="Days before an escalated issue can be served")
-    p_convened: float = param(0.6, ge=0, le=1, zh="联动解决概率",
-                              help="Chance a served issue is solved with experts convened",
-                              source="ASSUMPTION (MODEL 3.3, 3.9 #8)")
-    expert_quality: float = param(0.2, ge=0, le=1, zh="专家质量提升",
-                                  help="Solution quality added by experts and departments")
+    report_boost: float = param(
+        1.0,
+        ge=0,
+        le=20,
+        zh="线上反映增强",
+        help="Extra reporting propensity with platform access (x)",
+    )
+    family_use: float = param(
+        0.3,
+        ge=0,
+        le=1,
+        zh="家人代用比例",
+        help="Relative use of the platform through an online family member",
+        source="ASSUMPTION (digital divide, MODEL 5 Q2)",
+    )
+    proxy_share: float = param(
+        0.2,
+        ge=0,
+        le=1,
+        zh="社工代理比例",
+        help="Share of other offline residents a social worker helps",
+        source="ASSUMPTION (digital-divide experiment varies it)",
+    )
+    proxy_minutes: float = param(
+        15.0,
+        ge=0,
+        le=240,
+        unit="min/report",
+        zh="代理时长",
+        help="Staff minutes per report made by proxy",
+    )
+    comment_cost: float = param(
+        0.2,
+        ge=0,
+        le=1,
+        zh="线上参与成本系数",
+        help="Time cost of commenting online relative to a meeting",
+    )
+    comment_days: float = param(
+        30.0,
+        ge=1,
+        le=365,
+        unit="days",
+        zh="参与周期",
+        help="Mean days between an affected resident's visits",
+    )
+    capacity_per_month: float = param(
+        12.0,
+        ge=0,
+        le=1000,
+        unit="issues/month",
+        zh="街道处理能力",
+        help="Escalated issues the sub-district handles a month",
+    )
+    other_communities: int = param(
+        9,
+        ge=0,
+        le=1000,
+        unit="communities",
+        zh="同街道其他社区",
+        help="Other communities sharing the sub-district's capacity",
+    )
+    other_rate_per_month: float = param(
+        0.5,
+        ge=0,
+        le=100,
+        unit="issues/month",
+        zh="其他社区上报",
+        help="Escalations a month from each other community",
+    )
+    min_days: int = param(
+        7,
+        ge=0,
+        le=365,
+        unit="days",
+        zh="最短处理期",
+        help="Days before an escalated issue can be served",
+    )
+    p_convened: float = param(
+        0.6,
+        ge=0,
+        le=1,
+        zh="联动解决概率",
+        help="Chance a served issue is solved with experts convened",
+        source="ASSUMPTION (MODEL 3.3, 3.9 #8)",
+    )
+    expert_quality: float = param(
+        0.2, ge=0, le=1, zh="专家质量提升", help="Solution quality added by experts and departments"
+    )
 
 
 class EscalationQueue:
@@ -131,16 +193,26 @@ class CloudConsultation(Mechanism):
     )
     online = True
     Params = CloudConsultationParams
-    metrics = (metric(proxy_hours, unit="hours/day",
-                      label="Hours raising issues for offline residents",
-                      zh="社工代为线上反映工时", owner="cloud_consultation"),)
+    metrics = (
+        metric(
+            proxy_hours,
+            unit="hours/day",
+            label="Hours raising issues for offline residents",
+            zh="社工代为线上反映工时",
+            owner="cloud_consultation",
+        ),
+    )
 
     def setup(self, model: CommunityModel) -> None:
         """How much each resident can use it: by themselves, via family, via a worker."""
         p, pop = self.params, model.pop
         rng = model.stream(self.name)
-        family_online = np.bincount(pop.household, weights=pop.online,
-                                    minlength=pop.n_households)[pop.household] > 0
+        family_online = (
+            np.bincount(pop.household, weights=pop.online, minlength=pop.n_households)[
+                pop.household
+            ]
+            > 0
+        )
         self.by_worker = pop.offline & (rng.random(pop.n) < p.proxy_share)
         family = pop.offline & family_online & ~self.by_worker
         self.access = np.select([pop.online | self.by_worker, family], [1.0, p.family_use], 0.0)
@@ -177,14 +249,14 @@ class CloudConsultation(Mechanism):
             affected[issue.members] = True
         u = rng.random(model.pop.n)
         pool = np.flatnonzero(affected & (self.access > 0))
-        prob = model.participation_probability(broadcast=1.0, cost_factor=p.comment_cost,
-                                               who=pool)
+        prob = model.participation_probability(broadcast=1.0, cost_factor=p.comment_cost, who=pool)
         who = pool[u[pool] < self.access[pool] * prob / p.comment_days]
         if len(who):
             model.took_part(who)
             for issue in known:
-                model.give_voice(np.intersect1d(who, issue.members, assume_unique=True),
-                                 issue, pre=True)
+                model.give_voice(
+                    np.intersect1d(who, issue.members, assume_unique=True), issue, pre=True
+                )
 
     def escalate(self, model: CommunityModel, issue: Issue) -> None:
         """Take an issue the committee cannot solve: reply, then queue at the sub-district."""

@@ -32,20 +32,50 @@ class ProactiveParams(ConventionParams):
 
     types: tuple[Literal[ISSUE_TYPES], ...] = param(
         ("parking", "illegal_construction", "property_management", "environment"),
-        zh="公约议题", help="Issue types that get a convention",
-        source="conflict-prone types (MODEL 2)")
-    warn_grievance: float = param(0.1, ge=0, le=1, zh="预警阈值",
-                                  help="Mean grievance of the affected that prompts drafting",
-                                  source="ASSUMPTION")
-    draft_days: int = param(30, ge=1, le=730, unit="days", zh="起草期",
-                            help="Days from the drafting consultation to adoption")
-    asks: int = param(100, ge=0, le=100_000, unit="residents", zh="动员人数",
-                      help="Affected residents asked to the drafting consultation")
-    drafting_hours: float = param(8.0, ge=0, le=200, unit="h", zh="起草工时",
-                                  help="Social-worker hours a drafting consultation takes")
-    prevention: float = param(0.3, ge=0, le=1, zh="预防比例",
-                              help="Share of new issues prevented at full compliance",
-                              source="ASSUMPTION")
+        zh="公约议题",
+        help="Issue types that get a convention",
+        source="conflict-prone types (MODEL 2)",
+    )
+    warn_grievance: float = param(
+        0.1,
+        ge=0,
+        le=1,
+        zh="预警阈值",
+        help="Mean grievance of the affected that prompts drafting",
+        source="ASSUMPTION",
+    )
+    draft_days: int = param(
+        30,
+        ge=1,
+        le=730,
+        unit="days",
+        zh="起草期",
+        help="Days from the drafting consultation to adoption",
+    )
+    asks: int = param(
+        100,
+        ge=0,
+        le=100_000,
+        unit="residents",
+        zh="动员人数",
+        help="Affected residents asked to the drafting consultation",
+    )
+    drafting_hours: float = param(
+        8.0,
+        ge=0,
+        le=200,
+        unit="h",
+        zh="起草工时",
+        help="Social-worker hours a drafting consultation takes",
+    )
+    prevention: float = param(
+        0.3,
+        ge=0,
+        le=1,
+        zh="预防比例",
+        help="Share of new issues prevented at full compliance",
+        source="ASSUMPTION",
+    )
 
 
 class Convention(Mechanism):
@@ -79,8 +109,11 @@ class Convention(Mechanism):
         for k in self.kinds:
             if k in self.drafted:
                 continue
-            warned = [i for i in model.issues.of_kind(k)
-                      if i.known and st.grievance[i.members].mean() >= p.warn_grievance]
+            warned = [
+                i
+                for i in model.issues.of_kind(k)
+                if i.known and st.grievance[i.members].mean() >= p.warn_grievance
+            ]
             if not warned or model.committee.free < p.drafting_hours:
                 continue
             model.committee.spend(p.drafting_hours, "meetings")

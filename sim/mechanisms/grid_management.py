@@ -38,23 +38,50 @@ if TYPE_CHECKING:
 class GridManagementParams(Params):
     """Parameters of grid management."""
 
-    households_per_grid: int = param(300, ge=1, le=100_000, unit="households", zh="每网格户数",
-                                     help="Households in one grid (one grid worker each)",
-                                     source="MODEL 3.7: one worker per 300 households "
-                                     "(local government page); 100-400 in practice")
+    households_per_grid: int = param(
+        300,
+        ge=1,
+        le=100_000,
+        unit="households",
+        zh="每网格户数",
+        help="Households in one grid (one grid worker each)",
+        source="MODEL 3.7: one worker per 300 households "
+        "(local government page); 100-400 in practice",
+    )
     staffing: Literal["committee", "paid"] = param(
-        "committee", zh="网格员来源", help="Who staffs the grids: the committee's social "
+        "committee",
+        zh="网格员来源",
+        help="Who staffs the grids: the committee's social "
         "workers (hours from the committee) or paid grid workers (hours outside it)",
-        source="ASSUMPTION: both occur (MODEL 3.7: Jianye's 637 full-time grid workers)")
-    visits_per_day: int = param(10, ge=1, le=1000, unit="households/day", zh="每日走访户数",
-                                help="Households a grid worker visits a day",
-                                source="ASSUMPTION: each household about once a month")
-    visit_minutes: float = param(10.0, gt=0, le=240, unit="min/household", zh="走访时长",
-                                 help="Minutes a visit takes",
-                                 source="ASSUMPTION (as an explanation visit)")
-    p_detect: float = param(0.5, ge=0, le=1, unit="share", zh="走访发现概率",
-                            help="Chance a visit to an affected household reveals an unknown "
-                            "open issue", source="ASSUMPTION")
+        source="ASSUMPTION: both occur (MODEL 3.7: Jianye's 637 full-time grid workers)",
+    )
+    visits_per_day: int = param(
+        10,
+        ge=1,
+        le=1000,
+        unit="households/day",
+        zh="每日走访户数",
+        help="Households a grid worker visits a day",
+        source="ASSUMPTION: each household about once a month",
+    )
+    visit_minutes: float = param(
+        10.0,
+        gt=0,
+        le=240,
+        unit="min/household",
+        zh="走访时长",
+        help="Minutes a visit takes",
+        source="ASSUMPTION (as an explanation visit)",
+    )
+    p_detect: float = param(
+        0.5,
+        ge=0,
+        le=1,
+        unit="share",
+        zh="走访发现概率",
+        help="Chance a visit to an affected household reveals an unknown open issue",
+        source="ASSUMPTION",
+    )
 
 
 def grid_hours(model: CommunityModel, m: GridManagement | None) -> float:
@@ -78,8 +105,15 @@ class GridManagement(Mechanism):
         "网格管理工作中。"
     )
     Params = GridManagementParams
-    metrics = (metric(grid_hours, unit="hours/day", label="Grid workers' hours",
-                      zh="网格员走访工时", owner="grid_management"),)
+    metrics = (
+        metric(
+            grid_hours,
+            unit="hours/day",
+            label="Grid workers' hours",
+            zh="网格员走访工时",
+            owner="grid_management",
+        ),
+    )
 
     def setup(self, model: CommunityModel) -> None:
         """Cut households into grids; every worker starts at the grid's first household."""
@@ -127,12 +161,13 @@ class GridManagement(Mechanism):
         rng = model.stream(self.name)
         issues = model.issues
         u = rng.random(len(issues.open))  # one uniform per open issue, known or not
-        unknown = [(issue, ui) for issue, ui in zip(issues.open, u, strict=True)
-                   if not issue.known]
+        unknown = [(issue, ui) for issue, ui in zip(issues.open, u, strict=True) if not issue.known]
         if unknown:
             # Visited households each unknown issue touches.
-            k = np.array([np.count_nonzero(visited[self._touched(model, issue)])
-                          for issue, _ in unknown], dtype=float)
+            k = np.array(
+                [np.count_nonzero(visited[self._touched(model, issue)]) for issue, _ in unknown],
+                dtype=float,
+            )
             p_found = 1.0 - (1.0 - self.params.p_detect) ** k
             for (issue, ui), pf in zip(unknown, p_found, strict=True):
                 if ui < pf:

@@ -35,23 +35,59 @@ if TYPE_CHECKING:
 class IssueCommitteeParams(ConventionParams):
     """Parameters of the issue committee."""
 
-    issue_type: Literal[ISSUE_TYPES] = param("parking", zh="议题类型",
-                                             help="The issue type it manages",
-                                             source="article: parking committee")
-    trigger_grievance: float = param(0.3, ge=0, le=1, zh="成立阈值",
-                                     help="Mean grievance of the affected that forms it",
-                                     source="ASSUMPTION")
-    max_core_members: int = param(7, ge=1, le=100, unit="persons", zh="骨干成员数",
-                                  help="Resident core members on the committee")
-    asks_per_member: int = param(5, ge=0, le=100, unit="residents/week", zh="每周动员人数",
-                                 help="Affected residents each member asks per weekly meeting")
-    p_city: float = param(0.6, ge=0, le=1, zh="城管同意概率",
-                          help="Chance city management allows street-side spaces",
-                          source="ASSUMPTION; sub-district convening (MODEL 3.3)")
-    support: float = param(0.4, ge=0, le=1, zh="委员会处理能力",
-                           help="Capacity the committee adds to issues of its type")
-    staff_hours_per_week: float = param(2.0, ge=0, le=100, unit="h/week", zh="社工支持",
-                                        help="Social-worker hours the committee takes a week")
+    issue_type: Literal[ISSUE_TYPES] = param(
+        "parking",
+        zh="议题类型",
+        help="The issue type it manages",
+        source="article: parking committee",
+    )
+    trigger_grievance: float = param(
+        0.3,
+        ge=0,
+        le=1,
+        zh="成立阈值",
+        help="Mean grievance of the affected that forms it",
+        source="ASSUMPTION",
+    )
+    max_core_members: int = param(
+        7,
+        ge=1,
+        le=100,
+        unit="persons",
+        zh="骨干成员数",
+        help="Resident core members on the committee",
+    )
+    asks_per_member: int = param(
+        5,
+        ge=0,
+        le=100,
+        unit="residents/week",
+        zh="每周动员人数",
+        help="Affected residents each member asks per weekly meeting",
+    )
+    p_city: float = param(
+        0.6,
+        ge=0,
+        le=1,
+        zh="城管同意概率",
+        help="Chance city management allows street-side spaces",
+        source="ASSUMPTION; sub-district convening (MODEL 3.3)",
+    )
+    support: float = param(
+        0.4,
+        ge=0,
+        le=1,
+        zh="委员会处理能力",
+        help="Capacity the committee adds to issues of its type",
+    )
+    staff_hours_per_week: float = param(
+        2.0,
+        ge=0,
+        le=100,
+        unit="h/week",
+        zh="社工支持",
+        help="Social-worker hours the committee takes a week",
+    )
 
 
 def committee_members(model: CommunityModel, m: IssueCommittee | None) -> float:
@@ -79,8 +115,15 @@ class IssueCommittee(Mechanism):
         "城管等部门争取沿街停车位的一些时段。"
     )
     Params = IssueCommitteeParams
-    metrics = (metric(committee_members, unit="persons", label="Issue-committee members",
-                      zh="议事委员会成员", owner="issue_committee"),)
+    metrics = (
+        metric(
+            committee_members,
+            unit="persons",
+            label="Issue-committee members",
+            zh="议事委员会成员",
+            owner="issue_committee",
+        ),
+    )
 
     def setup(self, model: CommunityModel) -> None:
         """Not formed yet."""
@@ -158,9 +201,15 @@ class IssueCommittee(Mechanism):
         for issue in model.issues.of_kind(self.kind):
             issue.support = max(issue.support, p.support)
             if issue.proposal is None:
-                issue.proposal = (float(model.state.opinion[self.members, self.kind].mean())
-                                  if len(self.members) else model.committee.position)
-        who = (np.flatnonzero(model.car_household[model.pop.household])
-               if p.issue_type == "parking" else self.affected(model))
+                issue.proposal = (
+                    float(model.state.opinion[self.members, self.kind].mean())
+                    if len(self.members)
+                    else model.committee.position
+                )
+        who = (
+            np.flatnonzero(model.car_household[model.pop.household])
+            if p.issue_type == "parking"
+            else self.affected(model)
+        )
         keep = compliance(model, p, who, self.represented, self.adopted_day)
         model.levers.compliance[self.kind] = max(model.levers.compliance[self.kind], keep)

@@ -41,35 +41,96 @@ if TYPE_CHECKING:
 class PublicServicesParams(Params):
     """Parameters of community public services."""
 
-    counter_hours_per_week: float = param(40.0, ge=0, le=1000, unit="h/week", zh="窗口服务工时",
-                                          help="Social-worker hours a week staffing the "
-                                          "one-stop counter", source="ASSUMPTION: one worker "
-                                          "full time")
-    case_minutes: float = param(15.0, gt=0, le=480, unit="min/case", zh="每件办理时长",
-                                help="Counter minutes per need served", source="ASSUMPTION")
-    needs_per_year_young: float = param(1.5, ge=0, le=100, unit="1/year", zh="青年服务需求",
-                                        help="Service needs a young resident has a year",
-                                        source="ASSUMPTION")
-    needs_per_year_middle: float = param(2.5, ge=0, le=100, unit="1/year", zh="中年服务需求",
-                                         help="Service needs a middle-aged resident has a year",
-                                         source="ASSUMPTION")
-    needs_per_year_elderly: float = param(5.0, ge=0, le=100, unit="1/year", zh="老年服务需求",
-                                          help="Service needs an elderly resident has a year "
-                                          "(pensions, allowances, care)", source="ASSUMPTION")
-    online_share: float = param(0.3, ge=0, le=1, unit="share", zh="网上办理比例",
-                                help="Share of an online resident's needs settled online",
-                                source="ASSUMPTION; Kelman 2016: many forms online")
-    home_visits_per_week: float = param(10.0, ge=0, le=1000, unit="visits/week", zh="上门服务次数",
-                                        help="Home visits a week to offline elderly residents",
-                                        source="ASSUMPTION")
-    home_minutes: float = param(30.0, ge=0, le=480, unit="min/visit", zh="上门服务时长",
-                                help="Staff minutes per home visit", source="ASSUMPTION")
-    max_wait_days: int = param(14, ge=1, le=365, unit="days", zh="最长等待",
-                               help="Days a need waits before the resident goes elsewhere",
-                               source="ASSUMPTION")
-    quality: float = param(0.7, ge=0, le=1, unit="share", zh="服务质量",
-                           help="Quality of a service outcome",
-                           source="ASSUMPTION: above the top-down 0.5")
+    counter_hours_per_week: float = param(
+        40.0,
+        ge=0,
+        le=1000,
+        unit="h/week",
+        zh="窗口服务工时",
+        help="Social-worker hours a week staffing the one-stop counter",
+        source="ASSUMPTION: one worker full time",
+    )
+    case_minutes: float = param(
+        15.0,
+        gt=0,
+        le=480,
+        unit="min/case",
+        zh="每件办理时长",
+        help="Counter minutes per need served",
+        source="ASSUMPTION",
+    )
+    needs_per_year_young: float = param(
+        1.5,
+        ge=0,
+        le=100,
+        unit="1/year",
+        zh="青年服务需求",
+        help="Service needs a young resident has a year",
+        source="ASSUMPTION",
+    )
+    needs_per_year_middle: float = param(
+        2.5,
+        ge=0,
+        le=100,
+        unit="1/year",
+        zh="中年服务需求",
+        help="Service needs a middle-aged resident has a year",
+        source="ASSUMPTION",
+    )
+    needs_per_year_elderly: float = param(
+        5.0,
+        ge=0,
+        le=100,
+        unit="1/year",
+        zh="老年服务需求",
+        help="Service needs an elderly resident has a year (pensions, allowances, care)",
+        source="ASSUMPTION",
+    )
+    online_share: float = param(
+        0.3,
+        ge=0,
+        le=1,
+        unit="share",
+        zh="网上办理比例",
+        help="Share of an online resident's needs settled online",
+        source="ASSUMPTION; Kelman 2016: many forms online",
+    )
+    home_visits_per_week: float = param(
+        10.0,
+        ge=0,
+        le=1000,
+        unit="visits/week",
+        zh="上门服务次数",
+        help="Home visits a week to offline elderly residents",
+        source="ASSUMPTION",
+    )
+    home_minutes: float = param(
+        30.0,
+        ge=0,
+        le=480,
+        unit="min/visit",
+        zh="上门服务时长",
+        help="Staff minutes per home visit",
+        source="ASSUMPTION",
+    )
+    max_wait_days: int = param(
+        14,
+        ge=1,
+        le=365,
+        unit="days",
+        zh="最长等待",
+        help="Days a need waits before the resident goes elsewhere",
+        source="ASSUMPTION",
+    )
+    quality: float = param(
+        0.7,
+        ge=0,
+        le=1,
+        unit="share",
+        zh="服务质量",
+        help="Quality of a service outcome",
+        source="ASSUMPTION: above the top-down 0.5",
+    )
 
 
 def _ratio(num: float, den: float) -> float:
@@ -88,9 +149,11 @@ def _services(group: slice | int, what: str) -> Callable[..., float]:
     suffix = "_elderly" if group == 0 else ""
     fn.__name__ = f"service_{what}{'_days' if what == 'wait' else ''}{suffix}"
     who = "elderly residents'" if group == 0 else "residents'"
-    fn.__doc__ = (f"Public services: share of {who} needs served rather than lapsed, so far"
-                  if what == "coverage" else
-                  f"Public services: mean days {who} served needs waited, so far")
+    fn.__doc__ = (
+        f"Public services: share of {who} needs served rather than lapsed, so far"
+        if what == "coverage"
+        else f"Public services: mean days {who} served needs waited, so far"
+    )
     return fn
 
 
@@ -120,24 +183,53 @@ class PublicServices(Mechanism):
     )
     Params = PublicServicesParams
     metrics = (
-        metric(_services(slice(None), "coverage"), unit="share of needs",
-               label="Needs served", zh="服务需求满足率", owner="public_services"),
-        metric(_services(0, "coverage"), unit="share of needs", label="Needs served, elderly",
-               zh="老年人服务需求满足率", owner="public_services"),
-        metric(_services(slice(None), "wait"), unit="days", label="Days waited for a service",
-               zh="服务等待天数", owner="public_services"),
-        metric(_services(0, "wait"), unit="days", label="Days waited for a service, elderly",
-               zh="老年人服务等待天数", owner="public_services"),
-        metric(service_hours, unit="hours/day", label="Service hours", zh="服务工时",
-               owner="public_services"),
+        metric(
+            _services(slice(None), "coverage"),
+            unit="share of needs",
+            label="Needs served",
+            zh="服务需求满足率",
+            owner="public_services",
+        ),
+        metric(
+            _services(0, "coverage"),
+            unit="share of needs",
+            label="Needs served, elderly",
+            zh="老年人服务需求满足率",
+            owner="public_services",
+        ),
+        metric(
+            _services(slice(None), "wait"),
+            unit="days",
+            label="Days waited for a service",
+            zh="服务等待天数",
+            owner="public_services",
+        ),
+        metric(
+            _services(0, "wait"),
+            unit="days",
+            label="Days waited for a service, elderly",
+            zh="老年人服务等待天数",
+            owner="public_services",
+        ),
+        metric(
+            service_hours,
+            unit="hours/day",
+            label="Service hours",
+            zh="服务工时",
+            owner="public_services",
+        ),
     )
 
     def setup(self, model: CommunityModel) -> None:
         """No pending needs; tallies by group (0 elderly, 1 others)."""
         p, pop = self.params, model.pop
         self.since = np.full(pop.n, -1, dtype=np.int64)  # day the pending need arose, -1 none
-        self.rate = np.array([p.needs_per_year_young, p.needs_per_year_middle,
-                              p.needs_per_year_elderly])[pop.age] / 365.0
+        self.rate = (
+            np.array([p.needs_per_year_young, p.needs_per_year_middle, p.needs_per_year_elderly])[
+                pop.age
+            ]
+            / 365.0
+        )
         self.group = np.where(pop.age == ELDERLY, 0, 1)
         self.home = pop.elderly & pop.offline
         self.served = np.zeros(2)

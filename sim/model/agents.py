@@ -60,7 +60,7 @@ class Resident(mesa.Agent):
 
     @property
     def age_group(self) -> str:
-        """"young", "middle" or "elderly"."""
+        """The age group: ``young``, ``middle`` or ``elderly``."""
         return AGE_GROUPS[self.model.pop.age[self.idx]]
 
     @property

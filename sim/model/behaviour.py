@@ -43,9 +43,15 @@ def participation_probability(
     canvassing effect (Gerber & Green 2000) and the social-pressure effect (Gerber, Green &
     Larimer 2008), as MODEL 3.1 states them.
     """
-    z = (b.b0 + b.b_resources * resources + b.b_engagement * engagement
-         + b.b_social * social_met - b.b_cost * cost + b.b_efficacy * efficacy
-         + b.b_stake * stake)
+    z = (
+        b.b0
+        + b.b_resources * resources
+        + b.b_engagement * engagement
+        + b.b_social * social_met
+        - b.b_cost * cost
+        + b.b_efficacy * efficacy
+        + b.b_stake * stake
+    )
     p = logistic(z) + b.ask_personal * asked + b.ask_broadcast * broadcast
     return np.clip(p + b.visibility * visible, 0.0, 1.0)
 
@@ -69,8 +75,13 @@ def satisfaction(
     1996), and the decaying bonuses and penalties of voice and of replies (Lind, Kanfer &
     Earley 1990; Chen et al. 2023; Nie & Wang 2023).
     """
-    s = (b.sat_base + b.sat_performance * perf + b.sat_disconfirmation * (perf - expectation)
-         + b.w_procedure * justice * (1.0 - perf) + process)
+    s = (
+        b.sat_base
+        + b.sat_performance * perf
+        + b.sat_disconfirmation * (perf - expectation)
+        + b.w_procedure * justice * (1.0 - perf)
+        + process
+    )
     return np.clip(s, 0.0, 1.0)
 
 

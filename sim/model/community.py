@@ -175,14 +175,16 @@ class CommunityModel(mesa.Model):
         cars = self.stream("cars")
         self.car_household = cars.random(h) < s.population.car_share_households
         self.spaces = round(s.parking.spaces_per_household * h)
-        self.levers = Levers(report_weight=np.ones(n), compliance=np.zeros(k),
-                             prevention=np.zeros(k))
+        self.levers = Levers(
+            report_weight=np.ones(n), compliance=np.zeros(k), prevention=np.zeros(k)
+        )
         self.issues = IssueBook(n)
         self.residents = [Resident(self, i) for i in range(n)] if resident_agents else []
         self.committee = ResidentCommittee(self, s.committee)
         self.units = [ResidentUnit(self, u) for u in s.units]
         self.property_firm = (
-            PropertyFirm(self, s.property_firm) if s.property_firm is not None else None)
+            PropertyFirm(self, s.property_firm) if s.property_firm is not None else None
+        )
         self.sub_district = SubDistrict(self, s.sub_district)
         by_age = np.array([b.resources_young, b.resources_middle, b.resources_elderly])
         self.resources = by_age[pop.age] + b.resources_core * pop.core
@@ -263,8 +265,12 @@ class CommunityModel(mesa.Model):
         # Car ownership grows at a yearly rate (MODEL 3.7); one draw per household a day.
         grow = self.stream("cars").random(len(self.car_household))
         n_cars = np.count_nonzero(self.car_household)
-        p_new = (s.parking.car_growth_per_year / 365.0 * n_cars
-                 / max(1, len(self.car_household) - n_cars))
+        p_new = (
+            s.parking.car_growth_per_year
+            / 365.0
+            * n_cars
+            / max(1, len(self.car_household) - n_cars)
+        )
         self.car_household |= grow < p_new
         # Policies from above that the committee must explain (one uniform a day).
         u = self.stream("policies").random()
@@ -300,8 +306,7 @@ class CommunityModel(mesa.Model):
             eligible = eligible & chosen[pop.building]
         members = np.flatnonzero(eligible)
         if len(members):
-            self.issues.add(k, self.day, members, min(severity, 1.0), t.complexity,
-                            t.effort_hours)
+            self.issues.add(k, self.day, members, min(severity, 1.0), t.complexity, t.effort_hours)
 
     # 2. inform -----------------------------------------------------------------
     def _inform(self) -> None:
@@ -335,8 +340,12 @@ class CommunityModel(mesa.Model):
 
     def household_aware(self) -> np.ndarray:
         """Households with at least one member who knows the current policy."""
-        return np.bincount(self.pop.household, weights=self.state.aware,
-                           minlength=self.pop.n_households) > 0
+        return (
+            np.bincount(
+                self.pop.household, weights=self.state.aware, minlength=self.pop.n_households
+            )
+            > 0
+        )
 
     def explain_in_person(self) -> None:
         """Social workers visit uninformed households until the coverage target is met."""
@@ -361,8 +370,9 @@ class CommunityModel(mesa.Model):
             self._detection_offline.append(float(self.pop.offline[issue.members].mean()))
 
     # 5. decide (helpers the mechanisms call) ------------------------------------
-    def resolve_issue(self, issue: Issue, quality: float, decision: float,
-                      co_governed: bool = False) -> None:
+    def resolve_issue(
+        self, issue: Issue, quality: float, decision: float, co_governed: bool = False
+    ) -> None:
         """Resolve an issue: outcomes, trust and efficacy of the affected, then hooks.
 
         Favourability for an affected resident is ``quality x (1 - |opinion - decision|)``;
@@ -376,8 +386,9 @@ class CommunityModel(mesa.Model):
         fav = quality * (1.0 - np.abs(st.opinion[m, issue.kind] - decision))
         st.grievance[m] *= 1.0 - fav
         st.process[m] += b.action_effect
-        st.trust[m] = np.clip(st.trust[m] + b.trust_gain * fav * (2 if co_governed else 1),
-                              0.0, 1.0)
+        st.trust[m] = np.clip(
+            st.trust[m] + b.trust_gain * fav * (2 if co_governed else 1), 0.0, 1.0
+        )
         for voiced in issue.voiced:
             st.efficacy[voiced] = np.minimum(st.efficacy[voiced] + b.efficacy_step, 1.0)
         self.issues.close(issue, self.day)
@@ -395,11 +406,14 @@ class CommunityModel(mesa.Model):
         st, b = self.state, self.spec.behaviour
         issue.referred_until = -1
         issue.release()
-        issue.effort_left = (self.spec.committee.retry_effort
-                             * getattr(self.spec.issues, issue.type_name).effort_hours)
+        issue.effort_left = (
+            self.spec.committee.retry_effort
+            * getattr(self.spec.issues, issue.type_name).effort_hours
+        )
         st.process[issue.members] -= b.referral_effect
         st.trust[issue.members] = np.maximum(
-            st.trust[issue.members] - b.trust_gain * b.trust_neg_ratio, 0.0)
+            st.trust[issue.members] - b.trust_gain * b.trust_neg_ratio, 0.0
+        )
 
     def escalate(self, issue: Issue) -> None:
         """Pass an issue beyond the committee's capacity upward.
@@ -454,8 +468,9 @@ class CommunityModel(mesa.Model):
         st.process[who] += b.voice_pre if pre else b.voice_post
         st.justice[who] = np.minimum(st.justice[who] + b.justice_step, 1.0)
         if issue is not None and len(np.atleast_1d(who)):
-            issue.voiced.append(np.flatnonzero(who) if np.asarray(who).dtype == bool
-                                else np.asarray(who))
+            issue.voiced.append(
+                np.flatnonzero(who) if np.asarray(who).dtype == bool else np.asarray(who)
+            )
 
     def participation_probability(
         self,
@@ -480,16 +495,25 @@ class CommunityModel(mesa.Model):
             return x[at] if np.ndim(x) else x
 
         share = self.net.share(self.recent_participants())[at]
-        cost = (self.time_cost[at] * cost_factor
-                * np.where(daytime & self.pop.employed[at], 2.0, 1.0))
+        cost = (
+            self.time_cost[at] * cost_factor * np.where(daytime & self.pop.employed[at], 2.0, 1.0)
+        )
         return behaviour.participation_probability(
-            self.spec.behaviour, resources=self.resources[at], engagement=self.engagement[at],
-            social_met=(share >= st.theta[at]).astype(float), cost=cost,
-            efficacy=st.efficacy[at], stake=st.grievance[at], asked=pick(asked),
-            broadcast=pick(broadcast), visible=self.levers.visible)
+            self.spec.behaviour,
+            resources=self.resources[at],
+            engagement=self.engagement[at],
+            social_met=(share >= st.theta[at]).astype(float),
+            cost=cost,
+            efficacy=st.efficacy[at],
+            stake=st.grievance[at],
+            asked=pick(asked),
+            broadcast=pick(broadcast),
+            visible=self.levers.visible,
+        )
 
-    def draw_participants(self, rng: np.random.Generator, pool: np.ndarray,
-                          **occasion: Any) -> np.ndarray:
+    def draw_participants(
+        self, rng: np.random.Generator, pool: np.ndarray, **occasion: Any
+    ) -> np.ndarray:
         """Residents of ``pool`` (a mask) who take part in an occasion (indices, ascending).
 
         One uniform is drawn per resident, pool or not (so the stream does not depend on the
@@ -500,8 +524,9 @@ class CommunityModel(mesa.Model):
         who = np.flatnonzero(pool)
         return who[u[who] < self.participation_probability(who=who, **occasion)]
 
-    def deliberate(self, who: np.ndarray, kind: int, eps: float, pull: float = 0.0,
-                   steps: int = 5) -> float:
+    def deliberate(
+        self, who: np.ndarray, kind: int, eps: float, pull: float = 0.0, steps: int = 5
+    ) -> float:
         """Deliberation among ``who`` on one issue axis; returns the agreed position.
 
         Participants average the opinions within ``eps`` of their own (synchronous
@@ -525,8 +550,9 @@ class CommunityModel(mesa.Model):
         st = self.state
         if perf is None:
             perf = behaviour.performance(st.grievance, st.harm)
-        return behaviour.satisfaction(self.spec.behaviour, perf, st.expectation, st.justice,
-                                      st.process)
+        return behaviour.satisfaction(
+            self.spec.behaviour, perf, st.expectation, st.justice, st.process
+        )
 
     def _feedback(self) -> None:
         st, b = self.state, self.spec.behaviour
@@ -536,8 +562,9 @@ class CommunityModel(mesa.Model):
             load[issue.members] += issue.severity
         self._conflicts()
         self._ignored()
-        st.grievance = np.clip(st.grievance * (1.0 - b.grievance_decay)
-                               + b.grievance_rise * load, 0.0, 1.0)
+        st.grievance = np.clip(
+            st.grievance * (1.0 - b.grievance_decay) + b.grievance_rise * load, 0.0, 1.0
+        )
         perf = behaviour.performance(st.grievance, st.harm)
         st.expectation += behaviour.daily_rate(b.expectation_rate) * (perf - st.expectation)
         st.satisfaction = self.compute_satisfaction(perf)
@@ -555,8 +582,9 @@ class CommunityModel(mesa.Model):
         rng = self.stream("chat")
         k = int(rng.integers(len(ISSUE_TYPES)))
         u, v = self.net.edges
-        classic.deffuant_edges_unchecked(st.opinion[:, k], u, v, b.chat_eps, b.chat_mu, n_chats,
-                                         rng)  # in place on the column
+        classic.deffuant_edges_unchecked(
+            st.opinion[:, k], u, v, b.chat_eps, b.chat_mu, n_chats, rng
+        )  # in place on the column
 
     def _conflicts(self) -> None:
         """Conflicts (spaces grabbed, ground locks) from open issues of conflict-prone types.
@@ -583,8 +611,11 @@ class CommunityModel(mesa.Model):
                 by_type[issue.type_name] = by_type.get(issue.type_name, 0.0) + n
                 self.today.conflicts += n
         if self.today.conflicts:
-            st.harm = np.clip(st.harm + self.spec.behaviour.conflict_harm
-                              * harm_by_building[pop.building], 0.0, 1.0)
+            st.harm = np.clip(
+                st.harm + self.spec.behaviour.conflict_harm * harm_by_building[pop.building],
+                0.0,
+                1.0,
+            )
             self.totals.conflicts += int(self.today.conflicts)
 
     def _ignored(self) -> None:

@@ -79,8 +79,15 @@ class IssueBook:
         self.resolved: list[Issue] = []
         self.next_id = 0
 
-    def add(self, kind: int, day: int, members: np.ndarray, severity: float,
-            complexity: float, effort: float) -> Issue:
+    def add(
+        self,
+        kind: int,
+        day: int,
+        members: np.ndarray,
+        severity: float,
+        complexity: float,
+        effort: float,
+    ) -> Issue:
         """Open a new issue."""
         issue = Issue(self.next_id, kind, day, members, severity, complexity, effort)
         self.next_id += 1

@@ -195,5 +195,6 @@ def build_network(pop: Population, p: NetworkParams, rng: np.random.Generator) -
     member = pop.online & (rng.random(n) < p.wechat_group_share)
     rows = np.flatnonzero(member)
     groups = sp.csr_matrix(
-        (np.ones(len(rows)), (rows, pop.building[rows])), shape=(n, pop.n_buildings))
+        (np.ones(len(rows)), (rows, pop.building[rows])), shape=(n, pop.n_buildings)
+    )
     return Network(face=face.tocsr(), groups=groups)

@@ -61,8 +61,9 @@ class Population:
         return cache[group]
 
 
-def truncated_normal(u: np.ndarray, mean: float, sd: float, lo: float = 0.0,
-                     hi: float = 1.0) -> np.ndarray:
+def truncated_normal(
+    u: np.ndarray, mean: float, sd: float, lo: float = 0.0, hi: float = 1.0
+) -> np.ndarray:
     """Normal(mean, sd) truncated to [lo, hi], by inverse CDF of the uniforms ``u``.
 
     One uniform per draw, so the draws are vectorised and follow the stream; none piles up
@@ -96,8 +97,7 @@ def build_population(p: PopulationParams, rng: np.random.Generator) -> Populatio
     age[u < p.share_young] = YOUNG
     age[u >= 1.0 - p.share_elderly] = ELDERLY
     employed = (age != ELDERLY) & (rng.random(n) < p.employed_share)
-    online_share = np.array([p.online_share_young, p.online_share_middle,
-                             p.online_share_elderly])
+    online_share = np.array([p.online_share_young, p.online_share_middle, p.online_share_elderly])
     online = rng.random(n) < online_share[age]
     weights = np.array([p.core_weight_young, p.core_weight_middle, p.core_weight_elderly])[age]
     n_core = round(p.core_share * n)

@@ -28,11 +28,15 @@ TEXT: dict[str, dict[str, str]] = {
     "uploaded": {"en": "Uploaded: {name}", "zh": "上传:{name}"},
     "upload": {"en": "Or upload a scenario file (.toml)", "zh": "或上传情景文件(.toml)"},
     "upload_ok": {"en": "Loaded {name}", "zh": "已载入 {name}"},
-    "residents_count": {"en": "{n} residents, {h} households, {b} buildings",
-                        "zh": "{n} 位居民,{h} 户,{b} 栋楼"},
+    "residents_count": {
+        "en": "{n} residents, {h} households, {b} buildings",
+        "zh": "{n} 位居民,{h} 户,{b} 栋楼",
+    },
     "seed": {"en": "Seed", "zh": "随机种子"},
-    "seed_help": {"en": "Same seed: same residents and same chance events",
-                  "zh": "种子相同:居民与随机事件相同"},
+    "seed_help": {
+        "en": "Same seed: same residents and same chance events",
+        "zh": "种子相同:居民与随机事件相同",
+    },
     "seed_error": {"en": "expected a whole number 0 or more", "zh": "请输入不小于 0 的整数"},
     "reset": {"en": "Reset", "zh": "重置"},
     "step": {"en": "Step one day", "zh": "前进一天"},
@@ -51,8 +55,10 @@ TEXT: dict[str, dict[str, str]] = {
     "more_settings": {"en": "More settings: {name}", "zh": "更多参数:{name}"},
     "default": {"en": "default", "zh": "默认"},
     "allowed": {"en": "{lo} to {hi}", "zh": "{lo} 至 {hi}"},
-    "restarted": {"en": "Settings changed: the run restarted at day 0.",
-                  "zh": "参数已更改:模拟从第 0 天重新开始。"},
+    "restarted": {
+        "en": "Settings changed: the run restarted at day 0.",
+        "zh": "参数已更改:模拟从第 0 天重新开始。",
+    },
     "build_error": {"en": "Cannot build the community: {error}", "zh": "无法生成社区:{error}"},
     "run_error": {"en": "The run stopped: {error}", "zh": "模拟中断:{error}"},
     "export": {"en": "Export", "zh": "导出"},
@@ -66,8 +72,10 @@ TEXT: dict[str, dict[str, str]] = {
     "window_total": {"en": " (total)", "zh": "(累计)"},
     "since_start": {"en": "{change} since the start", "zh": "较开始 {change}"},
     "difference": {"en": "B − A: {change}", "zh": "B − A:{change}"},
-    "change_in_brackets": {"en": "In brackets: change since day 0.",
-                           "zh": "括号内为较第 0 天的变化。"},
+    "change_in_brackets": {
+        "en": "In brackets: change since day 0.",
+        "zh": "括号内为较第 0 天的变化。",
+    },
     # charts
     "over_time": {"en": "Over time", "zh": "随时间变化"},
     "series_all": {"en": "all residents", "zh": "全体居民"},
@@ -84,23 +92,27 @@ TEXT: dict[str, dict[str, str]] = {
     "group_nonelderly": {"en": "Under 60", "zh": "60岁以下"},
     "group_online": {"en": "Online (WeChat)", "zh": "上网(微信)"},
     "group_offline": {"en": "Offline", "zh": "不上网"},
-    "gap": {"en": "Offline residents take part {p} and are {s} satisfied than online ones.",
-            "zh": "与上网居民相比,不上网居民的参与率{p},满意度{s}。"},
+    "gap": {
+        "en": "Offline residents take part {p} and are {s} satisfied than online ones.",
+        "zh": "与上网居民相比,不上网居民的参与率{p},满意度{s}。",
+    },
     "gap_more": {"en": "{x} more", "zh": "高 {x}"},
     "gap_less": {"en": "{x} less", "zh": "低 {x}"},
     # community view
     "community_view": {"en": "Residents by building", "zh": "居民分布(按楼栋)"},
     "map_legend": {
         "en": "Each dot is a resident, grouped by household inside each building. Colour: "
-              "satisfaction, red low, green high. Dark ring: took part in the last 30 days.",
+        "satisfaction, red low, green high. Dark ring: took part in the last 30 days.",
         "zh": "每个点代表一位居民,按楼栋和户排列。颜色表示满意度:红色低,绿色高。"
-              "深色圆圈:近30天参与过协商。",
+        "深色圆圈:近30天参与过协商。",
     },
     "low": {"en": "low", "zh": "低"},
     "high": {"en": "high", "zh": "高"},
     # mechanisms explained
-    "explained": {"en": "The mechanisms, as the article describes them",
-                  "zh": "协商机制简介(据交汇点报道)"},
+    "explained": {
+        "en": "The mechanisms, as the article describes them",
+        "zh": "协商机制简介(据交汇点报道)",
+    },
     "on_in": {"en": "on in {sets}", "zh": "启用于 {sets}"},
 }
 
@@ -136,6 +148,7 @@ UNITS_ZH = {
     "proposals": "个项目申报",
     "residents/month": "人/月",
 }
+
 
 def t(key: str, lang: str, **fields: Any) -> str:
     """The text of ``key`` in ``lang``, with ``fields`` formatted in."""

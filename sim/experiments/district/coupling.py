@@ -66,8 +66,9 @@ def build(recipe: Recipe) -> SubDistrictState:
     queue = EscalationQueue(0.0, 0)
     models = []
     for (_, scenario), seed in zip(recipe.communities, recipe.seeds, strict=True):
-        model = CommunityModel(scenario, rng=seed, mechanisms=list(recipe.mechanisms),
-                               resident_agents=False)
+        model = CommunityModel(
+            scenario, rng=seed, mechanisms=list(recipe.mechanisms), resident_agents=False
+        )
         for mech in model.mechanisms:
             if isinstance(mech, CloudConsultation):
                 queue.min_days = mech.params.min_days
@@ -98,14 +99,23 @@ def advance(state: SubDistrictState, days: int, capacity_per_month: float) -> In
         tables.append(table)
     waits = queue.waits[first_wait:]
     del queue.waits[first_wait:]
-    return Interval(pd.concat(tables, ignore_index=True),
-                    pd.DataFrame(rows, columns=["day", "queue", "served", "capacity_per_month"]
-                                 ).assign(sub_district=state.name),
-                    len(queue), waits)
+    return Interval(
+        pd.concat(tables, ignore_index=True),
+        pd.DataFrame(rows, columns=["day", "queue", "served", "capacity_per_month"]).assign(
+            sub_district=state.name
+        ),
+        len(queue),
+        waits,
+    )
 
 
-def advance_shipped(payload: Recipe | bytes | str, days: int, capacity_per_month: float,
-                    keep: bool, store: str | None = None) -> tuple[bytes | str | None, Interval]:
+def advance_shipped(
+    payload: Recipe | bytes | str,
+    days: int,
+    capacity_per_month: float,
+    keep: bool,
+    store: str | None = None,
+) -> tuple[bytes | str | None, Interval]:
     """A worker's task: build or load, advance, and pickle the state back if ``keep``.
 
     The state travels as bytes, or as a file in ``store`` (then only its path travels).
@@ -129,14 +139,16 @@ def allocate(spec: DistrictSpec, backlog: list[int]) -> list[float]:
     """Each sub-district's capacity: its own plus the district's, shared by backlog."""
     pool = spec.district_capacity_per_month
     total = sum(backlog)
-    shares = ([b / total for b in backlog] if total
-              else [1.0 / len(backlog)] * len(backlog))
-    return [s.capacity_per_month + pool * share
-            for s, share in zip(spec.sub_districts, shares, strict=True)]
+    shares = [b / total for b in backlog] if total else [1.0 / len(backlog)] * len(backlog)
+    return [
+        s.capacity_per_month + pool * share
+        for s, share in zip(spec.sub_districts, shares, strict=True)
+    ]
 
 
-def recipes(spec: DistrictSpec, seed: int | np.random.SeedSequence,
-            mechanisms: tuple[str, ...]) -> list[Recipe]:
+def recipes(
+    spec: DistrictSpec, seed: int | np.random.SeedSequence, mechanisms: tuple[str, ...]
+) -> list[Recipe]:
     """One recipe per sub-district, seeds spawned sub-district then community."""
     root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     out = []
@@ -147,6 +159,7 @@ def recipes(spec: DistrictSpec, seed: int | np.random.SeedSequence,
             for residents in group.residents:
                 name = f"{sd.name}-{len(communities) + 1:02d}"
                 communities.append((name, community_scenario(base, residents)))
-        out.append(Recipe(sd.name, tuple(communities), mechanisms,
-                          tuple(sd_seed.spawn(len(communities)))))
+        out.append(
+            Recipe(sd.name, tuple(communities), mechanisms, tuple(sd_seed.spawn(len(communities))))
+        )
     return out

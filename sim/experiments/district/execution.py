@@ -57,17 +57,27 @@ class DistrictResult:
             participation=("participation_rate", "mean"),
             satisfaction=("satisfaction_mean", "mean"),
             trust=("trust_mean", "mean"),
-            escalations=("escalations_total", "sum"))
+            escalations=("escalations_total", "sum"),
+        )
         table["served"] = [len(self.waits[s]) for s in table.index]
-        table["wait_days"] = [float(np.mean(self.waits[s])) if self.waits[s] else float("nan")
-                              for s in table.index]
-        table["backlog"] = (self.queues.groupby("sub_district", sort=False)["queue"].last()
-                            .reindex(table.index))
+        table["wait_days"] = [
+            float(np.mean(self.waits[s])) if self.waits[s] else float("nan") for s in table.index
+        ]
+        table["backlog"] = (
+            self.queues.groupby("sub_district", sort=False)["queue"].last().reindex(table.index)
+        )
         return table
 
 
-def _submit_all(executor: cf.Executor, states: list[Any], days: int, capacity: list[float],
-                keep: bool, in_flight: int, store: str | None) -> list[Any]:
+def _submit_all(
+    executor: cf.Executor,
+    states: list[Any],
+    days: int,
+    capacity: list[float],
+    keep: bool,
+    in_flight: int,
+    store: str | None,
+) -> list[Any]:
     """Advance every sub-district on ``executor``, at most ``in_flight`` tasks at a time.
 
     A submitted state is dropped here (the task holds it), so this process keeps at most
@@ -78,8 +88,7 @@ def _submit_all(executor: cf.Executor, states: list[Any], days: int, capacity: l
     order = iter(range(len(states)))
 
     def submit(i: int) -> None:
-        pending[executor.submit(advance_shipped, states[i], days, capacity[i], keep,
-                                store)] = i
+        pending[executor.submit(advance_shipped, states[i], days, capacity[i], keep, store)] = i
         states[i] = None
 
     for i in itertools.islice(order, in_flight):
@@ -130,8 +139,9 @@ def run_district(
         mechs = tuple(names(mechanisms) if isinstance(mechanisms, str) else mechanisms)
     for mech in mechs:
         if mech not in MECHANISMS:
-            raise MechanismError("mechanisms", f"unknown mechanism {mech!r}; available: "
-                                 + ", ".join(MECHANISMS))
+            raise MechanismError(
+                "mechanisms", f"unknown mechanism {mech!r}; available: " + ", ".join(MECHANISMS)
+            )
     interval = exchange_days or spec.exchange_days
     plans = recipes(spec, seed, mechs)
     states: list[Any] = list(plans)
@@ -146,8 +156,15 @@ def run_district(
             local = [build(s) if isinstance(s, Recipe) else s for s in states]
             outs = [(st, advance(st, n, c)) for st, c in zip(local, capacity, strict=True)]
         else:
-            outs = _submit_all(executor, states, n, capacity, keep, in_flight or len(states),
-                               None if store is None else str(store))
+            outs = _submit_all(
+                executor,
+                states,
+                n,
+                capacity,
+                keep,
+                in_flight or len(states),
+                None if store is None else str(store),
+            )
         states = [s for s, _ in outs]
         for plan, (_, out) in zip(plans, outs, strict=True):
             metrics.append(out.metrics)
@@ -156,14 +173,18 @@ def run_district(
         backlog = [out.backlog for _, out in outs]
         capacity = allocate(spec, backlog)
         exchanges.append({"day": start + n, "backlog": backlog, "capacity": capacity})
-    manifest = {"district": spec.model_dump(mode="json"), "days": days,
-                "seed": seed if isinstance(seed, int) else str(seed),
-                "mechanisms": list(mechs), "exchange_days": interval,
-                "residents": int(sum(sc.population.residents for p in plans
-                                     for _, sc in p.communities)),
-                "exchanges": exchanges,
-                "versions": versions(pandas=pd.__version__, pyarrow=version_of("pyarrow")),
-                "git_commit": git_commit()}
+    manifest = {
+        "district": spec.model_dump(mode="json"),
+        "days": days,
+        "seed": seed if isinstance(seed, int) else str(seed),
+        "mechanisms": list(mechs),
+        "exchange_days": interval,
+        "residents": int(sum(sc.population.residents for p in plans for _, sc in p.communities)),
+        "exchanges": exchanges,
+        "versions": versions(pandas=pd.__version__, pyarrow=version_of("pyarrow")),
+        "git_commit": git_commit(),
+    }
     table = pd.concat(metrics, ignore_index=True).sort_values(
-        ["sub_district", "community", "day"], kind="stable", ignore_index=True)
+        ["sub_district", "community", "day"], kind="stable", ignore_index=True
+    )
     return DistrictResult(table, pd.concat(queues, ignore_index=True), waits, manifest)

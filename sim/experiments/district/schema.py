@@ -69,8 +69,11 @@ def load_district(name_or_path: str | Path | DistrictSpec) -> DistrictSpec:
     if isinstance(name_or_path, DistrictSpec):
         return name_or_path
     text = str(name_or_path)
-    path = (data_dir("scenarios") / "districts" / f"{text}.toml"
-            if text in district_names() else Path(text))
+    path = (
+        data_dir("scenarios") / "districts" / f"{text}.toml"
+        if text in district_names()
+        else Path(text)
+    )
     if path.suffix != ".toml" and not path.exists():
         raise InputError(text, "", "no such district; built-in: " + ", ".join(district_names()))
     raw = read_toml(path)
@@ -81,8 +84,11 @@ def load_district(name_or_path: str | Path | DistrictSpec) -> DistrictSpec:
         raise invalid(exc, str(path), DistrictSpec) from None
     for name in spec.mechanisms:
         if name not in MECHANISMS:
-            raise InputError(str(path), "mechanisms",
-                             f"unknown mechanism {name!r}; available: " + ", ".join(MECHANISMS))
+            raise InputError(
+                str(path),
+                "mechanisms",
+                f"unknown mechanism {name!r}; available: " + ", ".join(MECHANISMS),
+            )
     for i, s in enumerate(spec.sub_districts):
         for j, g in enumerate(s.communities):
             where = f"sub_districts.{i}.communities.{j}"
@@ -94,8 +100,11 @@ def load_district(name_or_path: str | Path | DistrictSpec) -> DistrictSpec:
                 try:
                     community_scenario(base, residents)
                 except InputError as exc:
-                    raise InputError(str(path), f"{where}.residents.{k}",
-                                     f"{residents}: {exc.field}: {exc.message}") from None
+                    raise InputError(
+                        str(path),
+                        f"{where}.residents.{k}",
+                        f"{residents}: {exc.field}: {exc.message}",
+                    ) from None
     return spec
 
 
@@ -103,5 +112,6 @@ def community_scenario(base: Scenario, residents: int) -> Scenario:
     """A base scenario resized to ``residents``, households scaled at its household size."""
     p = base.population
     households = max(1, min(residents, round(residents * p.households / p.residents)))
-    return load_scenario(base, {"population.residents": residents,
-                                "population.households": households})
+    return load_scenario(
+        base, {"population.residents": residents, "population.households": households}
+    )

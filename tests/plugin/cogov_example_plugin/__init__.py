@@ -24,9 +24,15 @@ if TYPE_CHECKING:
 class NoticeboardParams(Params):
     """Parameters of the noticeboard."""
 
-    p_read: float = param(0.05, ge=0, le=1, unit="1/day", zh="阅读概率",
-                          help="Daily chance an unaware resident reads the posted policy",
-                          source="ASSUMPTION (example plug-in)")
+    p_read: float = param(
+        0.05,
+        ge=0,
+        le=1,
+        unit="1/day",
+        zh="阅读概率",
+        help="Daily chance an unaware resident reads the posted policy",
+        source="ASSUMPTION (example plug-in)",
+    )
 
 
 def noticeboard_readers(model: CommunityModel, m: Noticeboard | None) -> float:
@@ -44,8 +50,15 @@ class Noticeboard(Mechanism):
     explanation = "An example mechanism from another package: policies posted on noticeboards."
     explanation_zh = "来自其他软件包的示例机制:政策张贴在各楼栋公告栏。"
     Params = NoticeboardParams
-    metrics = (metric(noticeboard_readers, unit="residents", label="Noticeboard readers",
-                      zh="公告栏读者", owner="noticeboard"),)
+    metrics = (
+        metric(
+            noticeboard_readers,
+            unit="residents",
+            label="Noticeboard readers",
+            zh="公告栏读者",
+            owner="noticeboard",
+        ),
+    )
 
     def setup(self, model: CommunityModel) -> None:
         """Nobody has read anything yet."""
