@@ -5,11 +5,12 @@ The Python API: :func:`load_scenario`, :func:`run` and :class:`CommunityModel`; 
 and :class:`SubDistrict`; the mechanism registry ``MECHANISMS``.
 """
 
-from sim.agents import PropertyFirm, Resident, ResidentCommittee, ResidentUnit, SubDistrict
+from sim.inputs import InputError
 from sim.mechanisms import MECHANISMS, Mechanism
-from sim.model import CommunityModel
+from sim.model.agents import PropertyFirm, Resident, ResidentCommittee, ResidentUnit, SubDistrict
+from sim.model.community import CommunityModel
 from sim.run import RunResult, run
-from sim.scenario import InputError, Scenario, load_scenario
+from sim.scenario import Scenario, load_scenario
 
 __all__ = [
     "MECHANISMS",

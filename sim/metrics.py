@@ -1,14 +1,19 @@
-"""Named metric functions of the model, one definition each.
+"""The daily metrics, declared once: function, unit, labels, default statistic, help.
 
-The daily table, Mesa's DataCollector, the web UI and experiment summaries all read these.
-
-Every function takes the model after the day's phases and returns one number.
+A metric is a named function of the model after the day's phases, returning one number,
+declared with :func:`metric` (as parameters are with :func:`sim.params.param`). The core's
+metrics are declared here; a mechanism declares its own in its file (``metrics`` of its class,
+functions of ``(model, mechanism)`` where the mechanism is None when it is not active) and the
+registry collects them. Every metric is a column of every run. The daily table, Mesa's
+DataCollector, the run summary, experiment tables, figures, the web UI and the generated
+metrics table in the docs all read :data:`SPECS` / :data:`METRICS`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -17,7 +22,74 @@ from sim.params import ISSUE_TYPES
 if TYPE_CHECKING:
     from sim.model import CommunityModel
 
-Metric = Callable[["CommunityModel"], float]
+Stat = Literal["mean", "last", "sum", "max", "min"]
+#: What each summary statistic of a daily column means, in words.
+STAT_WORDS: dict[str, str] = {
+    "mean": "mean over the run",
+    "last": "on the last day",
+    "sum": "total over the run",
+    "max": "maximum",
+    "min": "minimum",
+}
+STAT_WORDS_ZH: dict[str, str] = {
+    "mean": "全期平均",
+    "last": "最后一天",
+    "sum": "全期合计",
+    "max": "最大值",
+    "min": "最小值",
+}
+
+
+@dataclass(frozen=True)
+class Metric:
+    """The declaration of one daily metric.
+
+    Attributes:
+        name: Its column name (the function's name).
+        fn: The function: of the model (a core metric) or of ``(model, mechanism or None)``.
+        unit: Its unit ("" for none), as in axis labels.
+        label: A short English label (UI cards, the run summary, tables).
+        zh: The Chinese label.
+        stat: The default summary statistic of the daily column in experiments.
+        help: What it measures (the function's docstring by default).
+        owner: The mechanism that declares it, None for the core's.
+    """
+
+    name: str
+    fn: Callable[..., float]
+    unit: str
+    label: str
+    zh: str
+    stat: Stat = "mean"
+    help: str = ""
+    owner: str | None = None
+
+    def bound(self) -> Callable[[CommunityModel], float]:
+        """The metric as a function of the model alone (a mechanism's looks itself up)."""
+        if self.owner is None:
+            return self.fn
+        fn, owner = self.fn, self.owner
+
+        def value(model: CommunityModel) -> float:
+            return fn(model, model.mechanism(owner))
+
+        value.__name__ = self.name
+        return value
+
+
+def metric(
+    fn: Callable[..., float],
+    *,
+    unit: str,
+    label: str,
+    zh: str,
+    stat: Stat = "mean",
+    owner: str | None = None,
+    help: str = "",
+) -> Metric:
+    """Declare a metric; its name is the function's, its help the docstring's first part."""
+    text = help or " ".join((fn.__doc__ or "").split("\n\n")[0].split())
+    return Metric(fn.__name__, fn, unit, label, zh, stat, text, owner)
 
 
 def _mean(x: np.ndarray) -> float:
@@ -62,7 +134,7 @@ def issues_open(model: CommunityModel) -> float:
 
 def issues_resolved_total(model: CommunityModel) -> float:
     """Issues resolved since day 0."""
-    return model.totals["resolved"]
+    return model.totals.resolved
 
 
 def _memo(model: CommunityModel, name: str, size: int, compute: Callable[[], float]) -> float:
@@ -75,16 +147,18 @@ def _memo(model: CommunityModel, name: str, size: int, compute: Callable[[], flo
 
 def resolution_days_mean(model: CommunityModel) -> float:
     """Mean days from arrival to resolution over the issues resolved so far (NaN if none)."""
-    d = model._resolution_days
-    return _memo(model, "resolution_days_mean", len(d),
-                 lambda: float(np.mean(d)) if d else float("nan"))
+    d = model.resolution_days
+    return _memo(
+        model, "resolution_days_mean", len(d), lambda: float(np.mean(d)) if d else float("nan")
+    )
 
 
 def detection_days_mean(model: CommunityModel) -> float:
     """Mean days from an issue's arrival to the committee knowing of it (NaN if none)."""
-    d = model._detection_days
-    return _memo(model, "detection_days_mean", len(d),
-                 lambda: float(np.mean(d)) if d else float("nan"))
+    d = model.detection_days
+    return _memo(
+        model, "detection_days_mean", len(d), lambda: float(np.mean(d)) if d else float("nan")
+    )
 
 
 def detection_days_mean_offline(model: CommunityModel) -> float:
@@ -94,16 +168,17 @@ def detection_days_mean_offline(model: CommunityModel) -> float:
     issue touching only offline residents counts fully and one touching only online
     residents not at all (NaN until a detected issue touches an offline resident).
     """
-    def compute() -> float:
-        w = np.asarray(model._detection_offline)
-        return float(np.average(model._detection_days, weights=w)) if w.sum() > 0 else float("nan")
 
-    return _memo(model, "detection_days_mean_offline", len(model._detection_offline), compute)
+    def compute() -> float:
+        w = np.asarray(model.detection_offline)
+        return float(np.average(model.detection_days, weights=w)) if w.sum() > 0 else float("nan")
+
+    return _memo(model, "detection_days_mean_offline", len(model.detection_offline), compute)
 
 
 def escalations_total(model: CommunityModel) -> float:
     """Issues passed above the community (referrals, escalations) since day 0."""
-    return model.totals["escalations"]
+    return model.totals.escalations
 
 
 def social_worker_hours(model: CommunityModel) -> float:
@@ -116,14 +191,9 @@ def explanation_hours(model: CommunityModel) -> float:
     return float(model.committee.spent.get("explanation", 0.0))
 
 
-def grid_hours(model: CommunityModel) -> float:
-    """Hours grid workers spent visiting today, committee staff or paid."""
-    return model.today.get("grid_hours", 0.0)
-
-
 def conflicts(model: CommunityModel) -> float:
     """Conflicts today (parking spaces grabbed, ground locks, disputes)."""
-    return model.today.get("conflicts", 0.0)
+    return model.today.conflicts
 
 
 def policy_awareness(model: CommunityModel) -> float:
@@ -131,35 +201,16 @@ def policy_awareness(model: CommunityModel) -> float:
     return _share(model.household_aware())
 
 
-def proxy_hours(model: CommunityModel) -> float:
-    """Social-worker hours spent today raising issues online for offline residents."""
-    return float(model.committee.spent.get("proxy", 0.0))
-
-
-def meeting_attendance(model: CommunityModel) -> float:
-    """Residents attending a joint meeting today (0 on other days)."""
-    return model.today.get("meeting_attendance", 0.0)
-
-
 def meetings_held_total(model: CommunityModel) -> float:
     """Consultation meetings held since day 0 (joint meetings, issue committees, drafting)."""
-    return model.totals["meetings"]
-
-
-def committee_members(model: CommunityModel) -> float:
-    """Members of issue committees currently formed."""
-    return model.totals["committee_members"]
+    return model.totals.meetings
 
 
 def convention_compliance(model: CommunityModel) -> float:
     """Mean compliance over issue types that have an adopted convention (0 if none)."""
-    adopted = model.compliance[model.compliance > 0]
+    c = model.levers.compliance
+    adopted = c[c > 0]
     return float(adopted.mean()) if len(adopted) else 0.0
-
-
-def palm_followers(model: CommunityModel) -> float:
-    """Residents following the palm-community WeChat account."""
-    return model.totals["palm_followers"]
 
 
 def parking_shortage(model: CommunityModel) -> float:
@@ -167,85 +218,11 @@ def parking_shortage(model: CommunityModel) -> float:
     return model.parking_shortage()
 
 
-def _mechanism(model: CommunityModel, name: str) -> Any:
-    """The active mechanism of that name, or None."""
-    return next((m for m in model.mechanisms if m.name == name), None)
-
-
 def _ratio(num: float, den: float) -> float:
     return num / den if den else float("nan")
 
 
-def procedure_share(model: CommunityModel) -> float:
-    """Share of resolved issues consulted under the written procedure and published.
-
-    Institutional consultation's record; 0 without it, NaN before any resolution.
-    """
-    m = _mechanism(model, "institutional_consultation")
-    return _ratio(m.n_procedure if m else 0.0, model.totals["resolved"])
-
-
-def published_share(model: CommunityModel) -> float:
-    """Share of issues resolved so far whose outcome was published (catalogue issues)."""
-    m = _mechanism(model, "institutional_consultation")
-    return _ratio(m.n_published if m else 0.0, model.totals["resolved"])
-
-
-def _services(group: slice | int, what: str) -> Metric:
-    def fn(model: CommunityModel) -> float:
-        m = _mechanism(model, "public_services")
-        if m is None:
-            return float("nan")
-        served = float(np.sum(m.served[group]))
-        if what == "coverage":
-            return _ratio(served, served + float(np.sum(m.lapsed[group])))
-        return _ratio(float(np.sum(m.wait[group])), served)
-
-    suffix = "_elderly" if group == 0 else ""
-    fn.__name__ = f"service_{what}{'_days' if what == 'wait' else ''}{suffix}"
-    who = "elderly residents'" if group == 0 else "residents'"
-    fn.__doc__ = (f"Public services: share of {who} needs served rather than lapsed, so far"
-                  if what == "coverage" else
-                  f"Public services: mean days {who} served needs waited, so far")
-    return fn
-
-
-def service_hours(model: CommunityModel) -> float:
-    """Social-worker hours spent today at the service counter and on home visits."""
-    return float(model.committee.spent.get("services", 0.0))
-
-
-def projects_active(model: CommunityModel) -> float:
-    """Service projects running (project-run services)."""
-    m = _mechanism(model, "project_services")
-    return len(m.projects) if m else 0.0
-
-
-def projects_funded_total(model: CommunityModel) -> float:
-    """Projects funded so far (new ones; renewals not counted)."""
-    m = _mechanism(model, "project_services")
-    return m.funded if m else 0.0
-
-
-def projects_renewed_total(model: CommunityModel) -> float:
-    """Project renewals after evaluation so far."""
-    m = _mechanism(model, "project_services")
-    return m.renewed if m else 0.0
-
-
-def project_reach_share(model: CommunityModel) -> float:
-    """Share of residents a project has reached at least once."""
-    m = _mechanism(model, "project_services")
-    return _share(m.reached) if m else 0.0
-
-
-def project_yuan_per_reached(model: CommunityModel) -> float:
-    """Project money committed so far per resident reached (yuan; NaN if none reached)."""
-    m = _mechanism(model, "project_services")
-    return _ratio(m.spent, float(np.count_nonzero(m.reached))) if m else float("nan")
-
-
-def _group(metric: str, mask_name: str) -> Metric:
+def _group(metric: str, mask_name: str) -> Callable[[CommunityModel], float]:
     def fn(model: CommunityModel) -> float:
         members = model.pop.members(mask_name)
         if not len(members):
@@ -259,34 +236,236 @@ def _group(metric: str, mask_name: str) -> Metric:
     return fn
 
 
-def _issue_type(kind: int, what: str) -> Metric:
+def _issue_type(kind: int, what: str) -> Callable[[CommunityModel], float]:
     name = ISSUE_TYPES[kind]
 
     def fn(model: CommunityModel) -> float:
         if what == "open":
             return sum(1 for i in model.issues.open if i.kind == kind)
-        return model.today.get(f"conflicts_{name}", 0.0)
+        return model.today.conflicts_by_type.get(name, 0.0)
 
     fn.__name__ = f"{'issues_open' if what == 'open' else 'conflicts'}_{name}"
     fn.__doc__ = f"{what} ({name}) today."
     return fn
 
 
-_BASE: list[Metric] = [
-    day, participation_rate, satisfaction_mean, trust_mean, efficacy_mean, issues_open,
-    issues_resolved_total, resolution_days_mean, detection_days_mean,
-    detection_days_mean_offline, escalations_total,
-    social_worker_hours, explanation_hours, proxy_hours, grid_hours, conflicts, policy_awareness,
-    parking_shortage, meeting_attendance, meetings_held_total, committee_members,
-    convention_compliance, palm_followers,
-    procedure_share, published_share, _services(slice(None), "coverage"),
-    _services(0, "coverage"), _services(slice(None), "wait"), _services(0, "wait"),
-    service_hours, projects_active, projects_funded_total, projects_renewed_total,
-    project_reach_share, project_yuan_per_reached,
-]
-_GROUPS = [_group(m, g) for m in ("participation_rate", "satisfaction_mean")
-           for g in ("elderly", "nonelderly", "online", "offline")]
-_TYPES = [_issue_type(k, w) for w in ("open", "conflicts") for k in range(len(ISSUE_TYPES))]
+GROUP_WORDS = {
+    "elderly": ("the elderly", "老年人"),
+    "nonelderly": ("residents under 60", "60岁以下居民"),
+    "online": ("online residents", "上网居民"),
+    "offline": ("offline residents", "不上网居民"),
+}
+TYPE_WORDS = {
+    "parking": "停车",
+    "illegal_construction": "违章搭建",
+    "property_management": "物业管理",
+    "environment": "环境卫生",
+    "elderly_services": "养老服务",
+}
 
-#: Every daily metric, by column name, in column order.
-METRICS: dict[str, Metric] = {f.__name__: f for f in (*_BASE, *_GROUPS, *_TYPES)}
+CORE: list[Metric] = [
+    metric(
+        day, unit="day", label="day", zh="天数", help="Day index, 0 for the first simulated day"
+    ),
+    metric(
+        participation_rate,
+        unit="share of residents",
+        label="Participation (last 30 days)",
+        zh="参与率(近30天)",
+    ),
+    metric(satisfaction_mean, unit="0 to 1", label="Satisfaction", zh="满意度", stat="last"),
+    metric(
+        trust_mean, unit="0 to 1", label="Trust in the committee", zh="对居委会的信任", stat="last"
+    ),
+    metric(efficacy_mean, unit="0 to 1", label="Efficacy", zh="政治效能感"),
+    metric(issues_open, unit="issues", label="Issues open", zh="待解决问题"),
+    metric(
+        issues_resolved_total, unit="issues", label="Issues resolved", zh="已解决问题", stat="last"
+    ),
+    metric(resolution_days_mean, unit="days", label="Days to resolve", zh="解决用时", stat="last"),
+    metric(detection_days_mean, unit="days", label="Days to detect", zh="发现用时", stat="last"),
+    metric(
+        detection_days_mean_offline,
+        unit="days",
+        label="Days to detect, offline-weighted",
+        zh="发现用时(按不上网居民加权)",
+    ),
+    metric(
+        escalations_total,
+        unit="issues",
+        label="Referrals and escalations",
+        zh="转办与上报",
+        stat="last",
+    ),
+    metric(
+        social_worker_hours, unit="hours/day", label="Social-worker hours a day", zh="社工日均工时"
+    ),
+    metric(
+        explanation_hours, unit="hours/day", label="Hours explaining policies", zh="政策解释工时"
+    ),
+    metric(conflicts, unit="conflicts/day", label="Conflicts", zh="矛盾冲突", stat="sum"),
+    metric(policy_awareness, unit="share of households", label="Policy awareness", zh="政策知晓率"),
+    metric(parking_shortage, unit="share of car owners", label="Parking shortage", zh="停车位缺口"),
+    metric(meetings_held_total, unit="meetings", label="Meetings held", zh="累计协商会议"),
+    metric(convention_compliance, unit="share", label="Convention compliance", zh="公约遵守率"),
+    *[
+        metric(
+            _group(m, g),
+            unit=unit,
+            label=f"{label} of {GROUP_WORDS[g][0]}",
+            zh=f"{GROUP_WORDS[g][1]}{zh}",
+            stat="last" if (m, g) == ("satisfaction_mean", "offline") else "mean",
+            help=f"{label} among {GROUP_WORDS[g][0]}",
+        )
+        for m, unit, label, zh in (
+            ("participation_rate", "share of residents", "Participation", "参与率"),
+            ("satisfaction_mean", "0 to 1", "Satisfaction", "满意度"),
+        )
+        for g in GROUP_WORDS
+    ],
+    *[
+        metric(
+            _issue_type(k, w),
+            unit=unit,
+            label=f"{label} ({name})",
+            zh=f"{TYPE_WORDS[name]}{zh}",
+            help=f"{label} of type {name} today",
+        )
+        for w, unit, label, zh in (
+            ("open", "issues", "Issues open", "待解决问题"),
+            ("conflicts", "conflicts/day", "Conflicts", "矛盾冲突"),
+        )
+        for k, name in enumerate(ISSUE_TYPES)
+    ],
+]
+
+#: The order of the columns of the daily table (kept as it was when the metrics moved to
+#: their mechanisms, so tables and references keep their layout). Metrics not named here
+#: follow, in registry order.
+COLUMNS = (
+    "day",
+    "participation_rate",
+    "satisfaction_mean",
+    "trust_mean",
+    "efficacy_mean",
+    "issues_open",
+    "issues_resolved_total",
+    "resolution_days_mean",
+    "detection_days_mean",
+    "detection_days_mean_offline",
+    "escalations_total",
+    "social_worker_hours",
+    "explanation_hours",
+    "proxy_hours",
+    "grid_hours",
+    "conflicts",
+    "policy_awareness",
+    "parking_shortage",
+    "meeting_attendance",
+    "meetings_held_total",
+    "committee_members",
+    "convention_compliance",
+    "palm_followers",
+    "procedure_share",
+    "published_share",
+    "service_coverage",
+    "service_coverage_elderly",
+    "service_wait_days",
+    "service_wait_days_elderly",
+    "service_hours",
+    "projects_active",
+    "projects_funded_total",
+    "projects_renewed_total",
+    "project_reach_share",
+    "project_yuan_per_reached",
+)
+
+
+def _table() -> dict[str, Metric]:
+    """Every declaration, in column order: the core's and the registry's mechanisms'."""
+    from sim.mechanisms import MECHANISMS
+
+    declared: dict[str, Metric] = {}
+    for spec in CORE:
+        declared[spec.name] = spec
+    for name, cls in MECHANISMS.items():
+        for spec in cls.metrics:
+            if spec.owner != name:
+                raise ValueError(
+                    f"metric {spec.name!r} of mechanism {name!r} must be declared "
+                    f"with owner={name!r}"
+                )
+            if spec.name in declared:
+                raise ValueError(f"metric {spec.name!r} of mechanism {name!r} is declared twice")
+            declared[spec.name] = spec
+    groups = [n for n in declared if n.startswith(("participation_rate_", "satisfaction_mean_"))]
+    types = [n for n in declared if n.startswith(("issues_open_", "conflicts_"))]
+    head = [n for n in COLUMNS if n in declared]
+    rest = [
+        n
+        for n in declared
+        if n not in head and n not in groups and n not in types and declared[n].owner is None
+    ]
+    mechanisms = [n for n in declared if n not in head and declared[n].owner is not None]
+    order = [*head, *rest, *groups, *types, *mechanisms]
+    return {n: declared[n] for n in order}
+
+
+def specs() -> dict[str, Metric]:
+    """Every metric's declaration by column name, in column order (built once)."""
+    if "SPECS" not in globals():
+        table = _table()
+        globals()["SPECS"] = table
+        globals()["METRICS"] = {n: spec.bound() for n, spec in table.items()}
+    return globals()["SPECS"]
+
+
+def __getattr__(name: str) -> Any:
+    """``SPECS`` and ``METRICS``, built on first use (the registry imports this module).
+
+    ``SPECS``: every metric's declaration by column name, in column order; ``METRICS``: every
+    metric as a function of the model, by column name, in the same order.
+    """
+    if name in ("SPECS", "METRICS"):
+        specs()
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def label(name: str, lang: str = "en") -> str:
+    """A metric's label in ``lang`` ("en" or "zh")."""
+    spec = specs()[name]
+    return spec.zh if lang == "zh" else spec.label
+
+
+def unit(name: str) -> str:
+    """A metric's unit ("" when it has none or is not declared)."""
+    spec = specs().get(name)
+    return spec.unit if spec is not None else ""
+
+
+def markdown_table(builtin_only: bool = True) -> str:
+    """Every metric as a Markdown table, in column order.
+
+    With ``builtin_only``, cogov's own metrics (plug-ins document theirs themselves).
+    """
+    from sim.mechanisms import BUILTIN
+
+    rows = [
+        "| metric | unit | label | 中文 | default statistic | declared by | what it measures |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, spec in specs().items():
+        if builtin_only and spec.owner is not None and spec.owner not in BUILTIN:
+            continue
+        cells = (
+            f"`{name}`",
+            spec.unit,
+            spec.label,
+            spec.zh,
+            spec.stat,
+            f"`{spec.owner}`" if spec.owner else "core",
+            spec.help,
+        )
+        rows.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(rows)

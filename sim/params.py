@@ -70,8 +70,9 @@ def param(
 class Params(BaseModel):
     """Base of every parameter block: immutable, unknown keys rejected."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True,
-                              allow_inf_nan=False)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", validate_default=True, allow_inf_nan=False
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -107,8 +108,13 @@ class ParamInfo:
         """The allowed range or choices, in words."""
         if self.choices:
             return "one of " + ", ".join(map(str, self.choices))
-        lattice = ("" if self.multiple_of is None else
-                   ", even" if self.multiple_of == 2 else f", multiples of {self.multiple_of}")
+        lattice = (
+            ""
+            if self.multiple_of is None
+            else ", even"
+            if self.multiple_of == 2
+            else f", multiples of {self.multiple_of}"
+        )
         lo, hi = self.ge, self.le
         if lo is not None and hi is not None and not (self.open_low or self.open_high):
             return f"{lo} to {hi}{lattice}"
@@ -125,8 +131,12 @@ def _bounds(info: FieldInfo) -> tuple[float | None, float | None, bool, bool]:
     lo = hi = None
     open_lo = open_hi = False
     for m in info.metadata:
-        for attr, is_low, exclusive in (("ge", True, False), ("gt", True, True),
-                                        ("le", False, False), ("lt", False, True)):
+        for attr, is_low, exclusive in (
+            ("ge", True, False),
+            ("gt", True, True),
+            ("le", False, False),
+            ("lt", False, True),
+        ):
             value = getattr(m, attr, None)
             if value is None:
                 continue
@@ -152,8 +162,10 @@ def describe(model: type[BaseModel] | BaseModel, prefix: str = "") -> list[Param
         path = f"{prefix}{name}"
         required = info.is_required()
         default = (
-            None if required
-            else info.get_default(call_default_factory=True) if isinstance(model, type)
+            None
+            if required
+            else info.get_default(call_default_factory=True)
+            if isinstance(model, type)
             else getattr(model, name)
         )
         if isinstance(default, BaseModel):
@@ -185,8 +197,14 @@ def describe(model: type[BaseModel] | BaseModel, prefix: str = "") -> list[Param
                 open_low=open_lo,
                 open_high=open_hi,
                 required=required,
-                multiple_of=next((m.multiple_of for m in info.metadata
-                                  if getattr(m, "multiple_of", None) is not None), None),
+                multiple_of=next(
+                    (
+                        m.multiple_of
+                        for m in info.metadata
+                        if getattr(m, "multiple_of", None) is not None
+                    ),
+                    None,
+                ),
             )
         )
     return rows
@@ -254,41 +272,111 @@ SHARE = {"ge": 0.0, "le": 1.0, "unit": "share"}
 class PopulationParams(Params):
     """Who lives in the community."""
 
-    residents: int = param(3200, ge=2, le=2_000_000, unit="persons", zh="居民人数",
-                           help="Residents", source="article (Xianlu Xincun)")
-    households: int = param(1020, ge=1, le=1_000_000, unit="households", zh="户数",
-                            help="Households", source="article (Xianlu Xincun)")
+    residents: int = param(
+        3200,
+        ge=2,
+        le=2_000_000,
+        unit="persons",
+        zh="居民人数",
+        help="Residents",
+        source="article (Xianlu Xincun)",
+    )
+    households: int = param(
+        1020,
+        ge=1,
+        le=1_000_000,
+        unit="households",
+        zh="户数",
+        help="Households",
+        source="article (Xianlu Xincun)",
+    )
     households_per_building: int = param(
-        36, ge=1, le=2000, unit="households", zh="每栋楼户数",
-        help="Households per building (6 floors x 3 stairwells x 2 flats)")
-    share_young: float = param(0.30, **SHARE, zh="青年比例",
-                               help="Share of residents under 35 (children included)")
+        36,
+        ge=1,
+        le=2000,
+        unit="households",
+        zh="每栋楼户数",
+        help="Households per building (6 floors x 3 stairwells x 2 flats)",
+    )
+    share_young: float = param(
+        0.30, **SHARE, zh="青年比例", help="Share of residents under 35 (children included)"
+    )
     share_elderly: float = param(
-        0.30, **SHARE, zh="老年比例", help="Share of residents aged 60+",
-        source="ASSUMPTION: ex-dormitory estate older than Nanjing's mean (MODEL 3.7)")
-    employed_share: float = param(0.75, **SHARE, zh="非老年就业比例",
-                                  help="Share of non-elderly residents in work")
-    online_share_young: float = param(0.95, **SHARE, zh="青年上网比例",
-                                      help="Share of young residents using WeChat",
-                                      source="CNNIC 2016-17 (MODEL 3.7), urban above mean")
-    online_share_middle: float = param(0.85, **SHARE, zh="中年上网比例",
-                                       help="Share of middle-aged residents using WeChat",
-                                       source="CNNIC 2016-17 (MODEL 3.7), urban above mean")
-    online_share_elderly: float = param(0.30, **SHARE, zh="老年上网比例",
-                                        help="Share of elderly residents using WeChat",
-                                        source="ASSUMPTION (MODEL 3.7, 3.9 #13)")
-    car_share_households: float = param(0.30, **SHARE, zh="有车户比例",
-                                        help="Share of households owning a car at day 0",
-                                        source="ASSUMPTION (MODEL 3.9 #14)")
-    core_share: float = param(0.025, **SHARE, zh="居民骨干比例",
-                              help="Share of residents who are core members (骨干)",
-                              source="ASSUMPTION (MODEL 3.8, Read 2012)")
+        0.30,
+        **SHARE,
+        zh="老年比例",
+        help="Share of residents aged 60+",
+        source="ASSUMPTION: ex-dormitory estate older than Nanjing's mean (MODEL 3.7)",
+    )
+    employed_share: float = param(
+        0.75, **SHARE, zh="非老年就业比例", help="Share of non-elderly residents in work"
+    )
+    online_share_young: float = param(
+        0.95,
+        **SHARE,
+        zh="青年上网比例",
+        help="Share of young residents using WeChat",
+        source="CNNIC 2016-17 (MODEL 3.7), urban above mean",
+    )
+    online_share_middle: float = param(
+        0.85,
+        **SHARE,
+        zh="中年上网比例",
+        help="Share of middle-aged residents using WeChat",
+        source="CNNIC 2016-17 (MODEL 3.7), urban above mean",
+    )
+    online_share_elderly: float = param(
+        0.30,
+        **SHARE,
+        zh="老年上网比例",
+        help="Share of elderly residents using WeChat",
+        source="ASSUMPTION (MODEL 3.7, 3.9 #13)",
+    )
+    car_share_households: float = param(
+        0.30,
+        **SHARE,
+        zh="有车户比例",
+        help="Share of households owning a car at day 0",
+        source="ASSUMPTION (MODEL 3.9 #14)",
+    )
+    core_share: float = param(
+        0.025,
+        **SHARE,
+        zh="居民骨干比例",
+        help="Share of residents who are core members (骨干)",
+        source="ASSUMPTION (MODEL 3.8, Read 2012)",
+    )
+    core_weight_young: float = param(
+        0.3,
+        ge=0,
+        le=100,
+        zh="青年成为骨干的权重",
+        help="Relative weight of a young resident in the draw of core members",
+        source="ASSUMPTION; Read 2012 (activists are mostly retired women)",
+    )
+    core_weight_middle: float = param(
+        1.5,
+        ge=0,
+        le=100,
+        zh="中年成为骨干的权重",
+        help="Relative weight of a middle-aged resident in the draw of core members",
+        source="ASSUMPTION; Read 2012",
+    )
+    core_weight_elderly: float = param(
+        2.0,
+        ge=0,
+        le=100,
+        zh="老年成为骨干的权重",
+        help="Relative weight of an elderly resident in the draw of core members",
+        source="ASSUMPTION; Read 2012",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> PopulationParams:
         if self.households > self.residents:
             raise ValueError(
-                f"households ({self.households}) cannot exceed residents ({self.residents})")
+                f"households ({self.households}) cannot exceed residents ({self.residents})"
+            )
         if self.share_young + self.share_elderly > 1:
             raise ValueError("share_young + share_elderly must be at most 1")
         return self
@@ -298,163 +386,473 @@ class ParkingParams(Params):
     """The estate's parking supply and demand."""
 
     spaces_per_household: float = param(
-        0.15, ge=0, le=5, unit="spaces/household", zh="每户车位",
+        0.15,
+        ge=0,
+        le=5,
+        unit="spaces/household",
+        zh="每户车位",
         help="Parking spaces inside the estate per household",
-        source="ASSUMPTION: pre-1990 estates 0.1-0.2 (MODEL 3.9 #14)")
+        source="ASSUMPTION: pre-1990 estates 0.1-0.2 (MODEL 3.9 #14)",
+    )
     car_growth_per_year: float = param(
-        0.08, ge=0, le=1, unit="1/year", zh="汽车年增长率",
+        0.08,
+        ge=0,
+        le=1,
+        unit="1/year",
+        zh="汽车年增长率",
         help="Yearly growth of car-owning households",
-        source="ASSUMPTION: below Nanjing's +26% of 2013-14 for an elderly estate (MODEL 3.7)")
+        source="ASSUMPTION: below Nanjing's +26% of 2013-14 for an elderly estate (MODEL 3.7)",
+    )
 
 
 class NetworkParams(Params):
     """The face-to-face and WeChat layers (MODEL 3.8)."""
 
-    mean_degree: int = param(6, ge=2, le=100, multiple_of=2, unit="ties", zh="平均邻里关系数",
-                             help="Face-to-face ties per resident beyond the household (even)",
-                             source="ASSUMPTION (Watts & Strogatz 1998; MODEL 3.8)")
-    rewire_p: float = param(0.05, **SHARE, zh="随机重连概率",
-                            help="Watts-Strogatz rewiring probability of a neighbour tie",
-                            source="Watts & Strogatz 1998 (0.01-0.1 keeps clustering)")
-    wechat_group_share: float = param(0.7, **SHARE, zh="楼栋微信群加入比例",
-                                      help="Share of online residents in their building's "
-                                      "WeChat group")
+    mean_degree: int = param(
+        6,
+        ge=2,
+        le=100,
+        multiple_of=2,
+        unit="ties",
+        zh="平均邻里关系数",
+        help="Face-to-face ties per resident beyond the household (even)",
+        source="ASSUMPTION (Watts & Strogatz 1998; MODEL 3.8)",
+    )
+    rewire_p: float = param(
+        0.05,
+        **SHARE,
+        zh="随机重连概率",
+        help="Watts-Strogatz rewiring probability of a neighbour tie",
+        source="Watts & Strogatz 1998 (0.01-0.1 keeps clustering)",
+    )
+    wechat_group_share: float = param(
+        0.7,
+        **SHARE,
+        zh="楼栋微信群加入比例",
+        help="Share of online residents in their building's WeChat group",
+    )
 
 
 class CommitteeParams(Params):
     """The resident committee (居委会) and its social workers (MODEL 3.7)."""
 
-    staff: int = param(8, ge=1, le=200, unit="persons", zh="社工人数",
-                       help="Committee members plus hired social workers",
-                       source="MCA 2016: 5.2 members per RC, plus 2-3 workers (ASSUMPTION)")
-    hours_per_day: float = param(5.7, gt=0, le=24, unit="h/day", zh="每人每日工时",
-                                 help="Working hours per staff member per calendar day "
-                                 "(40-hour week)", source="standard working week")
-    admin_share: float = param(0.6, **SHARE, zh="行政事务占比",
-                               help="Share of staff hours spent on tasks from above (行政化)",
-                               source="ASSUMPTION (MODEL 3.7, 3.9 #12)")
-    capacity: float = param(0.5, **SHARE, zh="自行解决能力",
-                            help="Highest issue complexity the committee resolves alone")
-    base_quality: float = param(0.5, **SHARE, zh="行政方案质量",
-                                help="Quality of a top-down solution")
-    p_dept_response: float = param(0.33, **SHARE, zh="部门回应概率",
-                                   help="Chance a department acts on a referred issue",
-                                   source="Chen, Pan & Xu 2016 (AJPS): 1/3 of counties replied")
-    referral_days: int = param(30, ge=1, le=365, unit="days", zh="转办周期",
-                               help="Days until a department answers a referral")
-    report_prob: float = param(0.01, ge=0, le=1, unit="1/day", zh="居民反映概率",
-                               help="Daily chance that a fully aggrieved resident reports an "
-                               "issue in person")
-    policies_per_month: float = param(2.0, ge=0, le=60, unit="1/month", zh="每月政策数",
-                                      help="Policies from above that must be explained")
-    explain_minutes: float = param(10.0, ge=0, le=240, unit="min/household", zh="入户解释时长",
-                                   help="Minutes to explain a policy to one household in person")
-    explain_coverage: float = param(0.5, **SHARE, zh="政策解释覆盖目标",
-                                    help="Share of households the committee must inform")
+    staff: int = param(
+        8,
+        ge=1,
+        le=200,
+        unit="persons",
+        zh="社工人数",
+        help="Committee members plus hired social workers",
+        source="MCA 2016: 5.2 members per RC, plus 2-3 workers (ASSUMPTION)",
+    )
+    hours_per_day: float = param(
+        5.7,
+        gt=0,
+        le=24,
+        unit="h/day",
+        zh="每人每日工时",
+        help="Working hours per staff member per calendar day (40-hour week)",
+        source="standard working week",
+    )
+    admin_share: float = param(
+        0.6,
+        **SHARE,
+        zh="行政事务占比",
+        help="Share of staff hours spent on tasks from above (行政化)",
+        source="ASSUMPTION (MODEL 3.7, 3.9 #12)",
+    )
+    capacity: float = param(
+        0.5,
+        **SHARE,
+        zh="自行解决能力",
+        help="Highest issue complexity the committee resolves alone",
+    )
+    base_quality: float = param(
+        0.5, **SHARE, zh="行政方案质量", help="Quality of a top-down solution"
+    )
+    p_dept_response: float = param(
+        0.33,
+        **SHARE,
+        zh="部门回应概率",
+        help="Chance a department acts on a referred issue",
+        source="Chen, Pan & Xu 2016 (AJPS): 1/3 of counties replied",
+    )
+    referral_days: int = param(
+        30,
+        ge=1,
+        le=365,
+        unit="days",
+        zh="转办周期",
+        help="Days until a department answers a referral",
+    )
+    report_prob: float = param(
+        0.01,
+        ge=0,
+        le=1,
+        unit="1/day",
+        zh="居民反映概率",
+        help="Daily chance that a fully aggrieved resident reports an issue in person",
+    )
+    policies_per_month: float = param(
+        2.0,
+        ge=0,
+        le=60,
+        unit="1/month",
+        zh="每月政策数",
+        help="Policies from above that must be explained",
+    )
+    explain_minutes: float = param(
+        10.0,
+        ge=0,
+        le=240,
+        unit="min/household",
+        zh="入户解释时长",
+        help="Minutes to explain a policy to one household in person",
+    )
+    explain_coverage: float = param(
+        0.5, **SHARE, zh="政策解释覆盖目标", help="Share of households the committee must inform"
+    )
+    position: float = param(
+        0.5,
+        **SHARE,
+        zh="居委会立场",
+        help="The committee's preferred option on every issue's opinion "
+        "axis (top-down decisions, facilitators' pull)",
+        source="ASSUMPTION: the middle of the axis",
+    )
+    retry_effort: float = param(
+        0.25,
+        **SHARE,
+        zh="再次上报工作量",
+        help="Share of an issue's effort needed to pass it up again after a referral-only answer",
+        source="ASSUMPTION",
+    )
 
 
 class BehaviourParams(Params):
     """Residents' decision rules (MODEL 3.1-3.3)."""
 
-    b0: float = param(-4.0, ge=-20, le=20, unit="logit", zh="参与基线",
-                      help="Intercept of the participation logit (calibrated to P6)")
-    b_resources: float = param(1.0, ge=0, le=10, unit="logit", zh="资源权重",
-                               help="Weight of resources (time, skills)",
-                               source="ASSUMPTION; Verba, Schlozman & Brady 1995")
-    b_engagement: float = param(1.0, ge=0, le=10, unit="logit", zh="投入权重",
-                                help="Weight of engagement (core members 1, others 0.2)",
-                                source="ASSUMPTION; Verba, Schlozman & Brady 1995")
-    b_social: float = param(1.0, ge=0, le=10, unit="logit", zh="邻里影响权重",
-                            help="Weight of the neighbour threshold being met",
-                            source="ASSUMPTION; Granovetter 1978, Centola & Macy 2007")
-    b_cost: float = param(1.0, ge=0, le=10, unit="logit", zh="时间成本权重",
-                          help="Weight of time cost", source="ASSUMPTION; NBS time use 2018")
-    b_efficacy: float = param(1.0, ge=0, le=10, unit="logit", zh="效能感权重",
-                              help="Weight of efficacy", source="ASSUMPTION; Finkel 1985")
-    b_stake: float = param(1.0, ge=0, le=10, unit="logit", zh="利益权重",
-                           help="Weight of the resident's stake (grievance)",
-                           source="ASSUMPTION; Olson 1965")
-    ask_personal: float = param(0.07, **SHARE, zh="当面邀请效应",
-                                help="Added probability when asked in person",
-                                source="Gerber & Green 2000; Green et al. 2003")
-    ask_broadcast: float = param(0.01, **SHARE, zh="群发通知效应",
-                                 help="Added probability from a WeChat notice",
-                                 source="ASSUMPTION (broadcast ~ mail)")
-    visibility: float = param(0.05, **SHARE, zh="公开名单效应",
-                              help="Added probability when participation is publicly listed",
-                              source="Gerber, Green & Larimer 2008, scaled down")
-    theta_mean: float = param(0.25, **SHARE, zh="阈值均值(截断前)",
-                              help="Mean of the threshold normal before truncation to [0, 1]",
-                              source="Granovetter 1978")
-    theta_sd: float = param(0.12, ge=0, le=1, zh="阈值标准差(截断前)",
-                            help="SD of the threshold normal before truncation to [0, 1]",
-                            source="Granovetter 1978")
-    cost_employed: float = param(1.0, ge=0, le=5, zh="在职时间成本",
-                                 help="Time cost of a meeting for an employed resident",
-                                 source="ASSUMPTION; NBS 2018 time use")
-    cost_retired: float = param(0.3, ge=0, le=5, zh="退休时间成本",
-                                help="Time cost for an elderly or not-employed resident",
-                                source="ASSUMPTION; NBS 2018 time use")
-    efficacy_step: float = param(0.05, **SHARE, zh="效能感变化",
-                                 help="Efficacy change when one's issue is acted on / ignored",
-                                 source="ASSUMPTION; Finkel 1985 (direction)")
-    sat_base: float = param(0.2, **SHARE, zh="满意度截距",
-                            help="Intercept of satisfaction")
-    sat_performance: float = param(0.6, ge=0, le=2, zh="绩效权重",
-                                   help="Weight a of perceived performance",
-                                   source="ASSUMPTION; Van Ryzin 2004")
-    sat_disconfirmation: float = param(0.3, ge=0, le=2, zh="落差权重",
-                                       help="Weight b of performance minus expectation",
-                                       source="ASSUMPTION; Van Ryzin 2004")
-    expectation_rate: float = param(0.3, ge=0, le=1, unit="1/month", zh="期望更新率",
-                                    help="Monthly updating of expectations toward performance")
-    w_procedure: float = param(0.3, ge=0, le=1, zh="程序公正权重",
-                               help="Weight of procedural justice, scaled by bad outcomes",
-                               source="ASSUMPTION; Brockner & Wiesenfeld 1996")
-    voice_pre: float = param(0.10, **SHARE, zh="事前发声效应",
-                             help="Satisfaction bonus of voice before a decision",
-                             source="ASSUMPTION; Lind, Kanfer & Earley 1990 (ordering)")
-    voice_post: float = param(0.05, **SHARE, zh="事后发声效应",
-                              help="Satisfaction bonus of voice after a decision",
-                              source="ASSUMPTION; Lind, Kanfer & Earley 1990 (ordering)")
-    voice_halflife: float = param(90.0, gt=0, le=3650, unit="days", zh="发声效应半衰期",
-                                  help="Half-life of a voice bonus or penalty")
-    grievance_rise: float = param(0.02, ge=0, le=1, unit="1/day", zh="不满上升率",
-                                  help="Daily grievance rise per unit severity of open issues")
-    grievance_decay: float = param(0.01, ge=0, le=1, unit="1/day", zh="不满消退率",
-                                   help="Daily decay of grievance")
-    conflict_harm: float = param(0.05, **SHARE, zh="冲突伤害",
-                                 help="Performance loss per conflict in one's building")
-    conflict_decay: float = param(0.05, ge=0, le=1, unit="1/day", zh="冲突影响消退率",
-                                  help="Daily decay of the harm of conflicts")
-    trust_gain: float = param(0.02, **SHARE, zh="信任增量",
-                              help="Trust gain when one's issue is resolved well")
-    trust_neg_ratio: float = param(2.0, ge=1, le=10, zh="信任不对称比",
-                                   help="Loss per bad event / gain per good event",
-                                   source="ASSUMPTION; Slovic 1993, Tversky & Kahneman 1992")
-    patience_days: int = param(60, ge=1, le=3650, unit="days", zh="耐心期限",
-                               help="Days an issue may stay open before it counts as ignored")
-    reply_effect: float = param(0.03, **SHARE, zh="答复效应",
-                                help="Satisfaction change after a reply",
-                                source="sign: Chen et al. 2023; size ASSUMPTION")
-    action_effect: float = param(0.08, **SHARE, zh="行动效应",
-                                 help="Satisfaction change after action on an issue",
-                                 source="sign: Nie & Wang 2023; size ASSUMPTION")
-    referral_effect: float = param(0.03, **SHARE, zh="转办效应",
-                                   help="Satisfaction loss after a referral-only answer",
-                                   source="sign: Nie & Wang 2023; size ASSUMPTION")
+    b0: float = param(
+        -4.0,
+        ge=-20,
+        le=20,
+        unit="logit",
+        zh="参与基线",
+        help="Intercept of the participation logit (calibrated to P6)",
+    )
+    b_resources: float = param(
+        1.0,
+        ge=0,
+        le=10,
+        unit="logit",
+        zh="资源权重",
+        help="Weight of resources (time, skills)",
+        source="ASSUMPTION; Verba, Schlozman & Brady 1995",
+    )
+    b_engagement: float = param(
+        1.0,
+        ge=0,
+        le=10,
+        unit="logit",
+        zh="投入权重",
+        help="Weight of engagement (core members 1, others 0.2)",
+        source="ASSUMPTION; Verba, Schlozman & Brady 1995",
+    )
+    b_social: float = param(
+        1.0,
+        ge=0,
+        le=10,
+        unit="logit",
+        zh="邻里影响权重",
+        help="Weight of the neighbour threshold being met",
+        source="ASSUMPTION; Granovetter 1978, Centola & Macy 2007",
+    )
+    b_cost: float = param(
+        1.0,
+        ge=0,
+        le=10,
+        unit="logit",
+        zh="时间成本权重",
+        help="Weight of time cost",
+        source="ASSUMPTION; NBS time use 2018",
+    )
+    b_efficacy: float = param(
+        1.0,
+        ge=0,
+        le=10,
+        unit="logit",
+        zh="效能感权重",
+        help="Weight of efficacy",
+        source="ASSUMPTION; Finkel 1985",
+    )
+    b_stake: float = param(
+        1.0,
+        ge=0,
+        le=10,
+        unit="logit",
+        zh="利益权重",
+        help="Weight of the resident's stake (grievance)",
+        source="ASSUMPTION; Olson 1965",
+    )
+    ask_personal: float = param(
+        0.07,
+        **SHARE,
+        zh="当面邀请效应",
+        help="Added probability when asked in person",
+        source="Gerber & Green 2000; Green et al. 2003",
+    )
+    ask_broadcast: float = param(
+        0.01,
+        **SHARE,
+        zh="群发通知效应",
+        help="Added probability from a WeChat notice",
+        source="ASSUMPTION (broadcast ~ mail)",
+    )
+    visibility: float = param(
+        0.05,
+        **SHARE,
+        zh="公开名单效应",
+        help="Added probability when participation is publicly listed",
+        source="Gerber, Green & Larimer 2008, scaled down",
+    )
+    theta_mean: float = param(
+        0.25,
+        **SHARE,
+        zh="阈值均值(截断前)",
+        help="Mean of the threshold normal before truncation to [0, 1]",
+        source="Granovetter 1978",
+    )
+    theta_sd: float = param(
+        0.12,
+        ge=0,
+        le=1,
+        zh="阈值标准差(截断前)",
+        help="SD of the threshold normal before truncation to [0, 1]",
+        source="Granovetter 1978",
+    )
+    cost_employed: float = param(
+        1.0,
+        ge=0,
+        le=5,
+        zh="在职时间成本",
+        help="Time cost of a meeting for an employed resident",
+        source="ASSUMPTION; NBS 2018 time use",
+    )
+    cost_retired: float = param(
+        0.3,
+        ge=0,
+        le=5,
+        zh="退休时间成本",
+        help="Time cost for an elderly or not-employed resident",
+        source="ASSUMPTION; NBS 2018 time use",
+    )
+    efficacy_step: float = param(
+        0.05,
+        **SHARE,
+        zh="效能感变化",
+        help="Efficacy change when one's issue is acted on / ignored",
+        source="ASSUMPTION; Finkel 1985 (direction)",
+    )
+    sat_base: float = param(0.2, **SHARE, zh="满意度截距", help="Intercept of satisfaction")
+    sat_performance: float = param(
+        0.6,
+        ge=0,
+        le=2,
+        zh="绩效权重",
+        help="Weight a of perceived performance",
+        source="ASSUMPTION; Van Ryzin 2004",
+    )
+    sat_disconfirmation: float = param(
+        0.3,
+        ge=0,
+        le=2,
+        zh="落差权重",
+        help="Weight b of performance minus expectation",
+        source="ASSUMPTION; Van Ryzin 2004",
+    )
+    expectation_rate: float = param(
+        0.3,
+        ge=0,
+        le=1,
+        unit="1/month",
+        zh="期望更新率",
+        help="Monthly updating of expectations toward performance",
+    )
+    w_procedure: float = param(
+        0.3,
+        ge=0,
+        le=1,
+        zh="程序公正权重",
+        help="Weight of procedural justice, scaled by bad outcomes",
+        source="ASSUMPTION; Brockner & Wiesenfeld 1996",
+    )
+    voice_pre: float = param(
+        0.10,
+        **SHARE,
+        zh="事前发声效应",
+        help="Satisfaction bonus of voice before a decision",
+        source="ASSUMPTION; Lind, Kanfer & Earley 1990 (ordering)",
+    )
+    voice_post: float = param(
+        0.05,
+        **SHARE,
+        zh="事后发声效应",
+        help="Satisfaction bonus of voice after a decision",
+        source="ASSUMPTION; Lind, Kanfer & Earley 1990 (ordering)",
+    )
+    voice_halflife: float = param(
+        90.0,
+        gt=0,
+        le=3650,
+        unit="days",
+        zh="发声效应半衰期",
+        help="Half-life of a voice bonus or penalty",
+    )
+    grievance_rise: float = param(
+        0.02,
+        ge=0,
+        le=1,
+        unit="1/day",
+        zh="不满上升率",
+        help="Daily grievance rise per unit severity of open issues",
+    )
+    grievance_decay: float = param(
+        0.01, ge=0, le=1, unit="1/day", zh="不满消退率", help="Daily decay of grievance"
+    )
+    conflict_harm: float = param(
+        0.05, **SHARE, zh="冲突伤害", help="Performance loss per conflict in one's building"
+    )
+    conflict_decay: float = param(
+        0.05,
+        ge=0,
+        le=1,
+        unit="1/day",
+        zh="冲突影响消退率",
+        help="Daily decay of the harm of conflicts",
+    )
+    trust_gain: float = param(
+        0.02, **SHARE, zh="信任增量", help="Trust gain when one's issue is resolved well"
+    )
+    trust_neg_ratio: float = param(
+        2.0,
+        ge=1,
+        le=10,
+        zh="信任不对称比",
+        help="Loss per bad event / gain per good event",
+        source="ASSUMPTION; Slovic 1993, Tversky & Kahneman 1992",
+    )
+    patience_days: int = param(
+        60,
+        ge=1,
+        le=3650,
+        unit="days",
+        zh="耐心期限",
+        help="Days an issue may stay open before it counts as ignored",
+    )
+    reply_effect: float = param(
+        0.03,
+        **SHARE,
+        zh="答复效应",
+        help="Satisfaction change after a reply",
+        source="sign: Chen et al. 2023; size ASSUMPTION",
+    )
+    action_effect: float = param(
+        0.08,
+        **SHARE,
+        zh="行动效应",
+        help="Satisfaction change after action on an issue",
+        source="sign: Nie & Wang 2023; size ASSUMPTION",
+    )
+    referral_effect: float = param(
+        0.03,
+        **SHARE,
+        zh="转办效应",
+        help="Satisfaction loss after a referral-only answer",
+        source="sign: Nie & Wang 2023; size ASSUMPTION",
+    )
     trust0: float = param(0.5, **SHARE, zh="初始信任", help="Initial trust in the committee")
     efficacy0: float = param(0.4, **SHARE, zh="初始效能感", help="Initial efficacy")
-    word_of_mouth: float = param(0.02, ge=0, le=1, unit="1/tie/day", zh="口口相传概率",
-                                 help="Daily chance an aware tie passes a policy on in person")
-    chats_per_day: float = param(0.1, ge=0, le=10, unit="1/resident/day", zh="闲聊频率",
-                                 help="Informal opinion exchanges per resident per day")
-    chat_eps: float = param(0.3, **SHARE, zh="闲聊信任阈",
-                            help="Bounded-confidence threshold of informal chats",
-                            source="ASSUMPTION; Deffuant et al. 2000")
-    chat_mu: float = param(0.3, ge=0, le=0.5, zh="闲聊收敛速度",
-                           help="Convergence step of informal chats",
-                           source="ASSUMPTION; Deffuant et al. 2000")
+    word_of_mouth: float = param(
+        0.02,
+        ge=0,
+        le=1,
+        unit="1/tie/day",
+        zh="口口相传概率",
+        help="Daily chance an aware tie passes a policy on in person",
+    )
+    chats_per_day: float = param(
+        0.1,
+        ge=0,
+        le=10,
+        unit="1/resident/day",
+        zh="闲聊频率",
+        help="Informal opinion exchanges per resident per day",
+    )
+    chat_eps: float = param(
+        0.3,
+        **SHARE,
+        zh="闲聊信任阈",
+        help="Bounded-confidence threshold of informal chats",
+        source="ASSUMPTION; Deffuant et al. 2000",
+    )
+    chat_mu: float = param(
+        0.3,
+        ge=0,
+        le=0.5,
+        zh="闲聊收敛速度",
+        help="Convergence step of informal chats",
+        source="ASSUMPTION; Deffuant et al. 2000",
+    )
+    resources_young: float = param(
+        0.4,
+        **SHARE,
+        zh="青年资源",
+        help="Resources (time, money, civic skills) of a young resident",
+        source="ASSUMPTION shaped by the age gradient of RC-election turnout (MODEL 3.1)",
+    )
+    resources_middle: float = param(
+        0.6,
+        **SHARE,
+        zh="中年资源",
+        help="Resources of a middle-aged resident",
+        source="ASSUMPTION (MODEL 3.1)",
+    )
+    resources_elderly: float = param(
+        0.5,
+        **SHARE,
+        zh="老年资源",
+        help="Resources of an elderly resident",
+        source="ASSUMPTION (MODEL 3.1)",
+    )
+    resources_core: float = param(
+        0.3,
+        **SHARE,
+        zh="骨干资源加成",
+        help="Resources a core member's civic skills add",
+        source="ASSUMPTION (MODEL 3.1)",
+    )
+    engagement_core: float = param(
+        1.0,
+        **SHARE,
+        zh="骨干投入度",
+        help="Engagement of a core member",
+        source="ASSUMPTION (MODEL 3.8 activists)",
+    )
+    engagement_other: float = param(
+        0.2,
+        **SHARE,
+        zh="普通居民投入度",
+        help="Engagement of any other resident",
+        source="ASSUMPTION (MODEL 3.8)",
+    )
+    justice_step: float = param(
+        0.5,
+        **SHARE,
+        zh="发声公正感提升",
+        help="Perceived procedural justice gained by having a say "
+        "(capped at 1, then decays with the voice half-life)",
+        source="ASSUMPTION; Lind, Kanfer & Earley 1990",
+    )
 
 
 COMMUNITY_TYPES = ("old_estate", "commercial", "affordable", "rural")
@@ -464,14 +862,38 @@ STAKEHOLDERS = ("units", "city_management", "property_firm", "experts")
 class RatesByType(Params):
     """An issue type's arrival rate in each community type (MODEL 4)."""
 
-    old_estate: float = param(6.0, ge=0, le=1000, unit="1/year", zh="老旧小区",
-                              help="Arrivals per year in an old estate / factory-resident area")
-    commercial: float = param(6.0, ge=0, le=1000, unit="1/year", zh="商品房",
-                              help="Arrivals per year in commercial housing")
-    affordable: float = param(6.0, ge=0, le=1000, unit="1/year", zh="保障房",
-                              help="Arrivals per year in affordable housing")
-    rural: float = param(6.0, ge=0, le=1000, unit="1/year", zh="农村社区",
-                         help="Arrivals per year in a rural community")
+    old_estate: float = param(
+        6.0,
+        ge=0,
+        le=1000,
+        unit="1/year",
+        zh="老旧小区",
+        help="Arrivals per year in an old estate / factory-resident area",
+    )
+    commercial: float = param(
+        6.0,
+        ge=0,
+        le=1000,
+        unit="1/year",
+        zh="商品房",
+        help="Arrivals per year in commercial housing",
+    )
+    affordable: float = param(
+        6.0,
+        ge=0,
+        le=1000,
+        unit="1/year",
+        zh="保障房",
+        help="Arrivals per year in affordable housing",
+    )
+    rural: float = param(
+        6.0,
+        ge=0,
+        le=1000,
+        unit="1/year",
+        zh="农村社区",
+        help="Arrivals per year in a rural community",
+    )
 
 
 class IssueTypeParams(Params):
@@ -479,26 +901,52 @@ class IssueTypeParams(Params):
 
     rate: RatesByType = RatesByType()
     severity: float = param(0.3, **SHARE, zh="严重程度", help="Harm to an affected resident")
-    complexity: float = param(0.3, **SHARE, zh="复杂度",
-                              help="Complexity; above the committee's capacity it needs outside "
-                              "stakeholders")
-    effort_hours: float = param(8.0, ge=0, le=1000, unit="staff-hours", zh="处理工时",
-                                help="Staff hours to handle one issue")
+    complexity: float = param(
+        0.3,
+        **SHARE,
+        zh="复杂度",
+        help="Complexity; above the committee's capacity it needs outside stakeholders",
+    )
+    effort_hours: float = param(
+        8.0,
+        ge=0,
+        le=1000,
+        unit="staff-hours",
+        zh="处理工时",
+        help="Staff hours to handle one issue",
+    )
     affects: Literal["all", "car_owners", "elderly"] = param(
-        "all", zh="受影响人群", help="Who can be affected",
-        source="article: parking hurts car owners")
-    buildings: int = param(1, ge=0, le=10_000, unit="buildings", zh="影响楼栋数",
-                           help="Buildings an issue touches (0 = the whole community)")
-    conflict_rate: float = param(0.0, ge=0, le=1, unit="1/resident/day", zh="冲突率",
-                                 help="Conflicts per fully aggrieved affected resident per day")
+        "all",
+        zh="受影响人群",
+        help="Who can be affected",
+        source="article: parking hurts car owners",
+    )
+    buildings: int = param(
+        1,
+        ge=0,
+        le=10_000,
+        unit="buildings",
+        zh="影响楼栋数",
+        help="Buildings an issue touches (0 = the whole community)",
+    )
+    conflict_rate: float = param(
+        0.0,
+        ge=0,
+        le=1,
+        unit="1/resident/day",
+        zh="冲突率",
+        help="Conflicts per fully aggrieved affected resident per day",
+    )
     stakeholders: tuple[Literal[STAKEHOLDERS], ...] = param(
-        (), zh="相关方", help="Parties a resolution needs",
-        source="article: units, city management (城管), property firm")
+        (),
+        zh="相关方",
+        help="Parties a resolution needs",
+        source="article: units, city management (城管), property firm",
+    )
 
 
 def _issue(rates: tuple[float, float, float, float], **kw: Any) -> IssueTypeParams:
-    return IssueTypeParams(rate=RatesByType(**dict(zip(COMMUNITY_TYPES, rates, strict=True))),
-                           **kw)
+    return IssueTypeParams(rate=RatesByType(**dict(zip(COMMUNITY_TYPES, rates, strict=True))), **kw)
 
 
 class IssuesParams(Params):
@@ -509,19 +957,38 @@ class IssuesParams(Params):
     """
 
     parking: IssueTypeParams = _issue(
-        (12, 6, 8, 2), severity=0.5, complexity=0.8, effort_hours=20, affects="car_owners",
-        buildings=4, conflict_rate=0.002, stakeholders=("units", "city_management"))
+        (12, 6, 8, 2),
+        severity=0.5,
+        complexity=0.8,
+        effort_hours=20,
+        affects="car_owners",
+        buildings=4,
+        conflict_rate=0.002,
+        stakeholders=("units", "city_management"),
+    )
     illegal_construction: IssueTypeParams = _issue(
-        (4, 1, 3, 6), severity=0.4, complexity=0.6, effort_hours=12, buildings=1,
-        conflict_rate=0.002, stakeholders=("city_management",))
+        (4, 1, 3, 6),
+        severity=0.4,
+        complexity=0.6,
+        effort_hours=12,
+        buildings=1,
+        conflict_rate=0.002,
+        stakeholders=("city_management",),
+    )
     property_management: IssueTypeParams = _issue(
-        (6, 10, 8, 1), severity=0.3, complexity=0.4, effort_hours=8, buildings=3,
-        stakeholders=("property_firm",))
+        (6, 10, 8, 1),
+        severity=0.3,
+        complexity=0.4,
+        effort_hours=8,
+        buildings=3,
+        stakeholders=("property_firm",),
+    )
     environment: IssueTypeParams = _issue(
-        (10, 6, 8, 8), severity=0.2, complexity=0.2, effort_hours=4, buildings=1)
+        (10, 6, 8, 8), severity=0.2, complexity=0.2, effort_hours=4, buildings=1
+    )
     elderly_services: IssueTypeParams = _issue(
-        (6, 2, 4, 6), severity=0.3, complexity=0.3, effort_hours=6, affects="elderly",
-        buildings=3)
+        (6, 2, 4, 6), severity=0.3, complexity=0.3, effort_hours=6, affects="elderly", buildings=3
+    )
 
 
 ISSUE_TYPES = tuple(IssuesParams.model_fields)
@@ -531,19 +998,27 @@ class UnitParams(Params):
     """A resident unit (辖区单位) located in the community."""
 
     kind: Literal["kindergarten", "industrial_park", "enterprise", "school"] = Field(
-        description="What the unit is; N is the unit's position in the file, from 0")
+        description="What the unit is; N is the unit's position in the file, from 0"
+    )
     name: str = Field("", description="Name")
     name_zh: str = Field("", description="Chinese name")
-    spaces_after_hours: int = param(0, ge=0, le=10_000, unit="spaces", zh="错时车位",
-                                    help="Parking spaces the unit can share after hours")
+    spaces_after_hours: int = param(
+        0,
+        ge=0,
+        le=10_000,
+        unit="spaces",
+        zh="错时车位",
+        help="Parking spaces the unit can share after hours",
+    )
 
 
 class PropertyFirmParams(Params):
     """The property firm (物业), where there is one."""
 
     name: str = Field("", description="Name (a scenario without this table has no firm)")
-    strength: float = param(0.5, **SHARE, zh="物业能力",
-                            help="Share of property issues the firm settles by itself")
+    strength: float = param(
+        0.5, **SHARE, zh="物业能力", help="Share of property issues the firm settles by itself"
+    )
 
 
 class SubDistrictParams(Params):
@@ -551,5 +1026,11 @@ class SubDistrictParams(Params):
 
     name: str = Field("", description="Name")
     name_zh: str = Field("", description="Chinese name")
-    street_spaces: int = param(0, ge=0, le=10_000, unit="spaces", zh="路边错时车位",
-                               help="Street-side spaces city management can allow at some hours")
+    street_spaces: int = param(
+        0,
+        ge=0,
+        le=10_000,
+        unit="spaces",
+        zh="路边错时车位",
+        help="Street-side spaces city management can allow at some hours",
+    )

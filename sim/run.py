@@ -3,38 +3,44 @@
 from __future__ import annotations
 
 import json
-import os
-import platform
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from sim import metrics
+from sim.files import atomic, git_commit, versions
+from sim.inputs import InputError, InputTypeError
 from sim.model import CommunityModel
 from sim.params import MAX_DAYS
-from sim.scenario import InputError, InputTypeError, Scenario, check_overrides
+from sim.scenario import Scenario, check_overrides
 
-#: Columns of the printed summary: (metric, how it is summarised, label).
+#: Rows of the printed summary: (metric, indent). Each is summarised by its declared
+#: statistic and labelled with its declared label (:mod:`sim.metrics`).
 SUMMARY = [
-    ("participation_rate", "mean", "participation, mean share (30-day window)"),
-    ("participation_rate_elderly", "mean", "  participation of the elderly"),
-    ("participation_rate_offline", "mean", "  participation of offline residents"),
-    ("satisfaction_mean", "last", "satisfaction, final mean"),
-    ("satisfaction_mean_offline", "last", "  satisfaction of offline residents"),
-    ("trust_mean", "last", "trust in the committee, final mean"),
-    ("issues_resolved_total", "last", "issues resolved"),
-    ("resolution_days_mean", "last", "days to resolve, mean"),
-    ("detection_days_mean", "last", "days to detect, mean"),
-    ("escalations_total", "last", "referrals and escalations"),
-    ("conflicts", "sum", "conflicts, total"),
-    ("social_worker_hours", "mean", "social-worker hours a day, mean"),
-    ("explanation_hours", "mean", "  explaining policies"),
+    ("participation_rate", 0),
+    ("participation_rate_elderly", 1),
+    ("participation_rate_offline", 1),
+    ("satisfaction_mean", 0),
+    ("satisfaction_mean_offline", 1),
+    ("trust_mean", 0),
+    ("issues_resolved_total", 0),
+    ("resolution_days_mean", 0),
+    ("detection_days_mean", 0),
+    ("escalations_total", 0),
+    ("conflicts", 0),
+    ("social_worker_hours", 0),
+    ("explanation_hours", 1),
 ]
+
+
+def summary_label(metric: str) -> str:
+    """A metric's row label in the summary: its label and statistic, in words."""
+    spec = metrics.specs()[metric]
+    return f"{spec.label}, {metrics.STAT_WORDS[spec.stat]}"
 
 
 @dataclass
@@ -49,35 +55,18 @@ class RunResult:
         """The headline figures of the run."""
         m = self.metrics
         values = {}
-        for col, how, label in SUMMARY:
+        for col, indent in SUMMARY:
             series = m[col]
-            values[label] = {"mean": series.mean, "last": lambda s=series: s.iloc[-1],
-                             "sum": series.sum}[how]()
+            how = metrics.specs()[col].stat
+            value = {
+                "mean": series.mean,
+                "last": lambda s=series: s.iloc[-1],
+                "sum": series.sum,
+                "max": series.max,
+                "min": series.min,
+            }[how]()
+            values["  " * indent + summary_label(col)] = value
         return pd.Series(values, name=self.manifest["scenario"]["name"])
-
-
-def git_commit() -> str | None:
-    """The checkout's commit, when the package runs from a git checkout."""
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent,
-                             capture_output=True, text=True, timeout=5, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None
-
-
-def version_of(dist: str) -> str | None:
-    """The installed version of a distribution, or None."""
-    try:
-        return version(dist)
-    except PackageNotFoundError:
-        return None
-
-
-def versions(**more: str | None) -> dict[str, str | None]:
-    """The versions that produced a result: cogov, numpy, Mesa, Python and ``more``."""
-    return {"cogov": version_of("cogov"), "numpy": np.__version__,
-            "mesa": version_of("mesa"), "python": platform.python_version(), **more}
 
 
 def manifest(model: CommunityModel, seed: Any) -> dict[str, Any]:
@@ -87,8 +76,11 @@ def manifest(model: CommunityModel, seed: Any) -> dict[str, Any]:
         "seed": seed if isinstance(seed, int | None) else str(seed),
         "days": model.day,
         "mechanisms": {m.name: m.params.model_dump(mode="json") for m in model.mechanisms},
-        "population": {"residents": model.pop.n, "households": model.pop.n_households,
-                       "buildings": model.pop.n_buildings},
+        "population": {
+            "residents": model.pop.n,
+            "households": model.pop.n_households,
+            "buildings": model.pop.n_buildings,
+        },
         "versions": versions(),
         "git_commit": git_commit(),
     }
@@ -101,8 +93,9 @@ def _whole(value: Any) -> bool:
 def check_days(days: Any, name: str = "days") -> int:
     """``days`` as an int of 1 to :data:`~sim.params.MAX_DAYS`, or a cogov error naming it."""
     if not _whole(days):
-        raise InputTypeError(name, "", f"expected a whole number of days (1 to {MAX_DAYS}), "
-                             f"got {days!r}")
+        raise InputTypeError(
+            name, "", f"expected a whole number of days (1 to {MAX_DAYS}), got {days!r}"
+        )
     if not 1 <= days <= MAX_DAYS:
         raise InputError(name, "", f"must be 1 to {MAX_DAYS}, got {days}")
     return int(days)
@@ -113,8 +106,11 @@ def check_seed(seed: Any, name: str = "seed") -> int | np.random.SeedSequence | 
     if seed is None or isinstance(seed, np.random.SeedSequence):
         return seed
     if not _whole(seed):
-        raise InputTypeError(name, "", "expected a whole number 0 or more, a "
-                             f"numpy.random.SeedSequence or None, got {seed!r}")
+        raise InputTypeError(
+            name,
+            "",
+            f"expected a whole number 0 or more, a numpy.random.SeedSequence or None, got {seed!r}",
+        )
     if seed < 0:
         raise InputError(name, "", f"must be 0 or more, got {seed}")
     return int(seed)
@@ -156,28 +152,23 @@ def run(
     return RunResult(model.metrics(), manifest(model, seed), model)
 
 
-def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
-    """Write a file through ``write(tmp)`` and rename it into place: never a partial file."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def write_run(result: RunResult, out: Path) -> list[Path]:
     """Write metrics (Parquet, CSV), the manifest and the main figure; each file atomically."""
     from sim.plots import main_figure
 
     out.mkdir(parents=True, exist_ok=True)
     m = result.metrics
-    paths = [out / "metrics.parquet", out / "metrics.csv", out / "manifest.json",
-             out / "metrics.png"]
-    write_atomic(paths[0], lambda p: m.to_parquet(p, index=False))
-    write_atomic(paths[1], lambda p: m.to_csv(p, index=False))
-    write_atomic(paths[2], lambda p: p.write_text(json.dumps(result.manifest, indent=2,
-                                                        ensure_ascii=False)))
+    paths = [
+        out / "metrics.parquet",
+        out / "metrics.csv",
+        out / "manifest.json",
+        out / "metrics.png",
+    ]
+    atomic(paths[0], lambda p: m.to_parquet(p, index=False))
+    atomic(paths[1], lambda p: m.to_csv(p, index=False))
+    atomic(
+        paths[2], lambda p: p.write_text(json.dumps(result.manifest, indent=2, ensure_ascii=False))
+    )
     fig = main_figure(m, result.manifest["scenario"].get("title", ""))
-    write_atomic(paths[3], lambda p: fig.savefig(p, dpi=110, format="png"))
+    atomic(paths[3], lambda p: fig.savefig(p, dpi=110, format="png"))
     return paths

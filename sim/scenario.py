@@ -9,16 +9,18 @@ Every failure raises :class:`InputError` naming the file, the dotted field and w
 
 from __future__ import annotations
 
-import difflib
+import json
+import re
 import tomllib
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin
+from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
+from sim.inputs import InputError, InputTypeError, invalid, read_toml
 from sim.params import (
     COMMUNITY_TYPES,
     MAX_DAYS,
@@ -48,32 +50,29 @@ def data_dir(kind: str) -> Path:
     raise FileNotFoundError(f"no built-in {kind} folder next to {PACKAGE}")
 
 
-class InputError(ValueError):
-    """Bad input: names the file, the field and what is allowed (exit status 2 at the CLI)."""
-
-    def __init__(self, source: str, field: str, message: str):
-        self.source, self.field, self.message = source, field, message
-        where = f"{source}: {field}: " if field else f"{source}: "
-        super().__init__(where + message)
-
-
-class InputTypeError(InputError, TypeError):
-    """An argument of the wrong type (a Python API call): names the argument and the type."""
-
-
 class Scenario(Params):
     """A community: who lives there, how they are tied, who governs, what goes wrong."""
 
-    name: str = Field(min_length=1, description="Identifier",
-                      json_schema_extra={"missing": "(the file's stem)"})
+    name: str = Field(
+        min_length=1, description="Identifier", json_schema_extra={"missing": "(the file's stem)"}
+    )
     title: str = Field("", description="Title")
     title_zh: str = Field("", description="Chinese title")
     community_type: Literal[COMMUNITY_TYPES] = param(
-        "old_estate", zh="社区类型", help="Community type (selects issue arrival rates)",
-        source="article: Qixia's four types")
-    days: int = param(1096, ge=1, le=MAX_DAYS, unit="days", zh="模拟天数",
-                      help="Horizon: the experiment period July 2015 to June 2018",
-                      source="article (third batch of experimental zones)")
+        "old_estate",
+        zh="社区类型",
+        help="Community type (selects issue arrival rates)",
+        source="article: Qixia's four types",
+    )
+    days: int = param(
+        1096,
+        ge=1,
+        le=MAX_DAYS,
+        unit="days",
+        zh="模拟天数",
+        help="Horizon: the experiment period July 2015 to June 2018",
+        source="article (third batch of experimental zones)",
+    )
     population: PopulationParams = PopulationParams()
     parking: ParkingParams = ParkingParams()
     network: NetworkParams = NetworkParams()
@@ -85,7 +84,8 @@ class Scenario(Params):
     sub_district: SubDistrictParams = SubDistrictParams()
     mechanisms: dict[str, dict[str, Any]] = Field(
         default_factory=lambda: {"administrative": {}},
-        description="Mechanisms switched on, each with its parameter table")
+        description="Mechanisms switched on, each with its parameter table",
+    )
 
     @field_validator("mechanisms")
     @classmethod
@@ -97,62 +97,11 @@ class Scenario(Params):
         return value
 
 
-def _dotted(loc: tuple[Any, ...]) -> str:
-    return ".".join(str(p) for p in loc if p not in ("function-after", "function-before"))
-
-
 def _allowed(field: str) -> str:
     row = find(describe(Scenario), field)
     if row is not None and row.allowed:
         return f" (allowed: {row.allowed} {row.unit})".replace(" )", ")")
     return ""
-
-
-def _shown(value: Any) -> str:
-    """A value as the file spells it (``true``, ``'many'``), cut to a line."""
-    text = ("true" if value else "false") if isinstance(value, bool) else repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _block_of(annotation: Any) -> type[BaseModel] | None:
-    """The parameter block inside an annotation (``Block``, ``tuple[Block, ...]``, ``| None``)."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    if get_origin(annotation) is dict:
-        return None
-    return next((b for b in map(_block_of, get_args(annotation)) if b is not None), None)
-
-
-def _nearest(loc: tuple[Any, ...], model: type[BaseModel]) -> str:
-    """'; did you mean ...?' with the nearest key the block at ``loc`` allows (difflib)."""
-    block: type[BaseModel] | None = model
-    for part in loc[:-1]:
-        if isinstance(part, int):
-            continue
-        field = block.model_fields.get(str(part)) if block is not None else None
-        block = _block_of(field.annotation) if field is not None else None
-    if block is None:
-        return ""
-    keys = [f.alias or name for name, f in block.model_fields.items()]
-    close = difflib.get_close_matches(str(loc[-1]), keys, n=1)
-    return f"; did you mean {close[0]!r}?" if close else f"; allowed: {', '.join(keys)}"
-
-
-def error_message(err: Any, model: type[BaseModel] | None = None) -> str:
-    """A pydantic error in the words the CLI prints (``model``: to suggest a key)."""
-    kind, given = err["type"], err.get("input")
-    if kind == "value_error":
-        return str(err["ctx"]["error"])
-    if kind == "extra_forbidden":
-        return "unknown key" + (_nearest(err["loc"], model) if model is not None else "")
-    if kind == "missing":
-        return "required field is missing"
-    if kind == "finite_number":
-        return "must be a finite number (not nan or inf)"
-    if kind in ("int_type", "int_parsing", "int_from_float", "float_type", "float_parsing"):
-        boolean = " (a boolean is not a number)" if isinstance(given, bool) else ""
-        return f"{err['msg']}, got {_shown(given)}{boolean}"
-    return err["msg"]
 
 
 def validate(raw: dict[str, Any], source: str) -> Scenario:
@@ -166,31 +115,7 @@ def validate(raw: dict[str, Any], source: str) -> Scenario:
         cause = err.get("ctx", {}).get("error")
         if isinstance(cause, MechanismError):  # it names its own dotted field
             raise InputError(source, cause.field, cause.message) from None
-        field = _dotted(err["loc"])
-        raise InputError(source, field, error_message(err, Scenario) + _allowed(field)) from None
-
-
-def read_toml(path: Path) -> dict[str, Any]:
-    """Read a TOML file; every way it can fail becomes an :class:`InputError`."""
-    if not path.exists():
-        raise InputError(str(path), "", "file not found")
-    if path.is_dir():
-        raise InputError(str(path), "", "is a directory, expected a .toml file")
-    if not path.is_file():
-        raise InputError(str(path), "", "is not a regular file (a pipe, device or socket); "
-                         "expected a .toml file")
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(str(path), "", f"not UTF-8 text (byte {exc.start})") from None
-    except OSError as exc:
-        raise InputError(str(path), "", f"cannot be read: {exc.strerror}") from None
-    if not text.strip():
-        raise InputError(str(path), "", "the file is empty")
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(str(path), "", f"malformed TOML: {exc}") from None
+        raise invalid(exc, source, Scenario, _allowed) from None
 
 
 def builtin(kind: str = "scenarios") -> list[str]:
@@ -214,11 +139,6 @@ def locate(name_or_path: str | Path, kind: str = "scenarios") -> Path:
     return path
 
 
-def resolve(name_or_path: str | Path) -> Path:
-    """The file of a built-in scenario name, or the given path."""
-    return locate(name_or_path, "scenarios")
-
-
 def parse_value(text: str) -> Any:
     """Parse an override's value as TOML (numbers, booleans, strings, lists)."""
     try:
@@ -238,8 +158,13 @@ def _step(node: dict[str, Any] | list[Any], part: str, where: str, source: str) 
         node[index] = dict(node[index]) if isinstance(node[index], dict) else {}
         return node[index]
     child = node.get(part)
-    node[part] = (list(child) if isinstance(child, list | tuple)
-                  else dict(child) if isinstance(child, dict) else {})
+    node[part] = (
+        list(child)
+        if isinstance(child, list | tuple)
+        else dict(child)
+        if isinstance(child, dict)
+        else {}
+    )
     return node[part]
 
 
@@ -252,17 +177,23 @@ def check_overrides(overrides: Any, source: str = "overrides") -> Mapping[str, A
     if overrides is None:
         return {}
     if not isinstance(overrides, Mapping):
-        raise InputTypeError(source, "", "expected a table of dotted keys and values, e.g. "
-                             f"{{'committee.admin_share': 0.4}}, got {overrides!r}")
+        raise InputTypeError(
+            source,
+            "",
+            "expected a table of dotted keys and values, e.g. "
+            f"{{'committee.admin_share': 0.4}}, got {overrides!r}",
+        )
     for key in overrides:
         if not isinstance(key, str) or not all(key.split(".")):
-            raise InputTypeError(source, "", "keys are dotted names such as "
-                                 f"'committee.admin_share', got {key!r}")
+            raise InputTypeError(
+                source, "", f"keys are dotted names such as 'committee.admin_share', got {key!r}"
+            )
     return overrides
 
 
-def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any] | None,
-                    source: str = "overrides") -> dict[str, Any]:
+def apply_overrides(
+    raw: dict[str, Any], overrides: Mapping[str, Any] | None, source: str = "overrides"
+) -> dict[str, Any]:
     """Set dotted keys in a copy of a raw scenario table (``units.0.kind``: a list position).
 
     Raises:
@@ -286,15 +217,29 @@ def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any] | None,
 
 
 #: Keys only an experiment file has (two of them mark one).
-EXPERIMENT_KEYS = frozenset({"scenario", "arms", "design", "replicates", "metrics",
-                             "summaries", "figures", "check", "common_seeds", "question"})
+EXPERIMENT_KEYS = frozenset(
+    {
+        "scenario",
+        "arms",
+        "design",
+        "replicates",
+        "metrics",
+        "summaries",
+        "figures",
+        "check",
+        "common_seeds",
+        "question",
+    }
+)
 
 
 @cache
 def _builtin_tables() -> frozenset[str]:
     """The tables every built-in scenario writes out."""
-    tables = [{k for k, v in read_toml(resolve(n)).items() if isinstance(v, dict | list)}
-              for n in builtin_names()]
+    tables = [
+        {k for k, v in read_toml(locate(n)).items() if isinstance(v, dict | list)}
+        for n in builtin_names()
+    ]
     return frozenset.intersection(*map(frozenset, tables))
 
 
@@ -306,13 +251,15 @@ def defaulted_tables(name_or_path: str | Path | Scenario) -> list[str]:
     """
     if isinstance(name_or_path, Scenario):
         return []
-    raw = read_toml(resolve(name_or_path))
+    raw = read_toml(locate(name_or_path))
     return sorted(_builtin_tables() - raw.keys())
 
 
 def load_scenario(
-    name_or_path: str | Path | Scenario, overrides: Mapping[str, Any] | None = None,
-    *, flag: str = "overrides",
+    name_or_path: str | Path | Scenario,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    flag: str = "overrides",
 ) -> Scenario:
     """Load a built-in scenario by name, or a TOML file by path, with dotted overrides.
 
@@ -328,11 +275,12 @@ def load_scenario(
     if isinstance(name_or_path, Scenario):
         raw, source = name_or_path.model_dump(), name_or_path.name
     else:
-        path = resolve(name_or_path)
+        path = locate(name_or_path)
         raw, source = read_toml(path), str(path)
         if len(EXPERIMENT_KEYS & raw.keys()) >= 2:
-            raise InputError(source, "", "this is an experiment file; use cogov experiment "
-                             "validate")
+            raise InputError(
+                source, "", "this is an experiment file; use cogov experiment validate"
+            )
         raw.setdefault("name", path.stem)
     if overrides is None:
         return validate(raw, source)
@@ -342,3 +290,46 @@ def load_scenario(
     except InputError as exc:
         validate(raw, source)  # the file's own error comes first
         raise InputError(flag, exc.field, exc.message) from None
+
+
+# ------------------------------------------------------------------------- writing
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _key(name: str) -> str:
+    return name if _BARE_KEY.match(name) else json.dumps(name, ensure_ascii=False)
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ", ".join(_scalar(v) for v in value) + "]"
+    raise TypeError(f"cannot write {type(value).__name__} to TOML")
+
+
+def to_toml(data: dict[str, Any], prefix: str = "") -> str:
+    """Write a table of scalars, lists, tables and arrays of tables as TOML (None is left out)."""
+    lines, tables, arrays = [], [], []
+    for key, value in data.items():
+        if value is None:
+            continue
+        if isinstance(value, dict):
+            tables.append((key, value))
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            arrays.append((key, value))
+        else:
+            lines.append(f"{_key(key)} = {_scalar(value)}")
+    out = "\n".join(lines) + ("\n" if lines else "")
+    for key, value in tables:
+        name = f"{prefix}{_key(key)}"
+        out += f"\n[{name}]\n" + to_toml(value, f"{name}.")
+    for key, items in arrays:
+        name = f"{prefix}{_key(key)}"
+        for item in items:
+            out += f"\n[[{name}]]\n" + to_toml(item, f"{name}.")
+    return out

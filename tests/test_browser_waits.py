@@ -9,21 +9,38 @@ import ast
 from pathlib import Path
 
 SOURCE = Path(__file__).with_name("test_ui_browser.py")
-WAITS = {"wait_for", "wait_for_function", "wait_for_selector", "wait_for_load_state",
-         "wait_for_url", "wait_for_event", "expect_download", "expect_event", "expect_popup",
-         "expect_request", "expect_response"}
+WAITS = {
+    "wait_for",
+    "wait_for_function",
+    "wait_for_selector",
+    "wait_for_load_state",
+    "wait_for_url",
+    "wait_for_event",
+    "expect_download",
+    "expect_event",
+    "expect_popup",
+    "expect_request",
+    "expect_response",
+}
 
 
 def calls():
-    return [n for n in ast.walk(ast.parse(SOURCE.read_text(encoding="utf-8")))
-            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)]
+    return [
+        n
+        for n in ast.walk(ast.parse(SOURCE.read_text(encoding="utf-8")))
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+    ]
 
 
 def is_assertion(call):
     """``expect(...).to_...(...)`` and ``expect(...).not_to_...(...)``."""
     target = call.func.value
-    return (call.func.attr.startswith(("to_", "not_to_")) and isinstance(target, ast.Call)
-            and isinstance(target.func, ast.Name) and target.func.id == "expect")
+    return (
+        call.func.attr.startswith(("to_", "not_to_"))
+        and isinstance(target, ast.Call)
+        and isinstance(target.func, ast.Name)
+        and target.func.id == "expect"
+    )
 
 
 def timeout_of(call):
@@ -33,8 +50,11 @@ def timeout_of(call):
 def test_every_assertion_and_wait_names_the_timeout():
     waits = [c for c in calls() if is_assertion(c) or c.func.attr in WAITS]
     assert len(waits) > 30  # the check reads the calls it is meant to
-    missing = [f"line {c.lineno}: .{c.func.attr}(" for c in waits
-               if not (isinstance(timeout_of(c), ast.Name) and timeout_of(c).id == "TIMEOUT")]
+    missing = [
+        f"line {c.lineno}: .{c.func.attr}("
+        for c in waits
+        if not (isinstance(timeout_of(c), ast.Name) and timeout_of(c).id == "TIMEOUT")
+    ]
     assert not missing, missing
 
 
@@ -42,6 +62,9 @@ def test_actions_wait_as_long_and_the_timeout_is_generous():
     defaults = [c for c in calls() if c.func.attr == "set_default_timeout"]
     assert [a.id for c in defaults for a in c.args] == ["TIMEOUT"]  # on each new context
     tree = ast.parse(SOURCE.read_text(encoding="utf-8"))
-    (value,) = [n.value.value for n in tree.body if isinstance(n, ast.Assign)
-                and [t.id for t in n.targets] == ["TIMEOUT"]]
+    (value,) = [
+        n.value.value
+        for n in tree.body
+        if isinstance(n, ast.Assign) and [t.id for t in n.targets] == ["TIMEOUT"]
+    ]
     assert value >= 60_000  # ms: three times the slowest page update seen under load

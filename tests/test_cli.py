@@ -32,13 +32,19 @@ BAD_FILES = [
     # (file text, words the message must contain)
     ("name = 'x'\nfoo = 1\n", ["foo", "unknown key"]),
     ("name = 'x'\n[population]\nresidents = 'many'\n", ["population.residents", "integer"]),
-    ("name = 'x'\n[population]\nresidents = 1\n",
-     ["population.residents", "allowed: 2 to 2000000 persons"]),
-    ("name = 'x'\n[population]\nresidents = 10\nhouseholds = 20\n",
-     ["population", "households (20) cannot exceed residents (10)"]),
+    (
+        "name = 'x'\n[population]\nresidents = 1\n",
+        ["population.residents", "allowed: 2 to 2000000 persons"],
+    ),
+    (
+        "name = 'x'\n[population]\nresidents = 10\nhouseholds = 20\n",
+        ["population", "households (20) cannot exceed residents (10)"],
+    ),
     ("name = 'x'\n[population]\nshare_elderly = 1.5\n", ["population.share_elderly", "0.0 to 1.0"]),
-    ("name = 'x'\n[issues.parking.rate]\nold_estate = -1\n",
-     ["issues.parking.rate.old_estate", "greater than or equal to 0"]),
+    (
+        "name = 'x'\n[issues.parking.rate]\nold_estate = -1\n",
+        ["issues.parking.rate.old_estate", "greater than or equal to 0"],
+    ),
     ("name = 'x'\ndays = 0\n", ["days", "allowed: 1 to 36500"]),
     ("name = 'x'\n[[units]]\nname = 'a unit'\n", ["units.0.kind", "required field is missing"]),
     ("name = 'x'\n[mechanisms.nonsense]\n", ["mechanisms", "unknown mechanism", "administrative"]),
@@ -78,12 +84,18 @@ def test_not_utf8_missing_and_directory(tmp_path, capsys):
         (["run", "xianlu_xincun", "--seed", "x"], "--seed: expected a whole number"),
         (["run", "xianlu_xincun", "--set", "novalue"], "expected KEY=VALUE"),
         (["run", "no_such_scenario"], "built-in: qixia_affordable"),
-        (["run", "xianlu_xincun", "--set", "committee.admin_share=2", "--days", "1"],
-         "committee.admin_share"),
-        (["run", "xianlu_xincun", "--set", "population.bogus=1", "--days", "1"],
-         "population.bogus: unknown key"),
-        (["run", "xianlu_xincun", "--mechanisms", "nope", "--days", "1"],
-         "unknown mechanism; available: administrative"),
+        (
+            ["run", "xianlu_xincun", "--set", "committee.admin_share=2", "--days", "1"],
+            "committee.admin_share",
+        ),
+        (
+            ["run", "xianlu_xincun", "--set", "population.bogus=1", "--days", "1"],
+            "population.bogus: unknown key",
+        ),
+        (
+            ["run", "xianlu_xincun", "--mechanisms", "nope", "--days", "1"],
+            "unknown mechanism; available: administrative",
+        ),
     ],
 )
 def test_bad_flags_exit_2(capsys, argv, words):
@@ -104,8 +116,12 @@ def exit_code(argv):
 def test_console_script_prints_no_traceback(tmp_path):
     """Through a real process: exit status 2 and a one-line message on stderr."""
     path = write(tmp_path, "name = 'x'\n[population]\nresidents = 'lots'\n")
-    proc = subprocess.run([sys.executable, "-m", "sim.cli", "run", str(path)],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim.cli", "run", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "population.residents" in proc.stderr
@@ -115,11 +131,24 @@ def test_console_script_prints_no_traceback(tmp_path):
 def test_run_writes_outputs_with_manifest(tmp_path, capsys):
     scenario = write(tmp_path, GOOD)
     out = tmp_path / "out"
-    code = main(["run", str(scenario), "--days", "20", "--seed", "3", "--out", str(out),
-                 "--set", "committee.admin_share=0.5", "--quiet"])
+    code = main(
+        [
+            "run",
+            str(scenario),
+            "--days",
+            "20",
+            "--seed",
+            "3",
+            "--out",
+            str(out),
+            "--set",
+            "committee.admin_share=0.5",
+            "--quiet",
+        ]
+    )
     assert code == 0
     printed = capsys.readouterr().out
-    assert "satisfaction, final mean" in printed
+    assert "Satisfaction, on the last day" in printed
     metrics = pd.read_parquet(out / "metrics.parquet")
     assert len(metrics) == 20
     pd.testing.assert_frame_equal(pd.read_csv(out / "metrics.csv"), metrics, check_dtype=False)
@@ -140,18 +169,21 @@ def test_scenarios_lists_four_community_types(capsys):
 
 
 def test_validate_builtins(capsys):
-    assert main(["validate", "xianlu_xincun", "zhijia_garden", "qixia_affordable",
-                 "qixia_rural"]) == 0
+    assert (
+        main(["validate", "xianlu_xincun", "zhijia_garden", "qixia_affordable", "qixia_rural"]) == 0
+    )
 
 
 def test_run_with_mechanisms_shows_the_change_against_the_baseline(tmp_path, capsys):
     scenario = write(tmp_path, GOOD)
-    assert main(["run", str(scenario), "--days", "40", "--mechanisms", "joint_meeting",
-                 "--quiet"]) == 0
+    assert (
+        main(["run", str(scenario), "--days", "40", "--mechanisms", "joint_meeting", "--quiet"])
+        == 0
+    )
     out = capsys.readouterr().out
     header = next(line for line in out.splitlines() if "administrative only" in line)
     assert "with mechanisms" in header and "change" in header
-    row = next(line for line in out.splitlines() if line.startswith("issues resolved"))
+    row = next(line for line in out.splitlines() if line.startswith("Issues resolved"))
     with_it, base, change = (float(v) for v in row.split()[-3:])
     assert change == with_it - base
 
@@ -167,7 +199,7 @@ def one_error_line(err):
 
 def test_days_and_replicates_share_the_declared_bounds(capsys):
     from sim.cli import parser
-    from sim.experiment import Experiment
+    from sim.experiments.design import Experiment
     from sim.params import MAX_DAYS, MAX_REPLICATES, describe, find
 
     # One bound, declared once: the scenario's and the experiment's fields use it ...
@@ -177,27 +209,33 @@ def test_days_and_replicates_share_the_declared_bounds(capsys):
     # ... and so do the flags: the bound is accepted, one more is refused like --set days=.
     p = parser()
     assert p.parse_args(["run", "x", "--days", str(MAX_DAYS)]).days == MAX_DAYS
-    for argv in (["run", "x", "--days", str(MAX_DAYS + 1)],
-                 ["run", "x", "--days", "1000000000"],
-                 ["district", "run", "gulou", "--days", str(MAX_DAYS + 1)],
-                 ["experiment", "run", "x", "--replicates", str(MAX_REPLICATES + 1)],
-                 ["experiment", "run", "x", "--replicates", "100000000"]):
+    for argv in (
+        ["run", "x", "--days", str(MAX_DAYS + 1)],
+        ["run", "x", "--days", "1000000000"],
+        ["district", "run", "gulou", "--days", str(MAX_DAYS + 1)],
+        ["experiment", "run", "x", "--replicates", str(MAX_REPLICATES + 1)],
+        ["experiment", "run", "x", "--replicates", "100000000"],
+    ):
         with pytest.raises(SystemExit) as exc:
             p.parse_args(argv)
         assert exc.value.code == 2
         assert f"must be 1 to {MAX_DAYS if '--days' in argv else MAX_REPLICATES}" in (
-            capsys.readouterr().err)
+            capsys.readouterr().err
+        )
     assert exit_code(["run", "xianlu_xincun", "--set", f"days={MAX_DAYS + 1}"]) == 2
     assert f"allowed: 1 to {MAX_DAYS}" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("where", ["file", "/dev/null", "below_file", "/sys/cogov-out"])
 def test_a_bad_out_is_refused_before_the_run(tmp_path, capsys, where):
-    target = {"file": tmp_path / "f.txt", "/dev/null": "/dev/null",
-              "below_file": tmp_path / "f.txt" / "sub", "/sys/cogov-out": "/sys/cogov-out"}[where]
+    target = {
+        "file": tmp_path / "f.txt",
+        "/dev/null": "/dev/null",
+        "below_file": tmp_path / "f.txt" / "sub",
+        "/sys/cogov-out": "/sys/cogov-out",
+    }[where]
     (tmp_path / "f.txt").write_text("x", encoding="utf-8")
-    assert exit_code(["run", "xianlu_xincun", "--days", "3", "--quiet", "--out",
-                      str(target)]) == 2
+    assert exit_code(["run", "xianlu_xincun", "--days", "3", "--quiet", "--out", str(target)]) == 2
     out, err = capsys.readouterr()
     assert "residents" not in out  # refused before simulating: no summary was printed
     line = one_error_line(err)
@@ -211,24 +249,42 @@ def test_override_errors_name_the_set_flag_not_the_file(capsys):
     assert "xianlu_xincun.toml" not in line
 
 
-@pytest.mark.parametrize(("text", "words", "not_words"), [
-    ("[committee]\nhours_per_day = nan\n", ["committee.hours_per_day", "finite number"],
-     ["less than or equal"]),
-    ("[committee]\nadmin_share = inf\n", ["finite number"], []),
-    ("[population]\nresidents = true\n", ["population.residents", "boolean"],
-     ["greater than or equal"]),
-    ("[committee]\nadmin_share = true\n", ["committee.admin_share", "boolean"], []),
-    ("[committee]\nstaff = 2.5\n", ["committee.staff", "integer"], []),
-    ("[population]\nresidents = '3200'\n", ["population.residents", "integer"], []),
-    ("[committee]\nhours_per_day = 0\n", ["allowed: above 0 and at most 24 h/day"],
-     ["0 to 24"]),
-    ("[committee]\nstaf = 3\n", ["committee.staf", "unknown key", "did you mean 'staff'"], []),
-    ("[mechanisms.joint_meeting]\nbogus = 1\n",
-     ["mechanisms.joint_meeting.bogus: unknown parameter"], ["mechanisms: mechanisms."]),
-    ("[mechanisms.joint_meeting]\nunit_support = 2\n",
-     ["mechanisms.joint_meeting.unit_support", "allowed: 0 to 1"], ["mechanisms: mechanisms."]),
-    ("[mechanisms.joint_meting]\n", ["did you mean 'joint_meeting'"], []),
-])
+@pytest.mark.parametrize(
+    ("text", "words", "not_words"),
+    [
+        (
+            "[committee]\nhours_per_day = nan\n",
+            ["committee.hours_per_day", "finite number"],
+            ["less than or equal"],
+        ),
+        ("[committee]\nadmin_share = inf\n", ["finite number"], []),
+        (
+            "[population]\nresidents = true\n",
+            ["population.residents", "boolean"],
+            ["greater than or equal"],
+        ),
+        ("[committee]\nadmin_share = true\n", ["committee.admin_share", "boolean"], []),
+        ("[committee]\nstaff = 2.5\n", ["committee.staff", "integer"], []),
+        ("[population]\nresidents = '3200'\n", ["population.residents", "integer"], []),
+        (
+            "[committee]\nhours_per_day = 0\n",
+            ["allowed: above 0 and at most 24 h/day"],
+            ["0 to 24"],
+        ),
+        ("[committee]\nstaf = 3\n", ["committee.staf", "unknown key", "did you mean 'staff'"], []),
+        (
+            "[mechanisms.joint_meeting]\nbogus = 1\n",
+            ["mechanisms.joint_meeting.bogus: unknown parameter"],
+            ["mechanisms: mechanisms."],
+        ),
+        (
+            "[mechanisms.joint_meeting]\nunit_support = 2\n",
+            ["mechanisms.joint_meeting.unit_support", "allowed: 0 to 1"],
+            ["mechanisms: mechanisms."],
+        ),
+        ("[mechanisms.joint_meting]\n", ["did you mean 'joint_meeting'"], []),
+    ],
+)
 def test_messages_say_what_is_wrong(tmp_path, capsys, text, words, not_words):
     path = write(tmp_path, "name = 'x'\n" + text)
     assert main(["validate", str(path)]) == 2
@@ -247,8 +303,20 @@ def test_set_refuses_booleans_and_nan_where_a_number_is_meant(capsys, value):
 
 
 def test_mechanism_lists_may_have_spaces(capsys):
-    assert main(["run", "xianlu_xincun", "--days", "2", "--quiet", "--mechanisms",
-                 "joint_meeting, palm_community"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "xianlu_xincun",
+                "--days",
+                "2",
+                "--quiet",
+                "--mechanisms",
+                "joint_meeting, palm_community",
+            ]
+        )
+        == 0
+    )
     assert "mechanisms: administrative, joint_meeting, palm_community" in capsys.readouterr().out
 
 
@@ -258,8 +326,12 @@ def test_validate_refuses_a_fifo_at_once(tmp_path):
     fifo = tmp_path / "pipe.toml"
     os.mkfifo(fifo)
     # A reader of a FIFO blocks until a writer comes; the timeout turns a hang into a failure.
-    proc = subprocess.run([sys.executable, "-m", "sim.cli", "validate", str(fifo)],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim.cli", "validate", str(fifo)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2
     assert "not a regular file" in one_error_line(proc.stderr)
 
@@ -273,9 +345,9 @@ def test_validate_points_an_experiment_file_to_experiment_validate(capsys):
 
 
 def test_a_file_cut_off_at_a_line_break_warns_which_tables_are_defaults(tmp_path, capsys):
-    from sim.scenario import resolve
+    from sim.scenario import locate
 
-    text = resolve("xianlu_xincun").read_text(encoding="utf-8")
+    text = locate("xianlu_xincun").read_text(encoding="utf-8")
     cut = write(tmp_path, text[: text.index("[committee]")])  # valid TOML, tables lost
     assert main(["validate", str(cut)]) == 0
     captured = capsys.readouterr()
@@ -294,8 +366,22 @@ def test_params_lists_units_and_property_firm_fields(capsys):
 
 
 def test_set_reaches_a_unit_by_its_position(tmp_path, capsys):
-    assert main(["run", "xianlu_xincun", "--days", "1", "--quiet", "--set",
-                 "units.0.spaces_after_hours=10", "--out", str(tmp_path)]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "xianlu_xincun",
+                "--days",
+                "1",
+                "--quiet",
+                "--set",
+                "units.0.spaces_after_hours=10",
+                "--out",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
     units = json.loads((tmp_path / "manifest.json").read_text())["scenario"]["units"]
     assert [u["spaces_after_hours"] for u in units] == [10, 60]  # the second unit is untouched
     assert exit_code(["run", "xianlu_xincun", "--set", "units.5.kind=school"]) == 2
@@ -317,3 +403,22 @@ def test_ui_refuses_a_busy_port_before_starting_the_server(monkeypatch, capsys):
     line = one_error_line(capsys.readouterr().err)
     assert "--port" in line and f"port {port} on 127.0.0.1 is in use" in line
     assert not started
+
+
+def test_metrics_table_is_printed_and_written_between_markers(tmp_path, capsys):
+    assert main(["metrics"]) == 0
+    printed = capsys.readouterr().out
+    assert "| `participation_rate` | share of residents |" in printed
+    bare = tmp_path / "bare.md"
+    bare.write_text("# Metrics\n", encoding="utf-8")
+    assert main(["metrics", "--update-docs", str(bare)]) == 2
+    assert str(bare) in capsys.readouterr().err
+    doc = tmp_path / "metrics.md"
+    doc.write_text(
+        "# M\n\n<!-- metrics table: generated, do not edit -->\nSTALE-ROW\n"
+        "<!-- end metrics table -->\ntail\n",
+        encoding="utf-8",
+    )
+    assert main(["metrics", "--update-docs", str(doc)]) == 0
+    text = doc.read_text(encoding="utf-8")
+    assert "STALE-ROW" not in text and text.endswith("tail\n") and "`trust_mean`" in text

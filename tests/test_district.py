@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from sim.cli import main
-from sim.district import (
+from sim.experiments.district import (
     DistrictSpec,
     allocate,
     build,
@@ -15,9 +15,9 @@ from sim.district import (
     recipes,
     run_district,
 )
+from sim.experiments.execution import executor
+from sim.inputs import InputError
 from sim.metrics import METRICS
-from sim.scenario import InputError
-from sim.sweep import executor
 
 MINI = """
 name = "mini"
@@ -52,10 +52,22 @@ def result(mini):
 
 def one_sub_district(communities: int, capacity: float = 4.0) -> DistrictSpec:
     """A sub-district of ``communities`` small old estates, no district pool."""
-    return DistrictSpec.model_validate({
-        "name": "one", "exchange_days": 365, "district_capacity_per_month": 0.0,
-        "sub_districts": [{"name": "s", "capacity_per_month": capacity, "communities": [
-            {"scenario": "xianlu_xincun", "residents": [500] * communities}]}]})
+    return DistrictSpec.model_validate(
+        {
+            "name": "one",
+            "exchange_days": 365,
+            "district_capacity_per_month": 0.0,
+            "sub_districts": [
+                {
+                    "name": "s",
+                    "capacity_per_month": capacity,
+                    "communities": [
+                        {"scenario": "xianlu_xincun", "residents": [500] * communities}
+                    ],
+                }
+            ],
+        }
+    )
 
 
 def test_gulou_has_120_communities_of_about_3000_residents():
@@ -63,8 +75,9 @@ def test_gulou_has_120_communities_of_about_3000_residents():
     assert spec.n_communities == 120 and len(spec.sub_districts) == 12
     sizes = [r for s in spec.sub_districts for g in s.communities for r in g.residents]
     assert 2800 <= np.mean(sizes) <= 3200
-    assert all(len([r for g in s.communities for r in g.residents]) == 10
-               for s in spec.sub_districts)
+    assert all(
+        len([r for g in s.communities for r in g.residents]) == 10 for s in spec.sub_districts
+    )
 
 
 def test_metrics_cover_every_community_and_day_within_bounds(result):
@@ -74,8 +87,9 @@ def test_metrics_cover_every_community_and_day_within_bounds(result):
     assert list(m.columns[2:]) == list(METRICS)
     for col in ("participation_rate", "satisfaction_mean", "trust_mean", "policy_awareness"):
         assert m[col].between(0, 1).all(), col
-    assert m.groupby("community")["escalations_total"].apply(
-        lambda s: s.is_monotonic_increasing).all()
+    assert (
+        m.groupby("community")["escalations_total"].apply(lambda s: s.is_monotonic_increasing).all()
+    )
     assert result.manifest["residents"] == 400 + 350 + 300 + 300 + 400
 
 
@@ -83,7 +97,8 @@ def test_queue_loses_nothing_and_respects_capacity_and_delay(result):
     q = result.queues
     for name, qs in q.groupby("sub_district"):
         escalated = result.metrics.query("sub_district == @name and day == @DAYS - 1")[
-            "escalations_total"].sum()
+            "escalations_total"
+        ].sum()
         assert escalated == qs["served"].sum() + qs["queue"].iloc[-1]  # every escalation queued
         credit = (qs["capacity_per_month"] / 30).cumsum()
         assert (qs["served"].cumsum() <= credit + 1).all()
@@ -94,8 +109,12 @@ def test_queue_loses_nothing_and_respects_capacity_and_delay(result):
 def test_communities_of_a_sub_district_share_one_queue():
     (plan,) = recipes(one_sub_district(3), 0, ("joint_meeting", "cloud_consultation"))
     state = build(plan)
-    queues = {id(mech.queue) for model in state.models for mech in model.mechanisms
-              if mech.name == "cloud_consultation"}
+    queues = {
+        id(mech.queue)
+        for model in state.models
+        for mech in model.mechanisms
+        if mech.name == "cloud_consultation"
+    }
     assert queues == {id(state.queue)} and len(state.models) == 3
 
 
@@ -122,8 +141,9 @@ def test_results_do_not_depend_on_the_number_of_workers(mini, result, tmp_path):
     """In process, on one worker (states as bytes) and on two (states as files)."""
     for workers, store in ((1, None), (2, tmp_path)):
         with executor(workers) as pool:
-            other = run_district(mini, days=DAYS, seed=2, executor=pool, in_flight=workers + 1,
-                                 store=store)
+            other = run_district(
+                mini, days=DAYS, seed=2, executor=pool, in_flight=workers + 1, store=store
+            )
         assert other.metrics.equals(result.metrics), workers
         assert other.queues.equals(result.queues) and other.waits == result.waits
     assert not run_district(mini, days=DAYS, seed=3).metrics.equals(result.metrics)
@@ -145,14 +165,17 @@ def test_cli_runs_a_district_and_writes_its_tables(mini, tmp_path, capsys):
     assert main(["district", "run", str(mini), "--days", "20", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "2 sub-districts, 5 communities" in out and "wait_days" in out
-    assert {p.name for p in tmp_path.iterdir()} == {"metrics.parquet", "queues.parquet",
-                                                    "manifest.json"}
+    assert {p.name for p in tmp_path.iterdir()} == {
+        "metrics.parquet",
+        "queues.parquet",
+        "manifest.json",
+    }
     assert main(["district", "run", "atlantis"]) == 2
 
 
 # ------------------------------------------------------------------ issue 13: sharp edges
 def test_cli_out_is_atomic_and_records_versions_and_commit(mini, tmp_path, capsys):
-    from sim.run import git_commit
+    from sim.files import git_commit
 
     out = tmp_path / "out"
     assert main(["district", "run", str(mini), "--days", "5", "--out", str(out)]) == 0
@@ -166,8 +189,11 @@ def test_cli_out_is_atomic_and_records_versions_and_commit(mini, tmp_path, capsy
 @pytest.mark.parametrize("where", ["file", "/dev/null", "below_file"])
 def test_cli_refuses_a_bad_out_before_the_run(mini, tmp_path, capsys, where):
     (tmp_path / "f.txt").write_text("x", encoding="utf-8")
-    target = {"file": tmp_path / "f.txt", "/dev/null": "/dev/null",
-              "below_file": tmp_path / "f.txt" / "sub"}[where]
+    target = {
+        "file": tmp_path / "f.txt",
+        "/dev/null": "/dev/null",
+        "below_file": tmp_path / "f.txt" / "sub",
+    }[where]
     assert main(["district", "run", str(mini), "--days", "5", "--out", str(target)]) == 2
     out, err = capsys.readouterr()
     assert "sub-districts" not in out  # refused before the district was even loaded
@@ -189,8 +215,7 @@ def test_community_errors_name_the_district_file_and_the_entry(tmp_path):
     with pytest.raises(InputError) as exc:
         load_district(bad)
     assert str(exc.value).startswith(f"{bad}: sub_districts.0.communities.1.scenario: ")
-    bad.write_text(MINI.replace("residents = [300] }", "residents = [1] }", 1),
-                   encoding="utf-8")
+    bad.write_text(MINI.replace("residents = [300] }", "residents = [1] }", 1), encoding="utf-8")
     with pytest.raises(InputError) as exc:
         load_district(bad)
     assert str(exc.value).startswith(f"{bad}: sub_districts.0.communities.1.residents.0: ")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sim.cli import main
-from sim.experiment import (
+from sim.experiments.design import (
     Design,
     builtin_experiments,
     load_experiment,
@@ -48,35 +48,57 @@ BAD = [
     # (text appended to or replacing BASE, words the message must contain)
     ("foo = 1\n" + BASE, ["foo", "unknown key"]),
     (BASE + "[design]\nkind = 'grid'\n", ["design.kind", "'factorial'", "'sobol'"]),
-    (BASE + "[design]\nkind = 'latin'\nsamples = 4\n[design.factors]\n"
-     "'behaviour.b0' = { low = 1.0, high = 0.0 }\n",
-     ['design.factors."behaviour.b0"', "low (1.0) must be below high (0.0)"]),
-    (BASE + "[design]\nkind = 'factorial'\n[design.factors]\n"
-     "'committee.admin_share' = [0.5, 1.5]\n",
-     ['design.factors."committee.admin_share"', "value 1.5", "allowed: 0.0 to 1.0"]),
-    (BASE + "[design]\nkind = 'factorial'\n[design.factors]\n'behaviour.nope' = [1, 2]\n",
-     ['design.factors."behaviour.nope"', "not a declared parameter"]),
-    (BASE + "[design]\nkind = 'sobol'\nsamples = 10\n[design.factors]\n"
-     "'behaviour.b0' = { low = -5.0, high = -3.0 }\n", ["design", "power of 2"]),
-    (BASE + "[design]\nkind = 'sobol'\nsamples = 8\n[design.factors]\n"
-     "'behaviour.b0' = [1.0, 2.0]\n", ["design", "low/high ranges"]),
+    (
+        BASE + "[design]\nkind = 'latin'\nsamples = 4\n[design.factors]\n"
+        "'behaviour.b0' = { low = 1.0, high = 0.0 }\n",
+        ['design.factors."behaviour.b0"', "low (1.0) must be below high (0.0)"],
+    ),
+    (
+        BASE + "[design]\nkind = 'factorial'\n[design.factors]\n"
+        "'committee.admin_share' = [0.5, 1.5]\n",
+        ['design.factors."committee.admin_share"', "value 1.5", "allowed: 0.0 to 1.0"],
+    ),
+    (
+        BASE + "[design]\nkind = 'factorial'\n[design.factors]\n'behaviour.nope' = [1, 2]\n",
+        ['design.factors."behaviour.nope"', "not a declared parameter"],
+    ),
+    (
+        BASE + "[design]\nkind = 'sobol'\nsamples = 10\n[design.factors]\n"
+        "'behaviour.b0' = { low = -5.0, high = -3.0 }\n",
+        ["design", "power of 2"],
+    ),
+    (
+        BASE + "[design]\nkind = 'sobol'\nsamples = 8\n[design.factors]\n"
+        "'behaviour.b0' = [1.0, 2.0]\n",
+        ["design", "low/high ranges"],
+    ),
     (BASE.replace('"tiny.toml"', '"nowhere.toml"'), ["scenario", "no such scenario"]),
     (BASE.replace('scenario = "tiny.toml"', ""), ["scenario", "required field is missing"]),
-    (BASE.replace('["administrative"]\nlow', '["telepathy"]\nlow'),
-     ["arms.base.mechanisms.0", "unknown mechanism 'telepathy'", "administrative"]),
-    (BASE.replace('"committee.admin_share" = 0.2', '"committee.admin_share" = 3'),
-     ["arms.low_admin.set", "committee.admin_share", "allowed: 0.0 to 1.0"]),
+    (
+        BASE.replace('["administrative"]\nlow', '["telepathy"]\nlow'),
+        ["arms.base.mechanisms.0", "unknown mechanism 'telepathy'", "administrative"],
+    ),
+    (
+        BASE.replace('"committee.admin_share" = 0.2', '"committee.admin_share" = 3'),
+        ["arms.low_admin.set", "committee.admin_share", "allowed: 0.0 to 1.0"],
+    ),
     (BASE.replace("[arms]\nbase", "[arms]\nBase"), ["arms.Base", "lower-case"]),
     (BASE.replace('"trust_mean"', '"happiness"'), ["metrics.1", "unknown metric 'happiness'"]),
     (BASE.replace("replicates = 4", "replicates = 0"), ["replicates", "greater than or equal"]),
-    (BASE + "[[figures]]\nkind = 'bars'\nsummaries = ['nothing']\n",
-     ["figures.0.summaries.0", "unknown summary 'nothing'"]),
-    (BASE + "[[figures]]\nkind = 'indices'\nsummaries = ['trust_mean_last']\n",
-     ["figures.0.kind", "sobol or morris"]),
+    (
+        BASE + "[[figures]]\nkind = 'bars'\nsummaries = ['nothing']\n",
+        ["figures.0.summaries.0", "unknown summary 'nothing'"],
+    ),
+    (
+        BASE + "[[figures]]\nkind = 'indices'\nsummaries = ['trust_mean_last']\n",
+        ["figures.0.kind", "sobol or morris"],
+    ),
     (BASE + "[check]\narms = ['nobody']\n", ["check.arms.0", "unknown arm"]),
     (BASE + "[check]\nreplicates = 1\n", ["check.replicates", "at least 2"]),
-    (BASE.replace('["administrative"]\nlow', '3\nlow'),
-     ["arms.base", "a list of mechanism names or a table"]),
+    (
+        BASE.replace('["administrative"]\nlow', "3\nlow"),
+        ["arms.base", "a list of mechanism names or a table"],
+    ),
     ("scenario = 'tiny.toml\n", ["malformed TOML"]),
 ]
 
@@ -99,8 +121,11 @@ def test_unknown_experiment_name(capsys):
 
 
 def test_plan_ids_and_seeds(tmp_path):
-    path = write(tmp_path, BASE + "[design]\nkind = 'factorial'\n[design.factors]\n"
-                 "'behaviour.sat_base' = [0.1, 0.3, 0.5]\n")
+    path = write(
+        tmp_path,
+        BASE + "[design]\nkind = 'factorial'\n[design.factors]\n"
+        "'behaviour.sat_base' = [0.1, 0.3, 0.5]\n",
+    )
     plan = load_plan(path)
     assert len(plan.runs) == 3 * 2 * 4
     assert plan.runs[0].run_id == "p0-base-r0" and plan.runs[-1].run_id == "p2-low_admin-r3"
@@ -117,8 +142,11 @@ def test_plan_ids_and_seeds(tmp_path):
 
 
 def test_common_seeds_all_shares_across_points(tmp_path):
-    path = write(tmp_path, "common_seeds = 'all'\n" + BASE + "[design]\nkind = 'factorial'\n"
-                 "[design.factors]\n'behaviour.sat_base' = [0.1, 0.3]\n")
+    path = write(
+        tmp_path,
+        "common_seeds = 'all'\n" + BASE + "[design]\nkind = 'factorial'\n"
+        "[design.factors]\n'behaviour.sat_base' = [0.1, 0.3]\n",
+    )
     keys = {(r.point.index, r.replicate): r.seed_key for r in load_plan(path).runs}
     assert keys[(0, 3)] == keys[(1, 3)] == (3,)
 
@@ -142,11 +170,14 @@ def test_sampled_designs_have_the_documented_shapes():
 def test_sobol_indices_of_ishigami_match_the_known_values():
     from SALib.test_functions import Ishigami
 
-    from sim.analysis import sobol_indices
-    from sim.experiment import problem
+    from sim.experiments.analysis import sobol_indices
+    from sim.experiments.design import problem
 
-    d = Design(kind="sobol", samples=2048,
-               factors={f"x{i}": {"low": -np.pi, "high": np.pi} for i in (1, 2, 3)})
+    d = Design(
+        kind="sobol",
+        samples=2048,
+        factors={f"x{i}": {"low": -np.pi, "high": np.pi} for i in (1, 2, 3)},
+    )
     x = sample(d, seed=1)
     res = sobol_indices(problem(d), Ishigami.evaluate(x), seed=1)
     # Analytic values (a=7, b=0.1): Ishigami & Homma 1990; Saltelli et al. 2008, table 4.
@@ -160,18 +191,24 @@ def test_sobol_indices_of_ishigami_match_the_known_values():
 
 
 def test_morris_of_a_linear_function_gives_its_slopes():
-    from sim.analysis import morris_indices
-    from sim.experiment import problem
+    from sim.experiments.analysis import morris_indices
+    from sim.experiments.design import problem
 
-    d = Design(kind="morris", samples=10, levels=4,
-               factors={"a": {"low": 0.0, "high": 2.0}, "b": {"low": 0.0, "high": 1.0}})
+    d = Design(
+        kind="morris",
+        samples=10,
+        levels=4,
+        factors={"a": {"low": 0.0, "high": 2.0}, "b": {"low": 0.0, "high": 1.0}},
+    )
     x = sample(d, seed=2)
     res = morris_indices(problem(d), x, 3 * x[:, 0] + 0 * x[:, 1], levels=4, seed=2)
     # Elementary effects are per unit of the scaled [0, 1] range: 3 x (2 - 0) and 0, exactly.
     assert np.allclose(res["mu_star"], [6.0, 0.0]) and np.allclose(res["sigma"], 0.0)
 
 
-CHECKED = BASE + """
+CHECKED = (
+    BASE
+    + """
 [summaries]
 satisfaction_final = { metric = "satisfaction_mean", stat = "last" }
 trust_final = { metric = "trust_mean", stat = "last" }
@@ -181,6 +218,7 @@ replicates = 4
 days = 20
 k_se = 4.0  # same seeds reproduce exactly; 4 SE lets a pure reshuffle of draws pass
 """
+)
 
 
 def test_reference_check_passes_unchanged_and_catches_a_changed_parameter(tmp_path, capsys):
@@ -212,8 +250,11 @@ def test_experiment_list_names_every_builtin(capsys):
 @pytest.mark.parametrize("name", builtin_experiments())
 def test_builtin_experiments_load(name):
     raw = tomllib.loads((data_dir("experiments") / f"{name}.toml").read_text(encoding="utf-8"))
-    named = {m for arm in raw["arms"].values()
-             for m in (arm if isinstance(arm, list) else arm["mechanisms"])}
+    named = {
+        m
+        for arm in raw["arms"].values()
+        for m in (arm if isinstance(arm, list) else arm["mechanisms"])
+    }
     missing = named - {*MECHANISMS, "all"}
     if missing:
         pytest.skip(f"mechanisms not registered yet: {sorted(missing)}")
@@ -226,11 +267,14 @@ def test_builtin_experiments_load(name):
     assert run_count(check) < run_count(exp)
 
 
-LATIN = BASE + """[design]
+LATIN = (
+    BASE
+    + """[design]
 kind = "latin"
 samples = 8
 [design.factors]
 """
+)
 
 
 def test_sampled_even_only_factor_is_drawn_on_even_numbers(tmp_path):
@@ -244,7 +288,8 @@ def test_sampled_even_only_factor_is_drawn_on_even_numbers(tmp_path):
     path = write(tmp_path, LATIN + "'population.residents' = { low = 150, high = 300 }\n")
     plan = load_plan(path)
     assert [p.values["population.residents"] for p in plan.points] == [
-        round(float(v)) for v in plan.samples[:, 0]]
+        round(float(v)) for v in plan.samples[:, 0]
+    ]
 
 
 def test_even_only_factor_without_an_even_value_in_range_is_refused(tmp_path, capsys):
@@ -258,9 +303,12 @@ def test_sampled_points_that_fail_together_are_refused_before_any_run(tmp_path, 
     # Each range's ends are valid with the other's base value (residents 200, households 70),
     # but households above residents fail together: 16 % of the square, so some of the 32
     # points drawn from seed 5 do (the design is fixed by its seed).
-    path = write(tmp_path, LATIN.replace("samples = 8", "samples = 32")
-                 + "'population.residents' = { low = 100, high = 300 }\n"
-                 "'population.households' = { low = 50, high = 199 }\n")
+    path = write(
+        tmp_path,
+        LATIN.replace("samples = 8", "samples = 32")
+        + "'population.residents' = { low = 100, high = 300 }\n"
+        "'population.households' = { low = 50, high = 199 }\n",
+    )
     out = tmp_path / "out"
     assert main(["experiment", "run", str(path), "--out", str(out), "--quiet"]) == 2
     err = capsys.readouterr().err
@@ -271,8 +319,11 @@ def test_sampled_points_that_fail_together_are_refused_before_any_run(tmp_path, 
 
 def test_validate_prints_the_plan_and_runs_nothing(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    path = write(tmp_path, BASE + "[design]\nkind = 'factorial'\n[design.factors]\n"
-                 "'behaviour.sat_base' = [0.1, 0.3, 0.5]\n")
+    path = write(
+        tmp_path,
+        BASE + "[design]\nkind = 'factorial'\n[design.factors]\n"
+        "'behaviour.sat_base' = [0.1, 0.3, 0.5]\n",
+    )
     assert main(["experiment", "validate", str(path)]) == 0
     out = capsys.readouterr().out
     assert f"{path}: ok" in out

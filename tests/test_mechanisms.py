@@ -5,11 +5,17 @@ import pytest
 
 from sim import MECHANISMS, CommunityModel, run
 from sim.cli import main
-from sim.mechanisms import MechanismError, configure
+from sim.mechanisms import BUILTIN, MechanismError, configure
 from sim.params import describe
 
-CONSULTATION = ["joint_meeting", "issue_committee", "cloud_consultation", "palm_community",
-                "rotation_duty", "convention"]
+CONSULTATION = [
+    "joint_meeting",
+    "issue_committee",
+    "cloud_consultation",
+    "palm_community",
+    "rotation_duty",
+    "convention",
+]
 ONLINE = [m for m in CONSULTATION if MECHANISMS[m].online]
 OFFLINE = [m for m in CONSULTATION if not MECHANISMS[m].online]
 SEEDS = range(3)
@@ -65,7 +71,7 @@ def test_run_accepts_names_instances_and_all():
     b = run("xianlu_xincun", days=40, seed=2, mechanisms=[configure("joint_meeting")])
     assert a.metrics.equals(b.metrics)
     every = run("xianlu_xincun", days=5, mechanisms="all")
-    assert list(every.manifest["mechanisms"]) == list(MECHANISMS)
+    assert list(every.manifest["mechanisms"]) == list(BUILTIN)  # "all": the built-ins
 
 
 def test_a_configured_instance_is_not_shared_between_runs():
@@ -84,8 +90,13 @@ def test_switching_a_mechanism_on_leaves_unrelated_draws_unchanged():
     other.run(365)
     assert (base.pop.online == other.pop.online).all()
     assert (base.net.face != other.net.face).nnz == 0
-    arrivals = [[(i.day, i.kind, tuple(i.members)) for i in sorted(
-        m.issues.open + m.issues.resolved, key=lambda i: i.id)] for m in (base, other)]
+    arrivals = [
+        [
+            (i.day, i.kind, tuple(i.members))
+            for i in sorted(m.issues.open + m.issues.resolved, key=lambda i: i.id)
+        ]
+        for m in (base, other)
+    ]
     assert arrivals[0] == arrivals[1] and len(arrivals[0]) > 30
 
 
@@ -101,9 +112,12 @@ def test_p5_offline_mechanisms_include_the_elderly_more_than_online_ones(arms):
     """P5: relative to other residents, the elderly take part more under every offline
     mechanism than under any online one (ratio of mean participation, pooled over three
     seeds; the ratios were 1.4-1.8 offline against 0.4-0.8 online when written)."""
+
     def ratio(arm):
         return mean_of(arms[arm], "participation_rate_elderly") / mean_of(
-            arms[arm], "participation_rate_nonelderly")
+            arms[arm], "participation_rate_nonelderly"
+        )
+
     assert min(ratio(a) for a in OFFLINE) > max(ratio(a) for a in ONLINE)
     assert max(ratio(a) for a in ONLINE) < 1.0  # online channels leave the elderly behind
 
@@ -147,8 +161,9 @@ def test_p3_palm_community_reaches_220_followers_in_two_to_three_months():
     the test asks for 220+ by day 75 and no more than 600 by day 90 (not saturated).
     """
     for seed in range(4):
-        model = CommunityModel("zhijia_garden", rng=seed,
-                               mechanisms=[configure("palm_community", {"launch_day": 0})])
+        model = CommunityModel(
+            "zhijia_garden", rng=seed, mechanisms=[configure("palm_community", {"launch_day": 0})]
+        )
         f = model.run(181)["palm_followers"].to_numpy()
         assert f[75] >= 220 and f[90] <= 600, f[[60, 75, 90]]
         assert (f[180] - f[90]) < (f[90] - f[0]), "growth slows after the launch months"
@@ -166,9 +181,10 @@ def test_p4_palm_community_cuts_explanation_hours(arms):
     """P4: explaining policies takes fewer social-worker hours with the account: lower in
     every paired seed, and at least 20% lower pooled (the cut was about 30% over five
     seeds when written, 3.8 -> 2.6 hours a day)."""
-    pairs = [(palm.metrics()["explanation_hours"].mean(),
-              base.metrics()["explanation_hours"].mean())
-             for palm, base in zip(arms["palm_community"], arms["administrative"], strict=True)]
+    pairs = [
+        (palm.metrics()["explanation_hours"].mean(), base.metrics()["explanation_hours"].mean())
+        for palm, base in zip(arms["palm_community"], arms["administrative"], strict=True)
+    ]
     assert all(p < b for p, b in pairs)
     assert sum(p for p, _ in pairs) < 0.8 * sum(b for _, b in pairs)
 
@@ -176,20 +192,42 @@ def test_p4_palm_community_cuts_explanation_hours(arms):
 def test_higher_administrative_load_does_not_raise_participation_with_meetings():
     """With joint meetings, a committee whose hours go to tasks from above holds fewer
     meetings: participation does not rise (three paired seeds, a year)."""
+
     def part(share):
-        return np.mean([run("xianlu_xincun", days=365, seed=s, mechanisms=["joint_meeting"],
-                            overrides={"committee.admin_share": share}).metrics[
-                                "participation_rate"].mean() for s in SEEDS])
+        return np.mean(
+            [
+                run(
+                    "xianlu_xincun",
+                    days=365,
+                    seed=s,
+                    mechanisms=["joint_meeting"],
+                    overrides={"committee.admin_share": share},
+                )
+                .metrics["participation_rate"]
+                .mean()
+                for s in SEEDS
+            ]
+        )
+
     assert part(0.95) <= part(0.3)
 
 
 def test_proxies_close_part_of_the_digital_divide():
     """Cloud consultation: social-worker proxies raise offline residents' participation and
     cost proxy hours (paired seeds; without proxies offline access is only via family)."""
+
     def runs(share):
-        return [run("xianlu_xincun", days=365, seed=s, mechanisms=["cloud_consultation"],
-                    overrides={"mechanisms.cloud_consultation.proxy_share": share}).metrics
-                for s in SEEDS]
+        return [
+            run(
+                "xianlu_xincun",
+                days=365,
+                seed=s,
+                mechanisms=["cloud_consultation"],
+                overrides={"mechanisms.cloud_consultation.proxy_share": share},
+            ).metrics
+            for s in SEEDS
+        ]
+
     none, full = runs(0.0), runs(1.0)
     off = [np.mean([d["participation_rate_offline"].mean() for d in r]) for r in (none, full)]
     assert off[1] > off[0]
@@ -200,15 +238,20 @@ def test_proxies_close_part_of_the_digital_divide():
 def test_escalation_congests_when_many_communities_share_the_platform():
     """Cloud consultation's capacity is shared: with many more communities escalating, the
     queue grows and resolutions take longer (paired seeds, a year)."""
+
     def days(others):
         out = []
         for s in SEEDS:
-            m = CommunityModel("xianlu_xincun", rng=s, mechanisms=["cloud_consultation"],
-                               overrides={"mechanisms.cloud_consultation.other_communities":
-                                          others})
+            m = CommunityModel(
+                "xianlu_xincun",
+                rng=s,
+                mechanisms=["cloud_consultation"],
+                overrides={"mechanisms.cloud_consultation.other_communities": others},
+            )
             df = m.run(365)
             out.append(df["resolution_days_mean"].iloc[-1])
         return np.mean(out)
+
     assert days(60) > days(5)
 
 
@@ -216,12 +259,15 @@ def test_monitoring_by_volunteers_raises_convention_compliance(arms):
     """Rotation duty monitors the parking convention: compliance in the last year is
     higher with it than with the committee alone (paired seeds)."""
     for seed, alone in zip(SEEDS, arms["issue_committee"], strict=True):
-        both = CommunityModel("xianlu_xincun", rng=seed,
-                              mechanisms=["issue_committee", "rotation_duty"])
+        both = CommunityModel(
+            "xianlu_xincun", rng=seed, mechanisms=["issue_committee", "rotation_duty"]
+        )
         both.run(DAYS)
         last = slice(DAYS - 365, DAYS)
-        assert both.metrics()["convention_compliance"][last].mean() > \
-            alone.metrics()["convention_compliance"][last].mean()
+        assert (
+            both.metrics()["convention_compliance"][last].mean()
+            > alone.metrics()["convention_compliance"][last].mean()
+        )
 
 
 def test_rotation_duty_raises_efficacy(arms):
@@ -234,6 +280,43 @@ def test_all_mechanisms_together_keep_invariants(scenario):
     df = run(scenario, days=400, seed=1, mechanisms="all").metrics
     for col in df.columns:
         assert (df[col].dropna() >= 0).all(), col
-    for col in ("participation_rate", "satisfaction_mean", "trust_mean",
-                "convention_compliance", "policy_awareness"):
+    for col in (
+        "participation_rate",
+        "satisfaction_mean",
+        "trust_mean",
+        "convention_compliance",
+        "policy_awareness",
+    ):
         assert df[col].between(0, 1).all(), col
+
+
+def test_a_formats_numbers_are_declared_overridable_and_sweepable(tmp_path, capsys):
+    def attendance(reach):
+        total = 0.0
+        for seed in range(3):  # three seeds: the effect of 0.1 vs 0.9 reach is many-fold
+            m = run(
+                "xianlu_xincun",
+                days=120,
+                seed=seed,
+                mechanisms=[
+                    configure(
+                        "joint_meeting",
+                        {"format": "open_forum", "formats": {"open_forum": {"reach": reach}}},
+                    )
+                ],
+            ).metrics
+            total += m["meeting_attendance"].sum()
+        return total
+
+    assert attendance(0.9) > 2 * attendance(0.1)
+    studio = configure("joint_meeting", {"formats": {"studio": {"reach": 0.7}}}).params.formats
+    assert studio.studio.reach == 0.7 and studio.studio.cost_factor == 0.5  # the rest kept
+    path = tmp_path / "exp.toml"
+    path.write_text(
+        'scenario = "xianlu_xincun"\ndays = 30\nreplicates = 1\nseed = 1\n'
+        'metrics = ["meeting_attendance"]\n[arms]\njm = ["joint_meeting"]\n'
+        '[design]\nkind = "factorial"\n[design.factors]\n'
+        '"mechanisms.joint_meeting.formats.invitation.reach" = [0.1, 0.5]\n'
+    )
+    assert main(["experiment", "validate", str(path)]) == 0
+    assert "2 design point(s)" in capsys.readouterr().out

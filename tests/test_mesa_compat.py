@@ -26,10 +26,14 @@ SMALL = {"population__residents": 300, "population__households": 100}
 def test_batch_run_returns_a_row_per_collected_day_per_run():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # Mesa deprecates iterations=
-        rows = mesa.batch_run(CommunityModel, parameters={**SMALL, "scenario": "zhijia_garden",
-                                                          "committee__admin_share": [0.3, 0.9]},
-                              iterations=2, max_steps=30, data_collection_period=1,
-                              display_progress=False)
+        rows = mesa.batch_run(
+            CommunityModel,
+            parameters={**SMALL, "scenario": "zhijia_garden", "committee__admin_share": [0.3, 0.9]},
+            iterations=2,
+            max_steps=30,
+            data_collection_period=1,
+            display_progress=False,
+        )
     assert len(rows) == 2 * 2 * 30
     assert {r["Step"] for r in rows} == set(range(1, 31))
     assert all(set(METRICS) <= set(r) for r in rows)
@@ -38,15 +42,26 @@ def test_batch_run_returns_a_row_per_collected_day_per_run():
 
 
 def test_batch_run_rows_are_the_models_daily_metrics():
-    rows = mesa.batch_run(CommunityModel, parameters={**SMALL, "committee__admin_share": 0.3},
-                          rng=[5], max_steps=20, data_collection_period=1,
-                          display_progress=False)
+    rows = mesa.batch_run(
+        CommunityModel,
+        parameters={**SMALL, "committee__admin_share": 0.3},
+        rng=[5],
+        max_steps=20,
+        data_collection_period=1,
+        display_progress=False,
+    )
     direct = CommunityModel(rng=5, committee__admin_share=0.3, **SMALL).run(20)
     for name in METRICS:
-        np.testing.assert_array_equal([r[name] for r in rows], direct[name].to_numpy(),
-                                      err_msg=name)
-    last = mesa.batch_run(CommunityModel, parameters={**SMALL, "committee__admin_share": 0.3},
-                          rng=[5], max_steps=20, display_progress=False)  # default: last step
+        np.testing.assert_array_equal(
+            [r[name] for r in rows], direct[name].to_numpy(), err_msg=name
+        )
+    last = mesa.batch_run(
+        CommunityModel,
+        parameters={**SMALL, "committee__admin_share": 0.3},
+        rng=[5],
+        max_steps=20,
+        display_progress=False,
+    )  # default: last step
     assert len(last) == 1 and last[0]["Step"] == 20 and last[0]["day"] == 19
 
 
@@ -70,8 +85,14 @@ def test_running_turns_false_at_the_horizon():
         assert model.running
     model.step()
     assert not model.running and model.day == 3
-    rows = mesa.batch_run(CommunityModel, parameters={**SMALL, "days": 4}, rng=[1],
-                          max_steps=1000, data_collection_period=1, display_progress=False)
+    rows = mesa.batch_run(
+        CommunityModel,
+        parameters={**SMALL, "days": 4},
+        rng=[1],
+        max_steps=1000,
+        data_collection_period=1,
+        display_progress=False,
+    )
     assert [r["day"] for r in rows] == [0, 1, 2, 3]
 
 
@@ -87,16 +108,26 @@ def test_a_mesa_scenario_object_is_accepted():
 @pytest.fixture
 def viz():
     """A Mesa user's SolaraViz page: a community, a seed, a slider and a chart."""
-    params = {"scenario": "zhijia_garden", "rng": 3, "days": 4, **SMALL,
-              "committee__admin_share": Slider("admin share", 0.5, 0.0, 1.0, 0.1)}
-    model = solara.reactive(CommunityModel("zhijia_garden", rng=3, days=4,
-                                           committee__admin_share=0.5, **SMALL))
+    params = {
+        "scenario": "zhijia_garden",
+        "rng": 3,
+        "days": 4,
+        **SMALL,
+        "committee__admin_share": Slider("admin share", 0.5, 0.0, 1.0, 0.1),
+    }
+    model = solara.reactive(
+        CommunityModel("zhijia_garden", rng=3, days=4, committee__admin_share=0.5, **SMALL)
+    )
 
     @solara.component
     def Page():  # noqa: N802 (Solara components are named in CapWords)
         with solara.AppLayout():  # SolaraViz's controls live in the app's sidebar
-            SolaraViz(model, components=[make_plot_component("participation_rate")],
-                      model_params=params, play_interval=1)
+            SolaraViz(
+                model,
+                components=[make_plot_component("participation_rate")],
+                model_params=params,
+                play_interval=1,
+            )
 
     _, rc = solara.render(Page(), handle_error=False)
     yield model, rc

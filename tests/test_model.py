@@ -10,10 +10,16 @@ from sim.params import ISSUE_TYPES
 
 SHARE_COLUMNS = [c for c in METRICS if c.startswith(("participation_rate", "satisfaction_mean"))]
 SHARE_COLUMNS += ["trust_mean", "efficacy_mean", "policy_awareness", "parking_shortage"]
-COUNT_COLUMNS = ["issues_open", "issues_resolved_total", "escalations_total", "conflicts",
-                 "social_worker_hours", "explanation_hours",
-                 *[f"issues_open_{t}" for t in ISSUE_TYPES],
-                 *[f"conflicts_{t}" for t in ISSUE_TYPES]]
+COUNT_COLUMNS = [
+    "issues_open",
+    "issues_resolved_total",
+    "escalations_total",
+    "conflicts",
+    "social_worker_hours",
+    "explanation_hours",
+    *[f"issues_open_{t}" for t in ISSUE_TYPES],
+    *[f"conflicts_{t}" for t in ISSUE_TYPES],
+]
 
 
 def test_xianlu_xincun_has_the_articles_population(xianlu_run):
@@ -97,13 +103,19 @@ def test_changing_a_policy_leaves_other_streams_unchanged():
     a.run(300)
     b.run(300)
     assert (a.pop.age == b.pop.age).all() and (a.net.face != b.net.face).nnz == 0
-    arrivals = [[(i.day, i.kind, tuple(i.members)) for i in sorted(
-        m.issues.open + m.issues.resolved, key=lambda i: i.id)] for m in (a, b)]
+    arrivals = [
+        [
+            (i.day, i.kind, tuple(i.members))
+            for i in sorted(m.issues.open + m.issues.resolved, key=lambda i: i.id)
+        ]
+        for m in (a, b)
+    ]
     assert arrivals[0] == arrivals[1]
     assert len(arrivals[0]) > 20
     # ...while the outcomes do differ.
-    assert a.totals["resolved"] != b.totals["resolved"] or not np.array_equal(
-        a.state.satisfaction, b.state.satisfaction)
+    assert a.totals.resolved != b.totals.resolved or not np.array_equal(
+        a.state.satisfaction, b.state.satisfaction
+    )
 
 
 SEEDS = range(4)
@@ -111,8 +123,10 @@ SEEDS = range(4)
 
 def paired_means(column, days=365, **overrides_by_arm):
     """Mean of a column over days and seeds, per arm, with the same seeds in every arm."""
-    return {arm: np.mean([run(s, days, **ov)[column].mean() for s in SEEDS])
-            for arm, ov in overrides_by_arm.items()}
+    return {
+        arm: np.mean([run(s, days, **ov)[column].mean() for s in SEEDS])
+        for arm, ov in overrides_by_arm.items()
+    }
 
 
 def test_higher_administrative_load_does_not_help():
@@ -122,10 +136,14 @@ def test_higher_administrative_load_does_not_help():
     participation must stay exactly where it is (zero); satisfaction must be lower on
     average (per-seed gaps were 0.01-0.04 when this was written, so the sign is robust).
     """
-    sat = paired_means("satisfaction_mean", low={"committee.admin_share": 0.3},
-                       high={"committee.admin_share": 0.9})
-    part = paired_means("participation_rate", low={"committee.admin_share": 0.3},
-                        high={"committee.admin_share": 0.9})
+    sat = paired_means(
+        "satisfaction_mean", low={"committee.admin_share": 0.3}, high={"committee.admin_share": 0.9}
+    )
+    part = paired_means(
+        "participation_rate",
+        low={"committee.admin_share": 0.3},
+        high={"committee.admin_share": 0.9},
+    )
     assert sat["high"] < sat["low"]
     assert part["high"] <= part["low"]
 
@@ -133,9 +151,16 @@ def test_higher_administrative_load_does_not_help():
 def test_more_issues_do_not_raise_satisfaction():
     """Tripling every arrival rate must lower mean satisfaction (four paired seeds, a year;
     per-seed gaps were 0.01-0.04, so comparing means is safe)."""
-    triple = {f"issues.{t}.rate.old_estate": 3 * r for t, r in
-              [("parking", 12), ("illegal_construction", 4), ("property_management", 6),
-               ("environment", 10), ("elderly_services", 6)]}
+    triple = {
+        f"issues.{t}.rate.old_estate": 3 * r
+        for t, r in [
+            ("parking", 12),
+            ("illegal_construction", 4),
+            ("property_management", 6),
+            ("environment", 10),
+            ("elderly_services", 6),
+        ]
+    }
     sat = paired_means("satisfaction_mean", base={}, triple=triple)
     assert sat["triple"] < sat["base"]
 
@@ -172,23 +197,29 @@ def test_recent_participants_between_steps_match_the_metrics_row():
 
 
 # ------------------------------------------------------------------ issue 13: API arguments
-TINY = {"population.residents": 60, "population.households": 20,
-        "population.households_per_building": 5}
+TINY = {
+    "population.residents": 60,
+    "population.households": 20,
+    "population.households_per_building": 5,
+}
 
 
-@pytest.mark.parametrize(("kwargs", "kind", "words"), [
-    ({"days": -1}, ValueError, ["days", "1 to 36500"]),
-    ({"days": 0}, ValueError, ["days", "1 to 36500"]),
-    ({"days": 36_501}, ValueError, ["days", "1 to 36500"]),
-    ({"days": 2.5}, TypeError, ["days", "whole number"]),
-    ({"days": True}, TypeError, ["days", "whole number"]),
-    ({"seed": -1}, ValueError, ["seed", "0 or more"]),
-    ({"seed": 1.5}, TypeError, ["seed", "whole number", "SeedSequence"]),
-    ({"mechanisms": 5}, TypeError, ["mechanisms", "names"]),
-    ({"mechanisms": [5]}, TypeError, ["mechanisms", "name"]),
-    ({"overrides": ["a=1"]}, TypeError, ["overrides", "table of dotted keys"]),
-    ({"overrides": {5: 1}}, TypeError, ["overrides", "dotted names", "5"]),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "kind", "words"),
+    [
+        ({"days": -1}, ValueError, ["days", "1 to 36500"]),
+        ({"days": 0}, ValueError, ["days", "1 to 36500"]),
+        ({"days": 36_501}, ValueError, ["days", "1 to 36500"]),
+        ({"days": 2.5}, TypeError, ["days", "whole number"]),
+        ({"days": True}, TypeError, ["days", "whole number"]),
+        ({"seed": -1}, ValueError, ["seed", "0 or more"]),
+        ({"seed": 1.5}, TypeError, ["seed", "whole number", "SeedSequence"]),
+        ({"mechanisms": 5}, TypeError, ["mechanisms", "names"]),
+        ({"mechanisms": [5]}, TypeError, ["mechanisms", "name"]),
+        ({"overrides": ["a=1"]}, TypeError, ["overrides", "table of dotted keys"]),
+        ({"overrides": {5: 1}}, TypeError, ["overrides", "dotted names", "5"]),
+    ],
+)
 def test_run_refuses_bad_arguments_with_a_cogov_error(kwargs, kind, words):
     import sim
     from sim.mechanisms import MechanismError
@@ -207,12 +238,18 @@ def test_configure_refuses_a_table_that_is_not_a_table():
     with pytest.raises(TypeError) as exc:
         configure("joint_meeting", 5)
     assert isinstance(exc.value, MechanismError)
-    assert "mechanisms.joint_meeting" in str(exc.value) and "table of parameters" in str(
-        exc.value)
+    assert "mechanisms.joint_meeting" in str(exc.value) and "table of parameters" in str(exc.value)
 
 
 def test_numpy_scalars_are_accepted_as_overrides():
     # Mesa users sweep with numpy arrays; strict numbers must still take numpy's integers.
-    model = CommunityModel("xianlu_xincun", rng=0, overrides={
-        **TINY, "population.residents": np.int64(80), "committee.admin_share": np.float64(0.4)})
+    model = CommunityModel(
+        "xianlu_xincun",
+        rng=0,
+        overrides={
+            **TINY,
+            "population.residents": np.int64(80),
+            "committee.admin_share": np.float64(0.4),
+        },
+    )
     assert model.pop.n == 80 and model.spec.committee.admin_share == 0.4

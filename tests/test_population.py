@@ -5,7 +5,7 @@ import pytest
 from scipy import stats
 
 from sim.model import CommunityModel
-from sim.population import truncated_normal
+from sim.model.population import truncated_normal
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

@@ -14,7 +14,7 @@ from sim import CommunityModel
 from sim.cli import main
 from sim.mechanisms import MechanismError, configure
 from sim.metrics import METRICS
-from sim.network import Network
+from sim.model.network import Network
 from sim.params import ISSUE_TYPES
 
 SEEDS = range(4)
@@ -25,8 +25,12 @@ ONLINE = "palm_community,cloud_consultation"  # Qixia's online channels
 @cache
 def run(mechanisms: str, seed: int, days: int = DAYS, staffing: str = "committee"):
     """One Xianlu Xincun run (cached: tests only read it)."""
-    model = CommunityModel("xianlu_xincun", rng=seed, mechanisms=mechanisms,
-                           overrides={"mechanisms.grid_management.staffing": staffing})
+    model = CommunityModel(
+        "xianlu_xincun",
+        rng=seed,
+        mechanisms=mechanisms,
+        overrides={"mechanisms.grid_management.staffing": staffing},
+    )
     model.initial_face = model.net.face.copy()
     model.run(days)
     return model
@@ -40,8 +44,10 @@ def mean_over_seeds(mechanisms: str, column: str, **kw) -> float:
 def detections(mechanisms: str) -> tuple[np.ndarray, np.ndarray]:
     """Detection delays and offline shares of every detected issue, pooled over seeds."""
     models = [run(mechanisms, s) for s in SEEDS]
-    return (np.concatenate([m._detection_days for m in models]),
-            np.concatenate([m._detection_offline for m in models]))
+    return (
+        np.concatenate([m.detection_days for m in models]),
+        np.concatenate([m.detection_offline for m in models]),
+    )
 
 
 def mechanism(model: CommunityModel, name: str):
@@ -58,8 +64,14 @@ def test_runs_alone_and_with_all_within_bounds(mechanisms):
     for col in [*shares, "trust_mean", "efficacy_mean", "policy_awareness"]:
         values = df[col].dropna()
         assert ((values >= 0) & (values <= 1)).all(), col
-    counts = ["issues_open", "issues_resolved_total", "social_worker_hours", "grid_hours",
-              "explanation_hours", *[f"issues_open_{t}" for t in ISSUE_TYPES]]
+    counts = [
+        "issues_open",
+        "issues_resolved_total",
+        "social_worker_hours",
+        "grid_hours",
+        "explanation_hours",
+        *[f"issues_open_{t}" for t in ISSUE_TYPES],
+    ]
     for col in counts:
         assert (df[col] >= 0).all(), col
     assert (df["detection_days_mean_offline"].dropna() >= 0).all()
@@ -72,8 +84,12 @@ def test_runs_alone_and_with_all_within_bounds(mechanisms):
 # ------------------------------------------------------------------ grid management
 def test_grid_visits_every_household_once_a_cycle():
     """4 grids of 255 households, 10 visits a day: 51 days visit each household exactly twice."""
-    model = CommunityModel("xianlu_xincun", rng=0, mechanisms="grid_management",
-                           overrides={"mechanisms.grid_management.staffing": "paid"})
+    model = CommunityModel(
+        "xianlu_xincun",
+        rng=0,
+        mechanisms="grid_management",
+        overrides={"mechanisms.grid_management.staffing": "paid"},
+    )
     grid = mechanism(model, "grid_management")
     assert list(grid.size) == [255] * 4
     visits = sum(grid._visits(model).astype(int) for _ in range(51))
@@ -119,8 +135,9 @@ def test_grid_costs_committee_hours_or_paid_hours():
     paid = mean_over_seeds("grid_management", "social_worker_hours", staffing="paid")
     assert committee > base + 2.0  # 4 grids x 10 visits x 10 min = 6.7 h wanted a day
     assert paid < base
-    assert (mean_over_seeds("grid_management", "explanation_hours", staffing="paid")
-            < mean_over_seeds("administrative", "explanation_hours"))
+    assert mean_over_seeds(
+        "grid_management", "explanation_hours", staffing="paid"
+    ) < mean_over_seeds("administrative", "explanation_hours")
     for s in SEEDS:
         df = run("grid_management", s, staffing="paid").metrics()
         assert np.allclose(df["grid_hours"], 4 * 10 * 10 / 60)  # paid: every visit, every day
@@ -132,8 +149,12 @@ def test_grid_costs_committee_hours_or_paid_hours():
 
 def test_scarce_committee_hours_cap_grid_visits():
     """With 95% administrative load only 2.3 free hours a day remain; visits fit into them."""
-    model = CommunityModel("xianlu_xincun", rng=0, mechanisms="grid_management",
-                           overrides={"committee.admin_share": 0.95})
+    model = CommunityModel(
+        "xianlu_xincun",
+        rng=0,
+        mechanisms="grid_management",
+        overrides={"committee.admin_share": 0.95},
+    )
     df = model.run(30)
     assert (df["grid_hours"] <= model.committee.hours_free_per_day + 1e-9).all()
     assert df["grid_hours"].max() > 0
@@ -175,8 +196,12 @@ def test_social_organisations_densify_ties_over_time_without_consultation():
 def test_social_organisations_grow_with_linkage_support():
     """Cultivation needs the social workers' linkage hours: with none, no organisation is
     founded beyond the initial two; with the default, some are within three years."""
-    none = CommunityModel("xianlu_xincun", rng=1, mechanisms="social_organisations",
-                          overrides={"mechanisms.social_organisations.linkage_hours_per_week": 0})
+    none = CommunityModel(
+        "xianlu_xincun",
+        rng=1,
+        mechanisms="social_organisations",
+        overrides={"mechanisms.social_organisations.linkage_hours_per_week": 0},
+    )
     none.run(730)
     assert len(mechanism(none, "social_organisations").orgs) == 2
     model = run("social_organisations", 1, days=730)
@@ -195,15 +220,21 @@ def test_mechanism_leaves_other_streams_unchanged(name):
         a, b = run("administrative", s), run(name, s)
         assert (a.pop.age == b.pop.age).all() and (a.pop.online == b.pop.online).all()
         assert (a.initial_face != b.initial_face).nnz == 0
-        arrivals = [[(i.day, i.kind, tuple(i.members)) for i in sorted(
-            m.issues.open + m.issues.resolved, key=lambda i: i.id)] for m in (a, b)]
+        arrivals = [
+            [
+                (i.day, i.kind, tuple(i.members))
+                for i in sorted(m.issues.open + m.issues.resolved, key=lambda i: i.id)
+            ]
+            for m in (a, b)
+        ]
         assert arrivals[0] == arrivals[1] and len(arrivals[0]) > 20
 
 
 # ------------------------------------------------------------------ the network method
 def test_add_ties_keeps_the_layer_symmetric_and_binary():
-    face = sp.csr_matrix(np.array([[0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]],
-                                  dtype=float))
+    face = sp.csr_matrix(
+        np.array([[0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]], dtype=float)
+    )
     net = Network(face=face, groups=sp.csr_matrix((4, 1)))
     assert len(net.edges[0]) == 1  # cache filled
     net.add_ties(np.array([0, 2, 3, 1]), np.array([1, 3, 3, 2]))  # old tie, new, self, new
@@ -215,13 +246,21 @@ def test_add_ties_keeps_the_layer_symmetric_and_binary():
 
 # ------------------------------------------------------------------ bad parameters
 BAD = [
-    ("grid_management", {"households_per_grid": 0}, "households_per_grid",
-     "greater than or equal to 1"),
+    (
+        "grid_management",
+        {"households_per_grid": 0},
+        "households_per_grid",
+        "greater than or equal to 1",
+    ),
     ("grid_management", {"staffing": "volunteers"}, "staffing", "'committee' or 'paid'"),
     ("grid_management", {"p_detect": 1.5}, "p_detect", "less than or equal to 1"),
     ("grid_management", {"visits": 3}, "visits", "unknown parameter"),
-    ("social_organisations", {"types": ["guild"]}, "types.0",
-     "'volunteer', 'elderly_care' or 'chamber'"),
+    (
+        "social_organisations",
+        {"types": ["guild"]},
+        "types.0",
+        "'volunteer', 'elderly_care' or 'chamber'",
+    ),
     ("social_organisations", {"types": []}, "types", "at least one kind"),
     ("social_organisations", {"p_new_tie": -0.1}, "p_new_tie", "greater than or equal to 0"),
     ("social_organisations", {"civic_ref": 0}, "civic_ref", "greater than 0"),
@@ -238,12 +277,27 @@ def test_bad_parameter_names_field_and_what_is_allowed(name, table, field, words
 
 def test_bad_scenario_file_and_override_exit_2(tmp_path, capsys):
     path = tmp_path / "bad.toml"
-    path.write_text("name = 'x'\n[mechanisms.grid_management]\nhouseholds_per_grid = 0\n",
-                    encoding="utf-8")
+    path.write_text(
+        "name = 'x'\n[mechanisms.grid_management]\nhouseholds_per_grid = 0\n", encoding="utf-8"
+    )
     assert main(["validate", str(path)]) == 2
     err = capsys.readouterr().err
     assert str(path) in err and "mechanisms.grid_management.households_per_grid" in err
-    assert main(["run", "xianlu_xincun", "--mechanisms", "social_organisations", "--days", "5",
-                 "--set", "mechanisms.social_organisations.max_new_ties=-1", "--quiet"]) == 2
+    assert (
+        main(
+            [
+                "run",
+                "xianlu_xincun",
+                "--mechanisms",
+                "social_organisations",
+                "--days",
+                "5",
+                "--set",
+                "mechanisms.social_organisations.max_new_ties=-1",
+                "--quiet",
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert "mechanisms.social_organisations.max_new_ties" in err and "Traceback" not in err

@@ -1,4 +1,4 @@
-"""The vectorised model equals a per-agent Mesa reference (tests/reference_model.py).
+"""The vectorised model equals a per-agent Mesa reference (sim/bench/reference_model.py).
 
 Same community, same seed, same named streams: the daily metrics and every resident's final
 state agree to 1e-9 (they differ only by rounding: pairwise against running sums, numpy's
@@ -9,23 +9,34 @@ import mesa
 import numpy as np
 import pandas as pd
 import pytest
-from reference_model import ReferenceModel, Resident
 
+from sim.bench.reference_model import ReferenceModel, Resident
 from sim.model import CommunityModel
 
 SMALL = {"population.residents": 400, "population.households": 130}
 DAYS = 200
 TOL = 1e-9
-STATE = ("aware", "grievance", "efficacy", "trust", "satisfaction", "expectation", "justice",
-         "process", "harm", "last_part")
+STATE = (
+    "aware",
+    "grievance",
+    "efficacy",
+    "trust",
+    "satisfaction",
+    "expectation",
+    "justice",
+    "process",
+    "harm",
+    "last_part",
+)
 
 
 @pytest.fixture(scope="module", params=[3, 4])
 def pair(request):
     ref = ReferenceModel("xianlu_xincun", rng=request.param, overrides=SMALL)
     rows = pd.DataFrame(ref.run(DAYS))
-    vec = CommunityModel("xianlu_xincun", rng=request.param, mechanisms=["joint_meeting"],
-                         overrides=SMALL)
+    vec = CommunityModel(
+        "xianlu_xincun", rng=request.param, mechanisms=["joint_meeting"], overrides=SMALL
+    )
     return ref, rows, vec, vec.run(DAYS)
 
 
@@ -54,7 +65,8 @@ def test_final_state_of_every_resident_agrees(pair):
     ref, _, vec, _ = pair
     for name in STATE:
         mine = np.array([getattr(r, name) for r in ref.residents], dtype=float)
-        np.testing.assert_allclose(mine, getattr(vec.state, name).astype(float), rtol=0,
-                                   atol=TOL, err_msg=name)
+        np.testing.assert_allclose(
+            mine, getattr(vec.state, name).astype(float), rtol=0, atol=TOL, err_msg=name
+        )
     opinions = np.array([r.opinion for r in ref.residents])
     np.testing.assert_allclose(opinions, vec.state.opinion, rtol=0, atol=TOL)

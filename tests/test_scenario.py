@@ -6,7 +6,7 @@ from typing import get_args, get_origin
 import pytest
 from pydantic import BaseModel
 
-from sim.experiment import _param_info, load_plan
+from sim.experiments.design import _param_info, load_plan
 from sim.params import describe
 from sim.scenario import Scenario, load_scenario
 
@@ -18,8 +18,11 @@ def field_paths(model: type[BaseModel], prefix: str = "") -> list[str]:
         annotation, path = info.annotation, f"{prefix}{name}"
         if get_origin(annotation) is dict:
             continue  # the mechanisms table: each mechanism's parameters are listed apart
-        inner = [a for a in (annotation, *get_args(annotation))
-                 if isinstance(a, type) and issubclass(a, BaseModel)]
+        inner = [
+            a
+            for a in (annotation, *get_args(annotation))
+            if isinstance(a, type) and issubclass(a, BaseModel)
+        ]
         if inner:
             many = get_origin(annotation) is tuple
             out += field_paths(inner[0], f"{path}.N." if many else f"{path}.")
@@ -49,11 +52,14 @@ def test_every_number_is_overridable_and_found_as_a_factor(row):
     assert _param_info(key) == row
 
 
-@pytest.mark.parametrize(("key", "values"), [("property_firm.strength", "[0.2, 0.8]"),
-                                             ("units.1.spaces_after_hours", "[0, 60]")])
+@pytest.mark.parametrize(
+    ("key", "values"),
+    [("property_firm.strength", "[0.2, 0.8]"), ("units.1.spaces_after_hours", "[0, 60]")],
+)
 def test_units_and_property_firm_are_design_factors(tmp_path, key, values):
     path = tmp_path / "exp.toml"
-    path.write_text(f"""
+    path.write_text(
+        f"""
 scenario = "xianlu_xincun"
 days = 5
 replicates = 2
@@ -64,7 +70,9 @@ base = ["administrative"]
 kind = "factorial"
 [design.factors]
 "{key}" = {values}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     plan = load_plan(path)  # validates every level against the base scenario
     levels = [point.values[key] for point in plan.points]
     assert levels == tomllib.loads(f"v = {values}")["v"]

@@ -72,12 +72,22 @@ def test_one_and_two_workers_give_identical_results(tmp_path):
     pd.testing.assert_frame_equal(one, two, check_exact=True)
     assert len(one) == 2 * 2 * 2 * 30  # points x arms x replicates x days
     assert not one.duplicated(["run_id", "day"]).any()
-    assert list(one.columns[:8]) == ["run_id", "scenario", "arm", "point", "behaviour.sat_base",
-                                     "replicate", "seed", "day"]
+    assert list(one.columns[:8]) == [
+        "run_id",
+        "scenario",
+        "arm",
+        "point",
+        "behaviour.sat_base",
+        "replicate",
+        "seed",
+        "day",
+    ]
     for name in ("summary.csv", "table.csv", "table.md"):
         assert (tmp_path / "w1" / name).read_text() == (tmp_path / "w2" / name).read_text()
     assert sorted(p.name for p in (tmp_path / "w1" / "figures").iterdir()) == [
-        "01_timeseries.png", "02_response.png"]
+        "01_timeseries.png",
+        "02_response.png",
+    ]
     manifest = json.loads((tmp_path / "w1" / "manifest.json").read_text())
     assert manifest["root_seed"] == 11 and manifest["complete"] is True
     assert "seed = 11" in manifest["experiment"]["content"]
@@ -89,8 +99,9 @@ def test_seeds_are_spawned_per_point_and_replicate_and_shared_by_arms(tmp_path):
     assert run_cli(path, tmp_path / "out", "--workers", "2") == 0
     runs = table(tmp_path / "out").drop_duplicates("run_id")
     assert set(runs["seed"]) == {"11/0/0", "11/0/1", "11/1/0", "11/1/1"}
-    by_arm = runs.pivot_table(index=["point", "replicate"], columns="arm", values="seed",
-                              aggfunc="first")
+    by_arm = runs.pivot_table(
+        index=["point", "replicate"], columns="arm", values="seed", aggfunc="first"
+    )
     assert (by_arm["base"] == by_arm["low_admin"]).all()  # common random numbers
 
 
@@ -98,20 +109,34 @@ def test_dask_local_cluster_gives_the_same_table(tmp_path):
     distributed = pytest.importorskip("distributed")
     path = write(tmp_path)
     assert run_cli(path, tmp_path / "local", "--workers", "1") == 0
-    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                  host="127.0.0.1", dashboard_address=None) as cluster:
+    with distributed.LocalCluster(
+        n_workers=2, processes=True, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
         assert run_cli(path, tmp_path / "dask", "--scheduler", cluster.scheduler_address) == 0
-    pd.testing.assert_frame_equal(table(tmp_path / "local"), table(tmp_path / "dask"),
-                                  check_exact=True)
+    pd.testing.assert_frame_equal(
+        table(tmp_path / "local"), table(tmp_path / "dask"), check_exact=True
+    )
 
 
 def test_killed_sweep_resumes_to_the_same_table(tmp_path, capsys):
     path = write(tmp_path, days=365, replicates=5)  # 20 runs of ~0.2 s each
     out = tmp_path / "killed"
-    cmd = [sys.executable, "-m", "sim.cli", "experiment", "run", str(path), "--out", str(out),
-           "--workers", "1", "--quiet"]
-    proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    cmd = [
+        sys.executable,
+        "-m",
+        "sim.cli",
+        "experiment",
+        "run",
+        str(path),
+        "--out",
+        str(out),
+        "--workers",
+        "1",
+        "--quiet",
+    ]
+    proc = subprocess.Popen(
+        cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 60
     while len(list((out / "runs").glob("*.parquet"))) < 2 and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -135,9 +160,10 @@ def test_killed_sweep_resumes_to_the_same_table(tmp_path, capsys):
 def test_failed_runs_are_recorded_and_the_others_finish(tmp_path, capsys):
     # residents 60 with households 70 passes each value alone but not together: the model's
     # validation raises inside the worker for that design point only.
-    text = EXPERIMENT.replace('"behaviour.sat_base" = [0.1, 0.3]',
-                              '"population.residents" = [200, 60]\n'
-                              '"population.households" = [50, 70]')
+    text = EXPERIMENT.replace(
+        '"behaviour.sat_base" = [0.1, 0.3]',
+        '"population.residents" = [200, 60]\n"population.households" = [50, 70]',
+    )
     text = text.replace('x = "behaviour.sat_base"', 'x = "population.residents"')
     path = write(tmp_path, days=10, households=50, text=text)
     out = tmp_path / "out"
@@ -155,8 +181,9 @@ def test_failed_runs_are_recorded_and_the_others_finish(tmp_path, capsys):
     assert json.loads((out / "manifest.json").read_text())["complete"] is False
     # The failed design point's groups are named, not silently left out of the table.
     for arm in ("base", "low_admin"):
-        group = f"scenario = tiny, arm = {arm}, population.residents = 60, " \
-                "population.households = 70"
+        group = (
+            f"scenario = tiny, arm = {arm}, population.residents = 60, population.households = 70"
+        )
         assert group in (out / "table.md").read_text() and group in err
     assert "2 group(s) have no finished run" in err
 
@@ -205,9 +232,12 @@ def test_folder_with_runs_but_no_readable_manifest_is_refused(tmp_path, capsys):
 def test_bad_out_is_refused_before_anything_runs(tmp_path, capsys, where):
     path = write(tmp_path, days=3, replicates=1)
     (tmp_path / "afile").write_text("x", encoding="utf-8")
-    out = {"file": tmp_path / "afile", "devnull": "/dev/null",
-           "below_file": tmp_path / "afile" / "sub",
-           "proc": "/proc/cogov-out"}[where]  # /proc takes no new folders, even from root
+    out = {
+        "file": tmp_path / "afile",
+        "devnull": "/dev/null",
+        "below_file": tmp_path / "afile" / "sub",
+        "proc": "/proc/cogov-out",
+    }[where]  # /proc takes no new folders, even from root
     assert run_cli(path, out, "--workers", "1") == 2
     cap = capsys.readouterr()
     assert cap.out == ""  # refused before the plan is announced or anything simulated
@@ -234,8 +264,9 @@ def _disk_full(monkeypatch, method, allowed):
     monkeypatch.setattr(pd.DataFrame, method, fake)
 
 
-def test_full_disk_keeps_finished_runs_and_removes_the_temporary_file(tmp_path, capsys,
-                                                                       monkeypatch):
+def test_full_disk_keeps_finished_runs_and_removes_the_temporary_file(
+    tmp_path, capsys, monkeypatch
+):
     path = write(tmp_path, days=5, replicates=2)
     out = tmp_path / "out"
     _disk_full(monkeypatch, "to_parquet", allowed=2)  # the parent writes runs; workers don't
@@ -282,10 +313,22 @@ def test_outputs_are_atomic_and_complete_is_written_last(tmp_path, capsys, monke
 
 
 def _start(path, out, workers):
-    cmd = [sys.executable, "-m", "sim.cli", "experiment", "run", str(path), "--out", str(out),
-           "--workers", str(workers), "--quiet"]
-    proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    cmd = [
+        sys.executable,
+        "-m",
+        "sim.cli",
+        "experiment",
+        "run",
+        str(path),
+        "--out",
+        str(out),
+        "--workers",
+        str(workers),
+        "--quiet",
+    ]
+    proc = subprocess.Popen(
+        cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 120
     while not list((out / "runs").glob("*.parquet")) and time.monotonic() < deadline:
         time.sleep(0.02)

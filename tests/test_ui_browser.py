@@ -27,8 +27,12 @@ from playwright.sync_api import expect, sync_playwright
 from sim.mechanisms import MECHANISMS
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 OTHER = next((n for n in MECHANISMS if n != "administrative"), None)
 # ms, for every wait: page updates took up to 20 s on a loaded 2-core machine (FACTS.md), and
@@ -41,8 +45,9 @@ def chromium() -> str:
     if path is None and Path("/usr/bin/chromium").exists():
         path = "/usr/bin/chromium"
     if path is None:
-        pytest.fail("Debian's chromium is missing: run `bash .ci/setup test` "
-                    "(or apt-get install chromium)")
+        pytest.fail(
+            "Debian's chromium is missing: run `bash .ci/setup test` (or apt-get install chromium)"
+        )
     return path
 
 
@@ -57,8 +62,12 @@ def server():
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "ui", "--port", str(port)],
-                                stdout=log, stderr=subprocess.STDOUT, env={**os.environ})
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sim.cli", "ui", "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ},
+        )
         deadline = time.monotonic() + TIMEOUT / 1000
         while not serving(url):
             if proc.poll() is not None or time.monotonic() > deadline:
@@ -107,8 +116,9 @@ class Session:
             route.abort()
 
     def open(self, locale="en-US", height=1000):
-        context = self.browser.new_context(locale=locale,
-                                           viewport={"width": 1500, "height": height})
+        context = self.browser.new_context(
+            locale=locale, viewport={"width": 1500, "height": height}
+        )
         context.set_default_timeout(TIMEOUT)  # clicks, fills, reads and navigation
         context.route("**/*", self._route)
         context.on("request", lambda r: self.requests.append(r.url))
@@ -135,7 +145,8 @@ def session(browser, server):
 def shot(page, name):
     """A screenshot once the page's pictures have loaded."""
     page.wait_for_function(
-        "() => [...document.images].every(i => i.complete && i.naturalWidth > 0)", timeout=TIMEOUT)
+        "() => [...document.images].every(i => i.complete && i.naturalWidth > 0)", timeout=TIMEOUT
+    )
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"ui_{name}.png"))
 
@@ -165,12 +176,14 @@ def test_page_renders_with_controls_and_charts(session):
         expect(page.get_by_text(cls.title, exact=False).first).to_be_visible(timeout=TIMEOUT)
         assert page.locator(f".cogov-mech-{name}").count() == 1
     expect(page.locator(".cogov-field-committee-admin_share input")).to_have_value(
-        "0.6", timeout=TIMEOUT)
+        "0.6", timeout=TIMEOUT
+    )
     for picture in (".cogov-timeseries img", ".cogov-community img"):
         img = page.locator(picture).first
         expect(img).to_be_visible(timeout=TIMEOUT)
-        page.wait_for_function("img => img.complete && img.naturalWidth > 0",
-                               arg=img.element_handle(), timeout=TIMEOUT)
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=img.element_handle(), timeout=TIMEOUT
+        )
     shot(page, "main_en")
 
 
@@ -188,9 +201,12 @@ def test_step_advances_the_day_and_a_headline(session):
     else:
         pytest.fail("no headline changed in 30 days")
     ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "ui_timing.json").write_text(json.dumps(
-        {"click_to_day_counter_seconds": timings,
-         "median": sorted(timings)[len(timings) // 2]}, indent=1))
+    (ARTIFACTS / "ui_timing.json").write_text(
+        json.dumps(
+            {"click_to_day_counter_seconds": timings, "median": sorted(timings)[len(timings) // 2]},
+            indent=1,
+        )
+    )
     # The budget is 200 ms a day; the bound leaves room for a loaded test machine.
     assert sorted(timings)[len(timings) // 2] < 1.0, timings
 
@@ -203,7 +219,8 @@ def test_switching_a_mechanism_on_changes_the_curves(session):
     page.locator(f".cogov-mech-{OTHER} label").click()
     expect(page.locator(".cogov-day")).to_have_text("Day 0", timeout=TIMEOUT)
     expect(page.get_by_text("Settings changed: the run restarted at day 0.")).to_be_visible(
-        timeout=TIMEOUT)
+        timeout=TIMEOUT
+    )
     run_to(page, "jump_month", "Day 30")
     assert headlines(page) != baseline
     shot(page, "mechanism_on")
@@ -261,17 +278,32 @@ def test_a_bad_value_or_upload_shows_its_message(session):
     expect(field).to_contain_text("less than or equal to 1", timeout=TIMEOUT)
     expect(page.locator(".cogov-day")).to_have_text("Day 1", timeout=TIMEOUT)
     upload = page.locator(".cogov-upload input[type=file]")
-    upload.set_input_files(files=[{"name": "bad.toml", "mimeType": "application/toml",
-                                   "buffer": b"name = 'x'\n[population]\nresidents = 1\n"}])
+    upload.set_input_files(
+        files=[
+            {
+                "name": "bad.toml",
+                "mimeType": "application/toml",
+                "buffer": b"name = 'x'\n[population]\nresidents = 1\n",
+            }
+        ]
+    )
     error = page.locator(".cogov-upload-error")
     expect(error).to_contain_text("bad.toml: population.residents", timeout=TIMEOUT)
     expect(error).to_contain_text("allowed: 2 to 2000000 persons", timeout=TIMEOUT)
     shot(page, "bad_upload")
-    upload.set_input_files(files=[{"name": "tiny.toml", "mimeType": "application/toml",
-                                   "buffer": b"[population]\nresidents = 60\nhouseholds = 20\n"
-                                             b"households_per_building = 5\n"}])
+    upload.set_input_files(
+        files=[
+            {
+                "name": "tiny.toml",
+                "mimeType": "application/toml",
+                "buffer": b"[population]\nresidents = 60\nhouseholds = 20\n"
+                b"households_per_building = 5\n",
+            }
+        ]
+    )
     expect(page.get_by_text("60 residents, 20 households, 4 buildings")).to_be_visible(
-        timeout=TIMEOUT)
+        timeout=TIMEOUT
+    )
     expect(page.locator(".cogov-day")).to_have_text("Day 0", timeout=TIMEOUT)
 
 
@@ -313,8 +345,7 @@ def test_no_request_leaves_the_host(session):
     page = session.open()
     page.locator(".cogov-step").click()
     expect(page.locator(".cogov-day")).to_have_text("Day 1", timeout=TIMEOUT)
-    hosts = {urlparse(u).hostname for u in session.requests if not u.startswith(("data:",
-                                                                                 "blob:"))}
+    hosts = {urlparse(u).hostname for u in session.requests if not u.startswith(("data:", "blob:"))}
     assert hosts == {"127.0.0.1"}, hosts
     assert any(u.startswith("ws://127.0.0.1") for u in session.requests)
     assert not session.refused

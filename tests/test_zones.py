@@ -11,7 +11,7 @@ import pytest
 
 from sim import CommunityModel
 from sim.cli import main
-from sim.experiment import load_experiment
+from sim.experiments.design import load_experiment
 from sim.mechanisms import MECHANISMS, MechanismError, configure
 from sim.metrics import METRICS
 from sim.params import ISSUE_TYPES
@@ -25,8 +25,9 @@ NEW = ["institutional_consultation", "public_services", "project_services"]
 @cache
 def run(mechanisms: str, seed: int, days: int = DAYS, overrides: tuple = ()):
     """One Xianlu Xincun run (cached: tests only read it)."""
-    model = CommunityModel("xianlu_xincun", rng=seed, mechanisms=mechanisms,
-                           overrides=dict(overrides))
+    model = CommunityModel(
+        "xianlu_xincun", rng=seed, mechanisms=mechanisms, overrides=dict(overrides)
+    )
     model.initial_face = model.net.face.copy()
     model.run(days)
     return model
@@ -50,7 +51,7 @@ def test_new_mechanisms_are_registered_and_explained_in_both_languages():
         cls = MECHANISMS[name]
         assert cls.title and cls.title_zh and cls.summary
         for lang in ("en", "zh"):  # the article's account, not the summary fallback
-            assert explanation(name, cls.summary, lang) != cls.summary
+            assert explanation(cls, lang) != cls.summary
 
 
 @pytest.mark.parametrize("mechanisms", [*NEW, "all"])
@@ -58,9 +59,16 @@ def test_runs_within_bounds(mechanisms):
     model = run(mechanisms, 0, days=200)
     df = model.metrics()
     assert list(df.columns) == list(METRICS)
-    for col in ["participation_rate", "satisfaction_mean", "trust_mean", "procedure_share",
-                "published_share", "service_coverage", "service_coverage_elderly",
-                "project_reach_share"]:
+    for col in [
+        "participation_rate",
+        "satisfaction_mean",
+        "trust_mean",
+        "procedure_share",
+        "published_share",
+        "service_coverage",
+        "service_coverage_elderly",
+        "project_reach_share",
+    ]:
         values = df[col].dropna()
         assert ((values >= 0) & (values <= 1)).all(), col
     assert (df["social_worker_hours"] <= model.committee.hours_free_per_day + 1e-9).all()
@@ -73,8 +81,9 @@ def test_catalogue_issues_are_consulted_published_and_held_until_consulted():
     proposal (0.85 of all resolved issues when written; we assert 0.6 in every seed); exactly
     the resolved catalogue issues are published; none is decided before its notice period."""
     notice = configure("institutional_consultation").params.notice_days
-    catalogue = {ISSUE_TYPES.index(t)
-                 for t in configure("institutional_consultation").params.catalogue}
+    catalogue = {
+        ISSUE_TYPES.index(t) for t in configure("institutional_consultation").params.catalogue
+    }
     for s in SEEDS:
         model = run("institutional_consultation", s)
         mech = mechanism(model, "institutional_consultation")
@@ -85,7 +94,8 @@ def test_catalogue_issues_are_consulted_published_and_held_until_consulted():
         assert last("administrative", "procedure_share", s) == 0
         assert last("institutional_consultation", "participation_rate", s) >= 0
         assert mean("institutional_consultation", "participation_rate", s) > mean(
-            "administrative", "participation_rate", s)
+            "administrative", "participation_rate", s
+        )
         others = [i for i in model.issues.resolved if i.kind not in catalogue]
         assert not any(i.co_governed for i in others)  # outside the catalogue: top-down
 
@@ -96,9 +106,11 @@ def test_rules_invite_stakeholders_to_the_joint_meeting():
     to +5.4 a meeting over three seeds when written; we assert +2)."""
     jianye = "institutional_consultation,joint_meeting,issue_committee"
     none = (("mechanisms.institutional_consultation.invite_quota", 0),)
+
     def per_meeting(seed, **kw):
         a = run(jianye, seed, **kw).metrics()["meeting_attendance"]
         return a[a > 0].mean()
+
     for s in SEEDS:
         assert per_meeting(s) > per_meeting(s, overrides=none) + 2.0
 
@@ -109,8 +121,9 @@ def test_procedure_raises_trust_and_satisfaction_over_the_bare_meeting():
     +0.03 in seed 0 when written)."""
     gulou = "joint_meeting,issue_committee"
     for col in ("trust_mean", "satisfaction_mean"):
-        with_rules = sum(last(f"institutional_consultation,{gulou}", col, s, days=1096)
-                         for s in SEEDS)
+        with_rules = sum(
+            last(f"institutional_consultation,{gulou}", col, s, days=1096) for s in SEEDS
+        )
         bare = sum(last(gulou, col, s, days=1096) for s in SEEDS)
         assert with_rules > bare, col
 
@@ -124,8 +137,10 @@ def test_counter_hours_set_coverage_and_waiting():
         full_cov = last("public_services", "service_coverage", s)
         short_cov = last("public_services", "service_coverage", s, overrides=short)
         assert full_cov > 0.95 and short_cov < full_cov - 0.1
-        assert (last("public_services", "service_wait_days", s, overrides=short)
-                > last("public_services", "service_wait_days", s) + 1.0)
+        assert (
+            last("public_services", "service_wait_days", s, overrides=short)
+            > last("public_services", "service_wait_days", s) + 1.0
+        )
 
 
 def test_home_visits_serve_the_offline_elderly():
@@ -133,8 +148,9 @@ def test_home_visits_serve_the_offline_elderly():
     short = ("mechanisms.public_services.counter_hours_per_week", 10.0)
     none = (short, ("mechanisms.public_services.home_visits_per_week", 0.0))
     for s in SEEDS:
-        assert (last("public_services", "service_coverage_elderly", s, overrides=(short,))
-                > last("public_services", "service_coverage_elderly", s, overrides=none))
+        assert last("public_services", "service_coverage_elderly", s, overrides=(short,)) > last(
+            "public_services", "service_coverage_elderly", s, overrides=none
+        )
 
 
 def test_services_raise_satisfaction_through_outcomes_not_voice():
@@ -173,24 +189,32 @@ def test_projects_are_funded_renewed_and_reach_residents():
         reached = np.count_nonzero(mech.reached)
         assert df["project_yuan_per_reached"].iloc[-1] == pytest.approx(mech.spent / reached)
         assert mech.spent == pytest.approx(150_000 * 4)  # calls on days 0, 365, 730, 1095
-    assert (sum(last("project_services", "satisfaction_mean", s, days=1096) for s in SEEDS)
-            > sum(last("administrative", "satisfaction_mean", s, days=1096) for s in SEEDS))
+    assert sum(last("project_services", "satisfaction_mean", s, days=1096) for s in SEEDS) > sum(
+        last("administrative", "satisfaction_mean", s, days=1096) for s in SEEDS
+    )
 
 
 def test_residents_needs_choose_the_projects():
     """Funded projects follow the votes: a larger share of elderly care in an elderly community
     than in a young one (12 outside proposals a call, so every kind is usually offered)."""
+
     def elderly_share(young, elderly):
         kinds = []
         for s in SEEDS:
-            model = CommunityModel("xianlu_xincun", rng=s, mechanisms="project_services",
-                                   overrides={"population.share_young": young,
-                                              "population.share_elderly": elderly,
-                                              "mechanisms.project_services.outside_proposals":
-                                              12})
+            model = CommunityModel(
+                "xianlu_xincun",
+                rng=s,
+                mechanisms="project_services",
+                overrides={
+                    "population.share_young": young,
+                    "population.share_elderly": elderly,
+                    "mechanisms.project_services.outside_proposals": 12,
+                },
+            )
             model.run(1)
             kinds += [p.kind for p in mechanism(model, "project_services").projects]
         return kinds.count("elderly_care") / len(kinds)
+
     assert elderly_share(0.1, 0.7) > 0.5 > 0.2 > elderly_share(0.6, 0.1)
 
 
@@ -198,9 +222,13 @@ def test_evaluation_renews_better_projects():
     """Quarterly calls over two years (many evaluations): renewed projects have a higher mean
     quality than dropped ones, pooled over seeds (scores carry N(0, 0.1) noise)."""
     quarterly = (("mechanisms.project_services.cycle_days", 90),)
-    record = [e for s in SEEDS for e in mechanism(
-        run("project_services", s, days=730, overrides=quarterly),
-        "project_services").evaluated]
+    record = [
+        e
+        for s in SEEDS
+        for e in mechanism(
+            run("project_services", s, days=730, overrides=quarterly), "project_services"
+        ).evaluated
+    ]
     kept = [q for q, renewed in record if renewed]
     dropped = [q for q, renewed in record if not renewed]
     assert len(kept) >= 5 and len(dropped) >= 5
@@ -212,12 +240,16 @@ def test_local_organisations_deliver_projects_when_social_organisations_are_on()
     projects, at their higher quality; without them every project comes from outside."""
     local = 0
     for s in SEEDS:
-        with_orgs = mechanism(run("project_services,social_organisations", s),
-                              "project_services")
+        with_orgs = mechanism(run("project_services,social_organisations", s), "project_services")
         local += sum(p.local for p in with_orgs.projects)
-        assert all(p.org in mechanism(run("project_services,social_organisations", s),
-                                      "social_organisations").orgs
-                   for p in with_orgs.projects if p.local)
+        assert all(
+            p.org
+            in mechanism(
+                run("project_services,social_organisations", s), "social_organisations"
+            ).orgs
+            for p in with_orgs.projects
+            if p.local
+        )
         alone = mechanism(run("project_services", s), "project_services")
         assert not any(p.local for p in alone.projects)
     assert local >= len(SEEDS)
@@ -226,8 +258,9 @@ def test_local_organisations_deliver_projects_when_social_organisations_are_on()
 def test_a_bigger_budget_funds_more_projects():
     rich = (("mechanisms.project_services.budget_per_year", 300_000.0),)
     for s in SEEDS:
-        assert (last("project_services", "projects_active", s, overrides=rich)
-                > last("project_services", "projects_active", s))
+        assert last("project_services", "projects_active", s, overrides=rich) > last(
+            "project_services", "projects_active", s
+        )
 
 
 # ------------------------------------------------------------------ common random numbers
@@ -239,8 +272,13 @@ def test_mechanism_leaves_other_streams_unchanged(name):
         a, b = run("administrative", s), run(name, s)
         assert (a.pop.age == b.pop.age).all() and (a.pop.online == b.pop.online).all()
         assert (a.initial_face != b.initial_face).nnz == 0
-        arrivals = [[(i.day, i.kind, tuple(i.members)) for i in sorted(
-            m.issues.open + m.issues.resolved, key=lambda i: i.id)] for m in (a, b)]
+        arrivals = [
+            [
+                (i.day, i.kind, tuple(i.members))
+                for i in sorted(m.issues.open + m.issues.resolved, key=lambda i: i.id)
+            ]
+            for m in (a, b)
+        ]
         assert arrivals[0] == arrivals[1] and len(arrivals[0]) > 20
 
 
@@ -248,15 +286,23 @@ def test_mechanism_leaves_other_streams_unchanged(name):
 def test_zones_experiment_compares_the_five_packages_in_four_community_types():
     exp, bases, _ = load_experiment("zones")
     assert set(exp.arms) == {"administrative", "gulou", "qixia", "jianye", "yunlong", "gusu"}
-    assert {b.community_type for b in bases.values()} == {"old_estate", "commercial",
-                                                          "affordable", "rural"}
+    assert {b.community_type for b in bases.values()} == {
+        "old_estate",
+        "commercial",
+        "affordable",
+        "rural",
+    }
 
 
 # ------------------------------------------------------------------ bad parameters
 BAD = [
     ("institutional_consultation", {"catalogue": ["noise"]}, "catalogue.0", "'parking'"),
-    ("institutional_consultation", {"notice_days": -1}, "notice_days",
-     "greater than or equal to 0"),
+    (
+        "institutional_consultation",
+        {"notice_days": -1},
+        "notice_days",
+        "greater than or equal to 0",
+    ),
     ("institutional_consultation", {"quota": 3}, "quota", "unknown parameter"),
     ("public_services", {"case_minutes": 0}, "case_minutes", "greater than 0"),
     ("public_services", {"online_share": 1.5}, "online_share", "less than or equal to 1"),
@@ -275,7 +321,21 @@ def test_bad_parameter_names_field_and_what_is_allowed(name, table, field, words
 
 
 def test_bad_override_exits_2_without_traceback(capsys):
-    assert main(["run", "xianlu_xincun", "--mechanisms", "public_services", "--days", "5",
-                 "--set", "mechanisms.public_services.max_wait_days=0", "--quiet"]) == 2
+    assert (
+        main(
+            [
+                "run",
+                "xianlu_xincun",
+                "--mechanisms",
+                "public_services",
+                "--days",
+                "5",
+                "--set",
+                "mechanisms.public_services.max_wait_days=0",
+                "--quiet",
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert "mechanisms.public_services.max_wait_days" in err and "Traceback" not in err

@@ -1,17 +1,22 @@
 """The registry of consultation mechanisms (one file, one class each).
 
 ``administrative`` is the committee's own routine and is always active; the others add
-resident voice, channels and resources on top of it.
+resident voice, channels and resources on top of it. Other packages add mechanisms through
+the entry-point group ``cogov.mechanisms`` (``name = "package.module:Class"``); they follow the
+built-ins, sorted by name, and ``"all"`` still means the built-ins only, so a scenario's
+``all`` does not change meaning when a package is installed.
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping
+from importlib.metadata import entry_points
 from typing import Any
 
 from pydantic import ValidationError
 
+from sim.inputs import error_message
 from sim.mechanisms.administrative import Administrative
 from sim.mechanisms.base import Mechanism
 from sim.mechanisms.cloud_consultation import CloudConsultation
@@ -27,7 +32,9 @@ from sim.mechanisms.rotation_duty import RotationDuty
 from sim.mechanisms.social_organisations import SocialOrganisations
 from sim.params import describe, find
 
-MECHANISMS: dict[str, type[Mechanism]] = {
+GROUP = "cogov.mechanisms"  # the entry-point group of plug-in mechanisms
+
+BUILTIN: dict[str, type[Mechanism]] = {
     cls.name: cls
     for cls in (
         Administrative,
@@ -44,6 +51,43 @@ MECHANISMS: dict[str, type[Mechanism]] = {
         ProjectServices,
     )
 }
+
+
+class PluginError(RuntimeError):
+    """A plug-in mechanism that cannot be loaded or clashes with a registered name."""
+
+
+def plugins() -> dict[str, type[Mechanism]]:
+    """Mechanisms of installed packages (entry-point group ``cogov.mechanisms``), by name.
+
+    Raises:
+        PluginError: an entry point fails to load, is no :class:`Mechanism` subclass, or its
+            mechanism's name is empty, differs from the entry point's or is taken.
+    """
+    found: dict[str, type[Mechanism]] = {}
+    for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name):
+        where = f"plug-in mechanism {ep.name!r} ({ep.value}, entry-point group {GROUP})"
+        try:
+            cls = ep.load()
+        except Exception as exc:  # any failure of foreign code: name the plug-in
+            raise PluginError(f"{where} failed to load: {type(exc).__name__}: {exc}") from exc
+        if not (isinstance(cls, type) and issubclass(cls, Mechanism)):
+            raise PluginError(f"{where} is not a sim.mechanisms.base.Mechanism subclass")
+        if cls.name != ep.name:
+            raise PluginError(
+                f"{where}: its class's name is {cls.name!r}, the entry point's "
+                f"is {ep.name!r}; they must be equal"
+            )
+        if ep.name in BUILTIN or ep.name in found:
+            raise PluginError(
+                f"{where} clashes with a mechanism of that name already registered; rename it"
+            )
+        found[ep.name] = cls
+    return found
+
+
+#: Every mechanism by name: the built-ins in registry order, then plug-ins sorted by name.
+MECHANISMS: dict[str, type[Mechanism]] = {**BUILTIN, **plugins()}
 
 
 class MechanismError(ValueError):
@@ -68,16 +112,21 @@ def configure(name: str, table: Mapping[str, Any] | None = None) -> Mechanism:
     if not isinstance(name, str):
         raise MechanismTypeError("mechanism name", f"expected a name (str), got {name!r}")
     if name not in MECHANISMS:
-        raise MechanismError(f"mechanisms.{name}", "unknown mechanism; " + _nearest(
-            name, MECHANISMS) + "available: " + ", ".join(MECHANISMS))
+        raise MechanismError(
+            f"mechanisms.{name}",
+            "unknown mechanism; "
+            + _nearest(name, MECHANISMS)
+            + "available: "
+            + ", ".join(MECHANISMS),
+        )
     if table is not None and not isinstance(table, Mapping):
-        raise MechanismTypeError(f"mechanisms.{name}", "expected a table of parameters "
-                                 f"(a dict, or None for the defaults), got {table!r}")
+        raise MechanismTypeError(
+            f"mechanisms.{name}",
+            f"expected a table of parameters (a dict, or None for the defaults), got {table!r}",
+        )
     try:
         return MECHANISMS[name](**(table or {}))
     except ValidationError as exc:
-        from sim.scenario import error_message
-
         err = exc.errors()[0]
         key = ".".join(str(p) for p in err["loc"])
         names = list(MECHANISMS[name].Params.model_fields)
@@ -87,8 +136,9 @@ def configure(name: str, table: Mapping[str, Any] | None = None) -> Mechanism:
             row = find(describe(MECHANISMS[name].Params), key)
             allowed = f" (allowed: {row.allowed})" if row is not None and row.allowed else ""
             msg = f"{error_message(err)}{allowed}; "
-        raise MechanismError(f"mechanisms.{name}.{key}",
-                             f"{msg}parameters: {', '.join(names) or 'none'}") from None
+        raise MechanismError(
+            f"mechanisms.{name}.{key}", f"{msg}parameters: {', '.join(names) or 'none'}"
+        ) from None
 
 
 def names(text: str) -> list[str]:
@@ -96,8 +146,10 @@ def names(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
-def resolve(spec: Any, scenario_tables: dict[str, dict[str, Any]]) -> list[Mechanism]:
+def build(spec: Any, scenario_tables: dict[str, dict[str, Any]]) -> list[Mechanism]:
     """Turn names, instances or ``"all"`` into configured mechanisms, in registry order.
+
+    ``"all"`` is every built-in mechanism (plug-ins are named explicitly).
 
     ``None`` takes the scenario's own ``mechanisms`` table. A name takes its parameters from
     the scenario's table when the scenario has one for it. ``administrative`` is always in.
@@ -109,22 +161,27 @@ def resolve(spec: Any, scenario_tables: dict[str, dict[str, Any]]) -> list[Mecha
     if spec is None:
         spec = list(scenario_tables)
     if isinstance(spec, str):
-        spec = list(MECHANISMS) if spec.strip() == "all" else names(spec)
+        spec = list(BUILTIN) if spec.strip() == "all" else names(spec)
     if not isinstance(spec, Iterable) or isinstance(spec, Mapping | bytes):
-        raise MechanismTypeError("mechanisms", "expected names (a list, or a comma-separated "
-                                 f"string), configured mechanisms or 'all', got {spec!r}")
+        raise MechanismTypeError(
+            "mechanisms",
+            "expected names (a list, or a comma-separated "
+            f"string), configured mechanisms or 'all', got {spec!r}",
+        )
     chosen: dict[str, Mechanism] = {}
     for item in spec:
         if isinstance(item, Mechanism):
             chosen[item.name] = type(item)(item.params)  # fresh state for each model
         elif not isinstance(item, str):
-            raise MechanismTypeError("mechanisms", "each entry is a name or a configured "
-                                     f"mechanism, got {item!r}")
+            raise MechanismTypeError(
+                "mechanisms", f"each entry is a name or a configured mechanism, got {item!r}"
+            )
         elif item.strip() == "all":
-            for name in MECHANISMS:
+            for name in BUILTIN:
                 chosen.setdefault(name, configure(name, scenario_tables.get(name)))
         else:
             chosen[item.strip()] = configure(item.strip(), scenario_tables.get(item.strip()))
-    chosen.setdefault("administrative", configure("administrative",
-                                                  scenario_tables.get("administrative")))
+    chosen.setdefault(
+        "administrative", configure("administrative", scenario_tables.get("administrative"))
+    )
     return [chosen[name] for name in MECHANISMS if name in chosen]

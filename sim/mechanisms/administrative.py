@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 from sim.mechanisms.base import Mechanism
 
 if TYPE_CHECKING:
-    from sim.issues import Issue
     from sim.model import CommunityModel
+    from sim.model.issues import Issue
 
 
 class Administrative(Mechanism):
@@ -27,6 +27,17 @@ class Administrative(Mechanism):
     title = "Administrative handling"
     title_zh = "行政化处理"
     summary = "The committee handles issues top-down with the hours its administrative load leaves"
+    explanation = (
+        "The baseline. Resident committees have long been 'administrativised' (行政化): most "
+        "staff hours go to tasks from above, which weakens their role in residents' "
+        "self-management, self-education and self-service. Issues are handled top-down or "
+        "referred to departments."
+    )
+    explanation_zh = (
+        "基线情形。长期以来,社区居委会行政化趋向较为严重,社工的时间多用于上级交办的任务,影响了 "
+        "其引导和组织居民进行自我管理、自我教育、自我服务职能作用的发挥;问题由居委会自上而下处理 "
+        ",或转交有关部门。"
+    )
 
     def decide(self, model: CommunityModel) -> None:
         """Answer returning referrals, then work through known issues in order."""
@@ -38,8 +49,10 @@ class Administrative(Mechanism):
                 settle(model, issue)
             else:
                 model.referral_failed(issue)
-        queue = sorted((i for i in model.issues.open if i.known and i.referred_until < 0),
-                       key=lambda i: (i.known_day, i.id))
+        queue = sorted(
+            (i for i in model.issues.open if i.known and i.queued),
+            key=lambda i: (i.known_day, i.id),
+        )
         for issue in queue:
             if committee.free <= 0:
                 break
@@ -56,6 +69,6 @@ def settle(model: CommunityModel, issue: Issue) -> None:
     """Resolve an issue on the residents' proposal if they made one, else top-down."""
     quality = min(1.0, model.spec.committee.base_quality + issue.quality_bonus)
     if issue.proposal is None:
-        model.resolve(issue, quality, model.committee.position)
+        model.resolve_issue(issue, quality, model.committee.position)
     else:
-        model.resolve(issue, quality, issue.proposal, co_governed=True)
+        model.resolve_issue(issue, quality, issue.proposal, co_governed=True)

@@ -1,11 +1,37 @@
-"""The mechanism plug-in interface.
+"""The mechanism plug-in interface and its contract with the model.
 
-A mechanism is one class: a registry ``name``, English and Chinese titles, a one-line
-``summary``, a frozen ``Params`` block (declared with :func:`sim.params.param`), and any of the
-hooks below. ``CommunityModel.step`` calls the hooks of every active mechanism in the day's
-phase order, mechanisms in registry order, so a mechanism only implements the phases it
-touches. Its random draws come from its own stream (``model.stream(self.name)``), so switching
-it on leaves the other processes' draws unchanged.
+A mechanism is one file with one class: a registry ``name``, English and Chinese titles, a
+one-line ``summary``, the plain-language ``explanation`` (English and Chinese) the web UI
+shows, a frozen ``Params`` block (declared with :func:`sim.params.param`), its own ``metrics``
+(declared with :func:`sim.metrics.metric`), and any of the hooks below. ``CommunityModel.step``
+calls the hooks of every active mechanism in the day's phase order, mechanisms in registry
+order, so a mechanism only implements the phases it touches. Its random draws come from its
+own stream (``model.stream(self.name)``), so switching it on leaves the other processes' draws
+unchanged.
+
+The contract. A mechanism may **read**: ``model.spec`` (the validated scenario), ``model.day``,
+``model.pop`` (the population), ``model.net`` (the network), ``model.state`` (residents' arrays),
+``model.issues`` (the issue book), ``model.committee``, ``model.units``, ``model.property_firm``,
+``model.sub_district``, ``model.car_household``, ``model.levers``, ``model.totals``,
+``model.today`` and the results accessors (``recent_participants``, ``household_aware``,
+``participation_probability``, ``parking_shortage``). It may **change** the model only
+
+- through the model's named methods: ``took_part``, ``give_voice``, ``make_aware``, ``reply``,
+  ``let_down``, ``benefit``, ``gain_efficacy``, ``detect``, ``draw_participants`` (draws from
+  the stream it is given), ``deliberate`` (moves the participants' opinions), ``resolve_issue``,
+  ``escalate``, ``referral_failed``, ``record_meeting``, ``committee.spend`` and
+  ``net.add_ties``;
+- through the one typed record of shared levers, ``model.levers`` (:class:`sim.model.Levers`:
+  ``report_weight``, ``compliance``, ``prevention``, ``extra_spaces``, ``visible``,
+  ``monitored``, ``escalator``);
+- on an issue it handles: the consultation fields ``proposal``, ``quality_bonus``, ``support``,
+  ``escalated``, ``effort_left``, and a typed hold (``issue.hold(self.name)`` /
+  ``issue.release()``) that keeps an issue out of the committee's queue.
+
+Another mechanism is found with ``model.mechanism(name)`` (None when it is not active; a name
+that is not registered raises) and changed only through its public methods. A mechanism keeps
+its own state and its own totals as attributes of itself (set in ``setup``); its metrics read
+them there. No mechanism reads a private (``_``) attribute of another module.
 """
 
 from __future__ import annotations
@@ -15,8 +41,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from sim.params import Params
 
 if TYPE_CHECKING:
-    from sim.issues import Issue
+    from sim.metrics import Metric
     from sim.model import CommunityModel
+    from sim.model.issues import Issue
 
 
 class NoParams(Params):
@@ -30,6 +57,9 @@ class Mechanism:
     title: ClassVar[str] = ""
     title_zh: ClassVar[str] = ""
     summary: ClassVar[str] = ""
+    explanation: ClassVar[str] = ""  # what it is, for the UI (from the article), English
+    explanation_zh: ClassVar[str] = ""  # the same in Chinese
+    metrics: ClassVar[tuple[Metric, ...]] = ()  # its own daily metrics (columns)
     online: ClassVar[bool] = False
     Params: ClassVar[type[Params]] = NoParams
 
@@ -60,6 +90,3 @@ class Mechanism:
 
     def on_resolved(self, model: CommunityModel, issue: Issue) -> None:
         """Called when an issue is resolved, before residents' feedback."""
-
-    def feedback(self, model: CommunityModel) -> None:
-        """Phase 6: after satisfaction, trust and efficacy are updated."""

@@ -18,7 +18,7 @@ quality, or gets a referral-only answer (Nie & Wang 2023).
 
 Queue. In a single-community run each cloud consultation keeps its own
 :class:`EscalationQueue` and the sub-district's ``other_communities`` stand in as Poisson
-arrivals. In a district run (:mod:`sim.district`) the communities of a sub-district
+arrivals. In a district run (:mod:`sim.experiments.district`) the communities of a sub-district
 :meth:`~CloudConsultation.join` one queue, which the sub-district serves once a day after all
 of them have stepped; a served issue's outcome then reaches its community the next day.
 """
@@ -31,43 +31,106 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.mechanisms.base import Mechanism
+from sim.metrics import metric
 from sim.params import Params, param
 
 if TYPE_CHECKING:
-    from sim.issues import Issue
     from sim.model import CommunityModel
+    from sim.model.issues import Issue
 
 
 class CloudConsultationParams(Params):
     """Parameters of cloud consultation."""
 
-    report_boost: float = param(1.0, ge=0, le=20, zh="线上反映增强",
-                                help="Extra reporting propensity with platform access (x)")
-    family_use: float = param(0.3, ge=0, le=1, zh="家人代用比例",
-                              help="Relative use of the platform through an online family member",
-                              source="ASSUMPTION (digital divide, MODEL 5 Q2)")
-    proxy_share: float = param(0.2, ge=0, le=1, zh="社工代理比例",
-                               help="Share of other offline residents a social worker helps",
-                               source="ASSUMPTION (digital-divide experiment varies it)")
-    proxy_minutes: float = param(15.0, ge=0, le=240, unit="min/report", zh="代理时长",
-                                 help="Staff minutes per report made by proxy")
-    comment_cost: float = param(0.2, ge=0, le=1, zh="线上参与成本系数",
-                                help="Time cost of commenting online relative to a meeting")
-    comment_days: float = param(30.0, ge=1, le=365, unit="days", zh="参与周期",
-                                help="Mean days between an affected resident's visits")
-    capacity_per_month: float = param(12.0, ge=0, le=1000, unit="issues/month", zh="街道处理能力",
-                                      help="Escalated issues the sub-district handles a month")
-    other_communities: int = param(9, ge=0, le=1000, unit="communities", zh="同街道其他社区",
-                                   help="Other communities sharing the sub-district's capacity")
-    other_rate_per_month: float = param(0.5, ge=0, le=100, unit="issues/month", zh="其他社区上报",
-                                        help="Escalations a month from each other community")
-    min_days: int = param(7, ge=0, le=365, unit="days", zh="最短处理期",
-                          help="Days before an escalated issue can be served")
-    p_convened: float = param(0.6, ge=0, le=1, zh="联动解决概率",
-                              help="Chance a served issue is solved with experts convened",
-                              source="ASSUMPTION (MODEL 3.3, 3.9 #8)")
-    expert_quality: float = param(0.2, ge=0, le=1, zh="专家质量提升",
-                                  help="Solution quality added by experts and departments")
+    report_boost: float = param(
+        1.0,
+        ge=0,
+        le=20,
+        zh="线上反映增强",
+        help="Extra reporting propensity with platform access (x)",
+    )
+    family_use: float = param(
+        0.3,
+        ge=0,
+        le=1,
+        zh="家人代用比例",
+        help="Relative use of the platform through an online family member",
+        source="ASSUMPTION (digital divide, MODEL 5 Q2)",
+    )
+    proxy_share: float = param(
+        0.2,
+        ge=0,
+        le=1,
+        zh="社工代理比例",
+        help="Share of other offline residents a social worker helps",
+        source="ASSUMPTION (digital-divide experiment varies it)",
+    )
+    proxy_minutes: float = param(
+        15.0,
+        ge=0,
+        le=240,
+        unit="min/report",
+        zh="代理时长",
+        help="Staff minutes per report made by proxy",
+    )
+    comment_cost: float = param(
+        0.2,
+        ge=0,
+        le=1,
+        zh="线上参与成本系数",
+        help="Time cost of commenting online relative to a meeting",
+    )
+    comment_days: float = param(
+        30.0,
+        ge=1,
+        le=365,
+        unit="days",
+        zh="参与周期",
+        help="Mean days between an affected resident's visits",
+    )
+    capacity_per_month: float = param(
+        12.0,
+        ge=0,
+        le=1000,
+        unit="issues/month",
+        zh="街道处理能力",
+        help="Escalated issues the sub-district handles a month",
+    )
+    other_communities: int = param(
+        9,
+        ge=0,
+        le=1000,
+        unit="communities",
+        zh="同街道其他社区",
+        help="Other communities sharing the sub-district's capacity",
+    )
+    other_rate_per_month: float = param(
+        0.5,
+        ge=0,
+        le=100,
+        unit="issues/month",
+        zh="其他社区上报",
+        help="Escalations a month from each other community",
+    )
+    min_days: int = param(
+        7,
+        ge=0,
+        le=365,
+        unit="days",
+        zh="最短处理期",
+        help="Days before an escalated issue can be served",
+    )
+    p_convened: float = param(
+        0.6,
+        ge=0,
+        le=1,
+        zh="联动解决概率",
+        help="Chance a served issue is solved with experts convened",
+        source="ASSUMPTION (MODEL 3.3, 3.9 #8)",
+    )
+    expert_quality: float = param(
+        0.2, ge=0, le=1, zh="专家质量提升", help="Solution quality added by experts and departments"
+    )
 
 
 class EscalationQueue:
@@ -106,6 +169,11 @@ class EscalationQueue:
         return served
 
 
+def proxy_hours(model: CommunityModel, m: CloudConsultation | None) -> float:
+    """Social-worker hours spent today raising issues online for offline residents."""
+    return float(model.committee.spent.get("proxy", 0.0))
+
+
 class CloudConsultation(Mechanism):
     """The sub-district's online consultation and escalation platform."""
 
@@ -113,21 +181,44 @@ class CloudConsultation(Mechanism):
     title = "Cloud consultation"
     title_zh = "小市云协商"
     summary = "Sub-district online platform: online reporting and comments, shared escalation"
+    explanation = (
+        "Xiaoshi sub-district runs an online consultation platform, 'Xiaoshi cloud "
+        "consultation' (小市云协商). Problems a community cannot solve pass to the "
+        "sub-district, where the sub- district, the district human-resources and "
+        "social-security bureau, university experts and social organisations help solve them."
+    )
+    explanation_zh = (
+        "小市街道有综合协商平台“小市云协商”:社区层面解决不了的难题,可以将信息传递到街道层面, "
+        "由街道、区人社局、高校专家、社会组织等各方帮助协商解决。"
+    )
     online = True
     Params = CloudConsultationParams
+    metrics = (
+        metric(
+            proxy_hours,
+            unit="hours/day",
+            label="Hours raising issues for offline residents",
+            zh="社工代为线上反映工时",
+            owner="cloud_consultation",
+        ),
+    )
 
     def setup(self, model: CommunityModel) -> None:
         """How much each resident can use it: by themselves, via family, via a worker."""
         p, pop = self.params, model.pop
         rng = model.stream(self.name)
-        family_online = np.bincount(pop.household, weights=pop.online,
-                                    minlength=pop.n_households)[pop.household] > 0
+        family_online = (
+            np.bincount(pop.household, weights=pop.online, minlength=pop.n_households)[
+                pop.household
+            ]
+            > 0
+        )
         self.by_worker = pop.offline & (rng.random(pop.n) < p.proxy_share)
         family = pop.offline & family_online & ~self.by_worker
         self.access = np.select([pop.online | self.by_worker, family], [1.0, p.family_use], 0.0)
         self.queue = EscalationQueue(p.capacity_per_month, p.min_days)
         self.shared = False
-        model.escalator = self
+        model.levers.escalator = self
 
     def join(self, queue: EscalationQueue) -> None:
         """Escalate into a sub-district queue shared with other simulated communities.
@@ -141,7 +232,7 @@ class CloudConsultation(Mechanism):
     def inform(self, model: CommunityModel) -> None:
         """Residents with access report more readily; proxies cost social-worker hours."""
         p = self.params
-        model.report_weight *= 1.0 + p.report_boost * self.access
+        model.levers.report_weight *= 1.0 + p.report_boost * self.access
         b = self.by_worker
         reports = (model.spec.committee.report_prob * model.state.grievance[b]).sum()
         model.committee.spend(reports * p.report_boost * p.proxy_minutes / 60.0, "proxy")
@@ -158,20 +249,20 @@ class CloudConsultation(Mechanism):
             affected[issue.members] = True
         u = rng.random(model.pop.n)
         pool = np.flatnonzero(affected & (self.access > 0))
-        prob = model.participation_probability(broadcast=1.0, cost_factor=p.comment_cost,
-                                               who=pool)
+        prob = model.participation_probability(broadcast=1.0, cost_factor=p.comment_cost, who=pool)
         who = pool[u[pool] < self.access[pool] * prob / p.comment_days]
         if len(who):
             model.took_part(who)
             for issue in known:
-                model.give_voice(np.intersect1d(who, issue.members, assume_unique=True),
-                                 issue, pre=True)
+                model.give_voice(
+                    np.intersect1d(who, issue.members, assume_unique=True), issue, pre=True
+                )
 
     def escalate(self, model: CommunityModel, issue: Issue) -> None:
         """Take an issue the committee cannot solve: reply, then queue at the sub-district."""
         issue.escalated = True
-        issue.referred_until = model.day + 10**6  # out of the committee's queue
-        model.state.process[issue.members] += model.spec.behaviour.reply_effect
+        issue.hold(self.name)  # out of the committee's queue while the sub-district has it
+        model.reply(issue.members)
         self.queue.push(model.day, model, issue)
 
     def decide(self, model: CommunityModel) -> None:
@@ -184,14 +275,13 @@ class CloudConsultation(Mechanism):
                 self.queue.push(model.day, None, None)
             for _, issue in self.queue.serve(model.day):
                 self.settle(model, issue)
-        model.today["cloud_queue"] = len(self.queue)
 
     def settle(self, model: CommunityModel, issue: Issue | None) -> None:
         """A served issue: solved with experts convened, or a referral-only answer."""
         if issue is None or issue not in model.issues.open:
             return
         p = self.params
-        issue.referred_until = -1
+        issue.release()
         if model.stream(self.name).random() < p.p_convened:
             issue.quality_bonus += p.expert_quality
             issue.support = max(issue.support, issue.complexity)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from sim.mechanisms.base import Mechanism
-from sim.mechanisms.issue_committee import ConventionParams, compliance
+from sim.mechanisms.shared import ConventionParams, compliance
 from sim.params import ISSUE_TYPES, param
 
 if TYPE_CHECKING:
@@ -32,20 +32,50 @@ class ProactiveParams(ConventionParams):
 
     types: tuple[Literal[ISSUE_TYPES], ...] = param(
         ("parking", "illegal_construction", "property_management", "environment"),
-        zh="公约议题", help="Issue types that get a convention",
-        source="conflict-prone types (MODEL 2)")
-    warn_grievance: float = param(0.1, ge=0, le=1, zh="预警阈值",
-                                  help="Mean grievance of the affected that prompts drafting",
-                                  source="ASSUMPTION")
-    draft_days: int = param(30, ge=1, le=730, unit="days", zh="起草期",
-                            help="Days from the drafting consultation to adoption")
-    asks: int = param(100, ge=0, le=100_000, unit="residents", zh="动员人数",
-                      help="Affected residents asked to the drafting consultation")
-    drafting_hours: float = param(8.0, ge=0, le=200, unit="h", zh="起草工时",
-                                  help="Social-worker hours a drafting consultation takes")
-    prevention: float = param(0.3, ge=0, le=1, zh="预防比例",
-                              help="Share of new issues prevented at full compliance",
-                              source="ASSUMPTION")
+        zh="公约议题",
+        help="Issue types that get a convention",
+        source="conflict-prone types (MODEL 2)",
+    )
+    warn_grievance: float = param(
+        0.1,
+        ge=0,
+        le=1,
+        zh="预警阈值",
+        help="Mean grievance of the affected that prompts drafting",
+        source="ASSUMPTION",
+    )
+    draft_days: int = param(
+        30,
+        ge=1,
+        le=730,
+        unit="days",
+        zh="起草期",
+        help="Days from the drafting consultation to adoption",
+    )
+    asks: int = param(
+        100,
+        ge=0,
+        le=100_000,
+        unit="residents",
+        zh="动员人数",
+        help="Affected residents asked to the drafting consultation",
+    )
+    drafting_hours: float = param(
+        8.0,
+        ge=0,
+        le=200,
+        unit="h",
+        zh="起草工时",
+        help="Social-worker hours a drafting consultation takes",
+    )
+    prevention: float = param(
+        0.3,
+        ge=0,
+        le=1,
+        zh="预防比例",
+        help="Share of new issues prevented at full compliance",
+        source="ASSUMPTION",
+    )
 
 
 class Convention(Mechanism):
@@ -55,6 +85,15 @@ class Convention(Mechanism):
     title = "Proactive consultation and conventions"
     title_zh = "社区公约(主动协商)"
     summary = "Drafting conventions at early warning signs, which prevents issues and conflicts"
+    explanation = (
+        "Gulou's 2017 plan moves consultation from 'passive' to 'active': consult not only when "
+        "problems and conflicts arise, but prompt residents to draw up community conventions "
+        "(社区公约) themselves."
+    )
+    explanation_zh = (
+        "鼓楼区推动社区民主协商从“被动”到“主动”转变:不仅在出现问题矛盾时协商,更要调动居民自 "
+        "主协商意识,例如启发居民主动建立社区公约。"
+    )
     Params = ProactiveParams
 
     def setup(self, model: CommunityModel) -> None:
@@ -70,12 +109,15 @@ class Convention(Mechanism):
         for k in self.kinds:
             if k in self.drafted:
                 continue
-            warned = [i for i in model.issues.of_kind(k)
-                      if i.known and st.grievance[i.members].mean() >= p.warn_grievance]
+            warned = [
+                i
+                for i in model.issues.of_kind(k)
+                if i.known and st.grievance[i.members].mean() >= p.warn_grievance
+            ]
             if not warned or model.committee.free < p.drafting_hours:
                 continue
             model.committee.spend(p.drafting_hours, "meetings")
-            model.totals["meetings"] += 1
+            model.record_meeting()
             rng = model.stream(self.name)
             affected = np.unique(np.concatenate([i.members for i in warned]))
             asked = model.pop.core.astype(float)
@@ -83,7 +125,7 @@ class Convention(Mechanism):
             who = model.draw_participants(rng, asked > 0, asked=asked, daytime=False)
             model.took_part(who)
             model.give_voice(who, None, pre=True)
-            proposal = model.deliberate(who, k, 0.5)
+            proposal = model.deliberate(who, k, p.drafting_eps)
             for issue in warned:
                 issue.proposal = proposal
             self.represented[k][who] = True
@@ -102,5 +144,6 @@ class Convention(Mechanism):
             else:
                 who = None
             keep = compliance(model, p, who, self.represented[k], adopted)
-            model.compliance[k] = max(model.compliance[k], keep)
-            model.prevention[k] = p.prevention * keep
+            levers = model.levers
+            levers.compliance[k] = max(levers.compliance[k], keep)
+            levers.prevention[k] = p.prevention * keep

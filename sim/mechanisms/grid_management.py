@@ -27,33 +27,66 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from sim.mechanisms.base import Mechanism
+from sim.metrics import metric
 from sim.params import Params, param
 
 if TYPE_CHECKING:
-    from sim.issues import Issue
     from sim.model import CommunityModel
+    from sim.model.issues import Issue
 
 
 class GridManagementParams(Params):
     """Parameters of grid management."""
 
-    households_per_grid: int = param(300, ge=1, le=100_000, unit="households", zh="每网格户数",
-                                     help="Households in one grid (one grid worker each)",
-                                     source="MODEL 3.7: one worker per 300 households "
-                                     "(local government page); 100-400 in practice")
+    households_per_grid: int = param(
+        300,
+        ge=1,
+        le=100_000,
+        unit="households",
+        zh="每网格户数",
+        help="Households in one grid (one grid worker each)",
+        source="MODEL 3.7: one worker per 300 households "
+        "(local government page); 100-400 in practice",
+    )
     staffing: Literal["committee", "paid"] = param(
-        "committee", zh="网格员来源", help="Who staffs the grids: the committee's social "
+        "committee",
+        zh="网格员来源",
+        help="Who staffs the grids: the committee's social "
         "workers (hours from the committee) or paid grid workers (hours outside it)",
-        source="ASSUMPTION: both occur (MODEL 3.7: Jianye's 637 full-time grid workers)")
-    visits_per_day: int = param(10, ge=1, le=1000, unit="households/day", zh="每日走访户数",
-                                help="Households a grid worker visits a day",
-                                source="ASSUMPTION: each household about once a month")
-    visit_minutes: float = param(10.0, gt=0, le=240, unit="min/household", zh="走访时长",
-                                 help="Minutes a visit takes",
-                                 source="ASSUMPTION (as an explanation visit)")
-    p_detect: float = param(0.5, ge=0, le=1, unit="share", zh="走访发现概率",
-                            help="Chance a visit to an affected household reveals an unknown "
-                            "open issue", source="ASSUMPTION")
+        source="ASSUMPTION: both occur (MODEL 3.7: Jianye's 637 full-time grid workers)",
+    )
+    visits_per_day: int = param(
+        10,
+        ge=1,
+        le=1000,
+        unit="households/day",
+        zh="每日走访户数",
+        help="Households a grid worker visits a day",
+        source="ASSUMPTION: each household about once a month",
+    )
+    visit_minutes: float = param(
+        10.0,
+        gt=0,
+        le=240,
+        unit="min/household",
+        zh="走访时长",
+        help="Minutes a visit takes",
+        source="ASSUMPTION (as an explanation visit)",
+    )
+    p_detect: float = param(
+        0.5,
+        ge=0,
+        le=1,
+        unit="share",
+        zh="走访发现概率",
+        help="Chance a visit to an affected household reveals an unknown open issue",
+        source="ASSUMPTION",
+    )
+
+
+def grid_hours(model: CommunityModel, m: GridManagement | None) -> float:
+    """Hours grid workers spent visiting today, committee staff or paid."""
+    return m.hours if m is not None and m.hours_day == model.day else 0.0
 
 
 class GridManagement(Mechanism):
@@ -63,7 +96,24 @@ class GridManagement(Mechanism):
     title = "Grid management"
     title_zh = "网格化管理"
     summary = "Grid workers visit households in turn: earlier detection, policy news, a hearing"
+    explanation = (
+        "Qixia builds on the 'three integrations' (三化融合) of grid management (网格化), "
+        "informatisation and socialisation; the palm community is part of grid management work."
+    )
+    explanation_zh = (
+        "栖霞区构建三化融合(网格化、信息化、社会化)的基层社会治理格局,并将“掌上社区”工作纳入 "
+        "网格管理工作中。"
+    )
     Params = GridManagementParams
+    metrics = (
+        metric(
+            grid_hours,
+            unit="hours/day",
+            label="Grid workers' hours",
+            zh="网格员走访工时",
+            owner="grid_management",
+        ),
+    )
 
     def setup(self, model: CommunityModel) -> None:
         """Cut households into grids; every worker starts at the grid's first household."""
@@ -96,7 +146,7 @@ class GridManagement(Mechanism):
             n_grids = len(wanted)
             even = total // n_grids + (np.arange(n_grids) < total % n_grids)
             wanted = np.minimum(wanted, even)
-        model.today["grid_hours"] = hours
+        self.hours, self.hours_day = hours, model.day
         offsets = np.arange(wanted.max(initial=0))
         slot = (self.pointer[:, None] + offsets[None, :]) % self.size[:, None]
         chosen = (self.start[:, None] + slot)[offsets[None, :] < wanted[:, None]]
@@ -111,21 +161,22 @@ class GridManagement(Mechanism):
         rng = model.stream(self.name)
         issues = model.issues
         u = rng.random(len(issues.open))  # one uniform per open issue, known or not
-        unknown = [(issue, ui) for issue, ui in zip(issues.open, u, strict=True)
-                   if not issue.known]
+        unknown = [(issue, ui) for issue, ui in zip(issues.open, u, strict=True) if not issue.known]
         if unknown:
             # Visited households each unknown issue touches.
-            k = np.array([np.count_nonzero(visited[self._touched(model, issue)])
-                          for issue, _ in unknown], dtype=float)
+            k = np.array(
+                [np.count_nonzero(visited[self._touched(model, issue)]) for issue, _ in unknown],
+                dtype=float,
+            )
             p_found = 1.0 - (1.0 - self.params.p_detect) ** k
             for (issue, ui), pf in zip(unknown, p_found, strict=True):
                 if ui < pf:
                     model.detect(issue)
         in_visit = visited[model.pop.household]
-        model.state.aware |= in_visit
+        model.make_aware(in_visit)
         known = [i for i in issues.open if i.known]
         if known:
             heard = np.zeros(model.pop.n, dtype=bool)
             for issue in known:
                 heard[issue.members] = True
-            model.state.process[heard & in_visit] += model.spec.behaviour.reply_effect
+            model.reply(heard & in_visit)

@@ -45,53 +45,130 @@ import numpy as np
 
 from sim.mechanisms.administrative import settle
 from sim.mechanisms.base import Mechanism
+from sim.metrics import metric
 from sim.params import ISSUE_TYPES, Params, param
 
-HOLD = 10**6  # ``referred_until`` of an issue held out of the committee's queue
-
 if TYPE_CHECKING:
-    from sim.issues import Issue
     from sim.model import CommunityModel
+    from sim.model.issues import Issue
 
 
 class InstitutionalConsultationParams(Params):
     """Parameters of institutional consultation."""
 
     catalogue: tuple[Literal[ISSUE_TYPES], ...] = param(
-        ("parking", "property_management", "environment", "elderly_services"), zh="协商目录",
+        ("parking", "property_management", "environment", "elderly_services"),
+        zh="协商目录",
         help="Issue types that must be consulted (illegal construction is enforcement, not "
-        "consultation)", source="ASSUMPTION; 中办国办 2015 城乡社区协商意见 (协商内容)")
-    raise_boost: float = param(0.5, ge=0, le=20, zh="议题提出增强",
-                               help="Extra reporting propensity of residents affected by a "
-                               "catalogue issue (x)", source="ASSUMPTION")
-    invite_quota: int = param(30, ge=0, le=10_000, unit="residents", zh="利益相关方邀请名额",
-                              help="Affected residents the rules require be invited in person "
-                              "per catalogue issue on a joint meeting's agenda",
-                              source="ASSUMPTION")
-    invite_minutes: float = param(5.0, ge=0, le=120, unit="min/resident", zh="邀请时长",
-                                  help="Staff minutes per personal invitation",
-                                  source="ASSUMPTION (as the joint meeting's)")
-    notice_days: int = param(7, ge=0, le=365, unit="days", zh="公示征求意见期",
-                             help="Days a catalogue issue is posted for written opinions before "
-                             "it can be decided", source="ASSUMPTION: a week's notice")
-    comment_cost: float = param(0.2, ge=0, le=5, zh="书面意见成本系数",
-                                help="Time cost of a written opinion relative to a meeting",
-                                source="ASSUMPTION (as cloud consultation's comments)")
-    draft_notice_days: int = param(7, ge=0, le=365, unit="days", zh="公约草案公示期",
-                                   help="Days before adoption that a draft convention is posted",
-                                   source="ASSUMPTION")
-    publish_hours: float = param(0.5, ge=0, le=24, unit="h", zh="公示工时",
-                                 help="Staff hours to post a notice or publish an outcome",
-                                 source="ASSUMPTION")
-    followup_days: int = param(30, ge=1, le=365, unit="days", zh="回访间隔",
-                               help="Days from resolution to the follow-up visits",
-                               source="ASSUMPTION")
-    followup_households: int = param(10, ge=0, le=10_000, unit="households", zh="回访户数",
-                                     help="Affected households visited back per resolved "
-                                     "catalogue issue", source="ASSUMPTION")
-    followup_minutes: float = param(10.0, ge=0, le=240, unit="min/household", zh="回访时长",
-                                    help="Staff minutes per follow-up visit",
-                                    source="ASSUMPTION (as an explanation visit)")
+        "consultation)",
+        source="ASSUMPTION; 中办国办 2015 城乡社区协商意见 (协商内容)",
+    )
+    raise_boost: float = param(
+        0.5,
+        ge=0,
+        le=20,
+        zh="议题提出增强",
+        help="Extra reporting propensity of residents affected by a catalogue issue (x)",
+        source="ASSUMPTION",
+    )
+    invite_quota: int = param(
+        30,
+        ge=0,
+        le=10_000,
+        unit="residents",
+        zh="利益相关方邀请名额",
+        help="Affected residents the rules require be invited in person "
+        "per catalogue issue on a joint meeting's agenda",
+        source="ASSUMPTION",
+    )
+    invite_minutes: float = param(
+        5.0,
+        ge=0,
+        le=120,
+        unit="min/resident",
+        zh="邀请时长",
+        help="Staff minutes per personal invitation",
+        source="ASSUMPTION (as the joint meeting's)",
+    )
+    notice_days: int = param(
+        7,
+        ge=0,
+        le=365,
+        unit="days",
+        zh="公示征求意见期",
+        help="Days a catalogue issue is posted for written opinions before it can be decided",
+        source="ASSUMPTION: a week's notice",
+    )
+    comment_cost: float = param(
+        0.2,
+        ge=0,
+        le=5,
+        zh="书面意见成本系数",
+        help="Time cost of a written opinion relative to a meeting",
+        source="ASSUMPTION (as cloud consultation's comments)",
+    )
+    draft_notice_days: int = param(
+        7,
+        ge=0,
+        le=365,
+        unit="days",
+        zh="公约草案公示期",
+        help="Days before adoption that a draft convention is posted",
+        source="ASSUMPTION",
+    )
+    publish_hours: float = param(
+        0.5,
+        ge=0,
+        le=24,
+        unit="h",
+        zh="公示工时",
+        help="Staff hours to post a notice or publish an outcome",
+        source="ASSUMPTION",
+    )
+    followup_days: int = param(
+        30,
+        ge=1,
+        le=365,
+        unit="days",
+        zh="回访间隔",
+        help="Days from resolution to the follow-up visits",
+        source="ASSUMPTION",
+    )
+    followup_households: int = param(
+        10,
+        ge=0,
+        le=10_000,
+        unit="households",
+        zh="回访户数",
+        help="Affected households visited back per resolved catalogue issue",
+        source="ASSUMPTION",
+    )
+    followup_minutes: float = param(
+        10.0,
+        ge=0,
+        le=240,
+        unit="min/household",
+        zh="回访时长",
+        help="Staff minutes per follow-up visit",
+        source="ASSUMPTION (as an explanation visit)",
+    )
+
+
+def _ratio(num: float, den: float) -> float:
+    return num / den if den else float("nan")
+
+
+def procedure_share(model: CommunityModel, m: InstitutionalConsultation | None) -> float:
+    """Share of resolved issues consulted under the written procedure and published.
+
+    Institutional consultation's record; 0 without it, NaN before any resolution.
+    """
+    return _ratio(m.n_procedure if m else 0.0, model.totals.resolved)
+
+
+def published_share(model: CommunityModel, m: InstitutionalConsultation | None) -> float:
+    """Share of issues resolved so far whose outcome was published (catalogue issues)."""
+    return _ratio(m.n_published if m else 0.0, model.totals.resolved)
 
 
 class InstitutionalConsultation(Mechanism):
@@ -100,9 +177,40 @@ class InstitutionalConsultation(Mechanism):
     name = "institutional_consultation"
     title = "Institutional consultation (written rules)"
     title_zh = "社区协商制度化(建邺)"
-    summary = ("Written rules: catalogue issues are raised, consulted, implemented first, "
-               "published and followed up")
+    summary = (
+        "Written rules: catalogue issues are raised, consulted, implemented first, "
+        "published and followed up"
+    )
+    explanation = (
+        "Jianye (Nanjing) makes 'sound institutions and mechanisms for community consultation' "
+        "(健全社区协商体制机制) its theme. Modelled as written rules: a catalogue of matters "
+        "that must be consulted, any resident may raise them, affected residents must be "
+        "invited, a matter is posted for opinions before it is decided, consulted outcomes are "
+        "implemented first, published and followed up. It adds no meeting; it changes how the "
+        "joint meeting and the issue committee work."
+    )
+    explanation_zh = (
+        "建邺区以“健全社区协商体制机制”为实验主题。模型中表现为成文规则:列入协商目录的事项必须 "
+        "协商,居民均可提出议题,利益相关居民须受邀参加,事项决定前先公示征求意见,协商结果优先落 "
+        "实、公开并回访。它不增加会议,而是改变联席会和议事委员会的运作方式。"
+    )
     Params = InstitutionalConsultationParams
+    metrics = (
+        metric(
+            procedure_share,
+            unit="share of resolved issues",
+            label="Resolved under the written procedure",
+            zh="按程序协商解决比例",
+            owner="institutional_consultation",
+        ),
+        metric(
+            published_share,
+            unit="share of resolved issues",
+            label="Outcomes published",
+            zh="结果公开比例",
+            owner="institutional_consultation",
+        ),
+    )
 
     def setup(self, model: CommunityModel) -> None:
         """Nothing consulted, published or followed up yet."""
@@ -124,62 +232,67 @@ class InstitutionalConsultation(Mechanism):
         if unknown and self.params.raise_boost:
             mask = np.zeros(model.pop.n, dtype=bool)
             mask[np.concatenate(unknown)] = True
-            model.report_weight[mask] *= 1.0 + self.params.raise_boost
+            model.levers.report_weight[mask] *= 1.0 + self.params.raise_boost
 
     def participate(self, model: CommunityModel) -> None:
         """Stakeholder invitations to a joint meeting; posted drafts; written consultation."""
         rng = model.stream(self.name)
-        by_name = {m.name: m for m in model.mechanisms}
-        meeting = by_name.get("joint_meeting")
+        meeting = model.mechanism("joint_meeting")
         if meeting is not None and len(meeting.attendees):
             self._invite(model, meeting, rng)
-        committee = by_name.get("issue_committee")
+        committee = model.mechanism("issue_committee")
         if committee is not None:
             self._post_draft(model, committee, rng)
         period = meeting.params.interval_days if meeting is not None else self.params.notice_days
         for issue in self._catalogue(model):
             if not issue.known:
                 continue
-            if (issue.id not in self.posted and issue.proposal is None
-                    and issue.referred_until < 0):
+            if issue.id not in self.posted and issue.proposal is None and issue.queued:
                 self.posted.add(issue.id)
                 self.held[issue.id] = model.day
-                issue.referred_until = HOLD
-            if (issue.id in self.held and issue.proposal is None
-                    and model.day - self.held[issue.id] >= period):
+                issue.hold(self.name)
+            if (
+                issue.id in self.held
+                and issue.proposal is None
+                and model.day - self.held[issue.id] >= period
+            ):
                 self._written(model, issue, rng)
                 self._release(issue)
 
     def _release(self, issue: Issue) -> None:
         """End a hold: the issue returns to the committee's queue."""
         if self.held.pop(issue.id, None) is not None:
-            issue.referred_until = -1
+            issue.release()
 
-    def _invite(self, model: CommunityModel, meeting: Mechanism,
-                rng: np.random.Generator) -> None:
+    def _invite(self, model: CommunityModel, meeting: Mechanism, rng: np.random.Generator) -> None:
         p = self.params
         asked = np.zeros(model.pop.n)
         for issue in meeting.agenda:
             if issue.kind not in self.kinds or not p.invite_quota:
                 continue
             fresh = np.setdiff1d(issue.members, meeting.attendees, assume_unique=True)
-            hours = model.committee.spend(min(p.invite_quota, len(fresh)) * p.invite_minutes
-                                          / 60.0, "procedure")
-            k = min(len(fresh), int(hours * 60.0 / p.invite_minutes + 1e-9)
-                    if p.invite_minutes else p.invite_quota)
+            hours = model.committee.spend(
+                min(p.invite_quota, len(fresh)) * p.invite_minutes / 60.0, "procedure"
+            )
+            k = min(
+                len(fresh),
+                int(hours * 60.0 / p.invite_minutes + 1e-9) if p.invite_minutes else p.invite_quota,
+            )
             asked[rng.choice(fresh, size=k, replace=False)] = 1.0
-        came = model.draw_participants(rng, asked > 0, asked=asked,
-                                       daytime=meeting.params.daytime)
+        came = model.draw_participants(rng, asked > 0, asked=asked, daytime=meeting.params.daytime)
         if len(came):
-            meeting.attendees = np.union1d(meeting.attendees, came)
-            model.today["meeting_attendance"] = len(meeting.attendees)
+            meeting.admit(model, came)
 
-    def _post_draft(self, model: CommunityModel, committee: Mechanism,
-                    rng: np.random.Generator) -> None:
+    def _post_draft(
+        self, model: CommunityModel, committee: Mechanism, rng: np.random.Generator
+    ) -> None:
         p = self.params
-        if (committee.formed_day < 0 or committee.adopted_day >= 0 or model.day
-                - committee.formed_day != max(0, committee.params.draft_days
-                                              - p.draft_notice_days)):
+        if (
+            committee.formed_day < 0
+            or committee.adopted_day >= 0
+            or model.day - committee.formed_day
+            != max(0, committee.params.draft_days - p.draft_notice_days)
+        ):
             return
         if model.committee.spend(p.publish_hours, "procedure") < p.publish_hours:
             return
@@ -188,7 +301,7 @@ class InstitutionalConsultation(Mechanism):
         who = model.draw_participants(rng, pool, broadcast=1.0, cost_factor=p.comment_cost)
         model.took_part(who)
         model.give_voice(who, None, pre=True)
-        committee.represented[who] = True
+        committee.represent(who)
 
     def _written(self, model: CommunityModel, issue: Issue, rng: np.random.Generator) -> None:
         """Post an unconsulted catalogue issue for written opinions."""
@@ -211,8 +324,10 @@ class InstitutionalConsultation(Mechanism):
             if issue.proposal is not None:
                 self.consulted.add(issue.id)
                 self._release(issue)
-        queue = sorted((i for i in self._catalogue(model) if i.id in self.consulted
-                        and i.known and i.referred_until < 0), key=lambda i: (i.known_day, i.id))
+        queue = sorted(
+            (i for i in self._catalogue(model) if i.id in self.consulted and i.known and i.queued),
+            key=lambda i: (i.known_day, i.id),
+        )
         for issue in queue:
             if committee.free <= 0:
                 break
@@ -229,7 +344,7 @@ class InstitutionalConsultation(Mechanism):
         if issue.kind not in self.kinds:
             return
         model.committee.spend(self.params.publish_hours, "procedure")
-        model.state.process[issue.members] += model.spec.behaviour.reply_effect
+        model.reply(issue.members)
         self.n_published += 1
         if issue.id in self.consulted:
             self.consulted.discard(issue.id)
@@ -245,8 +360,11 @@ class InstitutionalConsultation(Mechanism):
             households = np.unique(model.pop.household[members])
             want = min(p.followup_households, len(households))
             hours = model.committee.spend(want * p.followup_minutes / 60.0, "procedure")
-            k = (min(want, int(hours * 60.0 / p.followup_minutes + 1e-9))
-                 if p.followup_minutes else want)
+            k = (
+                min(want, int(hours * 60.0 / p.followup_minutes + 1e-9))
+                if p.followup_minutes
+                else want
+            )
             visited = np.zeros(model.pop.n_households, dtype=bool)
             visited[rng.choice(households, size=k, replace=False)] = True
             heard = members[visited[model.pop.household[members]]]

@@ -24,75 +24,75 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from sim.mechanisms.base import Mechanism
-from sim.params import ISSUE_TYPES, Params, param
+from sim.mechanisms.shared import ConventionParams, compliance
+from sim.metrics import metric
+from sim.params import ISSUE_TYPES, param
 
 if TYPE_CHECKING:
     from sim.model import CommunityModel
 
 
-class ConventionParams(Params):
-    """Compliance with a self-drafted convention (MODEL 3.4); shared with ``convention``."""
-
-    compliance_base: float = param(0.6, ge=0, le=1, zh="基础遵守率",
-                                   help="Compliance with a rule imposed from above",
-                                   source="ASSUMPTION (MODEL 3.4)")
-    endogenous_bonus: float = param(0.1, ge=0, le=1, zh="自定规则加成",
-                                    help="Added compliance for residents represented in drafting",
-                                    source="ASSUMPTION; Ostrom, Walker & Gardner 1992")
-    monitoring_bonus: float = param(0.1, ge=0, le=1, zh="监督加成",
-                                    help="Added compliance under volunteer monitoring",
-                                    source="ASSUMPTION; Ostrom 1990 principle 4")
-    decay_per_month: float = param(0.02, ge=0, le=1, unit="1/month", zh="遵守衰减",
-                                   help="Monthly fall of compliance without monitoring",
-                                   source="ASSUMPTION (MODEL 3.4)")
-    legitimacy: float = param(0.2, ge=0, le=1, zh="合法性权重",
-                              help="Compliance change per unit of trust above 0.5",
-                              source="ASSUMPTION; Tyler 1990")
-    draft_days: int = param(60, ge=1, le=730, unit="days", zh="起草期",
-                            help="Days from forming to adopting the convention")
-
-
 class IssueCommitteeParams(ConventionParams):
     """Parameters of the issue committee."""
 
-    issue_type: Literal[ISSUE_TYPES] = param("parking", zh="议题类型",
-                                             help="The issue type it manages",
-                                             source="article: parking committee")
-    trigger_grievance: float = param(0.3, ge=0, le=1, zh="成立阈值",
-                                     help="Mean grievance of the affected that forms it",
-                                     source="ASSUMPTION")
-    max_core_members: int = param(7, ge=1, le=100, unit="persons", zh="骨干成员数",
-                                  help="Resident core members on the committee")
-    asks_per_member: int = param(5, ge=0, le=100, unit="residents/week", zh="每周动员人数",
-                                 help="Affected residents each member asks per weekly meeting")
-    p_city: float = param(0.6, ge=0, le=1, zh="城管同意概率",
-                          help="Chance city management allows street-side spaces",
-                          source="ASSUMPTION; sub-district convening (MODEL 3.3)")
-    support: float = param(0.4, ge=0, le=1, zh="委员会处理能力",
-                           help="Capacity the committee adds to issues of its type")
-    staff_hours_per_week: float = param(2.0, ge=0, le=100, unit="h/week", zh="社工支持",
-                                        help="Social-worker hours the committee takes a week")
+    issue_type: Literal[ISSUE_TYPES] = param(
+        "parking",
+        zh="议题类型",
+        help="The issue type it manages",
+        source="article: parking committee",
+    )
+    trigger_grievance: float = param(
+        0.3,
+        ge=0,
+        le=1,
+        zh="成立阈值",
+        help="Mean grievance of the affected that forms it",
+        source="ASSUMPTION",
+    )
+    max_core_members: int = param(
+        7,
+        ge=1,
+        le=100,
+        unit="persons",
+        zh="骨干成员数",
+        help="Resident core members on the committee",
+    )
+    asks_per_member: int = param(
+        5,
+        ge=0,
+        le=100,
+        unit="residents/week",
+        zh="每周动员人数",
+        help="Affected residents each member asks per weekly meeting",
+    )
+    p_city: float = param(
+        0.6,
+        ge=0,
+        le=1,
+        zh="城管同意概率",
+        help="Chance city management allows street-side spaces",
+        source="ASSUMPTION; sub-district convening (MODEL 3.3)",
+    )
+    support: float = param(
+        0.4,
+        ge=0,
+        le=1,
+        zh="委员会处理能力",
+        help="Capacity the committee adds to issues of its type",
+    )
+    staff_hours_per_week: float = param(
+        2.0,
+        ge=0,
+        le=100,
+        unit="h/week",
+        zh="社工支持",
+        help="Social-worker hours the committee takes a week",
+    )
 
 
-def compliance(model: CommunityModel, p: ConventionParams, who: np.ndarray | None,
-               represented: np.ndarray, adopted_day: int) -> float:
-    """Share of ``who`` (None: everyone) expected to keep a convention today.
-
-    The rule is in the module docstring.
-    """
-    if who is not None and not len(who):
-        return 0.0
-    everyone = slice(None) if who is None else who
-    months = (model.day - adopted_day) / 30.0
-    monitored = model.monitored
-    # The rule's constant part takes two values, represented or not (the same float
-    # operations as evaluating it per resident).
-    level = [(p.compliance_base + p.endogenous_bonus * r
-              + (p.monitoring_bonus if monitored else 0.0)
-              - (0.0 if monitored else p.decay_per_month * months)) for r in (1.0, 0.0)]
-    c = (np.where(represented[everyone], *level)
-         + p.legitimacy * (model.state.trust[everyone] - 0.5))
-    return float(np.add.reduce(np.clip(c, 0.0, 1.0)) / len(c))  # the mean, less overhead
+def committee_members(model: CommunityModel, m: IssueCommittee | None) -> float:
+    """Members of issue committees currently formed."""
+    return m.n_members if m is not None else 0
 
 
 class IssueCommittee(Mechanism):
@@ -102,7 +102,28 @@ class IssueCommittee(Mechanism):
     title = "Issue committee and convention"
     title_zh = "议事委员会与公约(停车管理委员会)"
     summary = "An issue committee forms when grievances mount, drafts a convention, wins spaces"
+    explanation = (
+        "Against the parking shortage (停车难), with spaces grabbed and ground locks installed, "
+        "Xianlu Xincun brought resident core members, the kindergarten and the industrial park "
+        "together in a parking management committee (停车管理委员会). It manages entry and "
+        "parking, drafted a staggered-parking convention (错时停车公约) and asks city "
+        "management (城管) for street-side spaces at some hours."
+    )
+    explanation_zh = (
+        "为解决“停车难”(抢车位、装地锁),线路新村社区通过社区协商,召集居民骨干、辖区幼儿园、 "
+        "产业园等成立“停车管理委员会”,统一管理车辆进入和停放,拟定“错时停车”小区公约,并协调 "
+        "城管等部门争取沿街停车位的一些时段。"
+    )
     Params = IssueCommitteeParams
+    metrics = (
+        metric(
+            committee_members,
+            unit="persons",
+            label="Issue-committee members",
+            zh="议事委员会成员",
+            owner="issue_committee",
+        ),
+    )
 
     def setup(self, model: CommunityModel) -> None:
         """Not formed yet."""
@@ -111,6 +132,11 @@ class IssueCommittee(Mechanism):
         self.adopted_day = -1
         self.members = np.empty(0, dtype=np.int64)
         self.represented = np.zeros(model.pop.n, dtype=bool)
+        self.n_members = 0  # committee members, residents, units and the firm
+
+    def represent(self, who: np.ndarray) -> None:
+        """Residents (indices) count as represented in drafting (comments on a posted draft)."""
+        self.represented[who] = True
 
     def affected(self, model: CommunityModel) -> np.ndarray:
         """Residents touched by open issues of the committee's type."""
@@ -131,7 +157,7 @@ class IssueCommittee(Mechanism):
             return
         if model.committee.spend(p.staff_hours_per_week, "meetings") < p.staff_hours_per_week:
             return
-        model.totals["meetings"] += 1
+        model.record_meeting()
         model.took_part(self.members)
         if self.adopted_day >= 0:
             return
@@ -147,7 +173,7 @@ class IssueCommittee(Mechanism):
         drafting = np.union1d(self.members, joined)
         model.took_part(joined)
         model.give_voice(drafting, None, pre=True)
-        model.deliberate(drafting, self.kind, 0.5)
+        model.deliberate(drafting, self.kind, p.drafting_eps)
         self.represented[drafting] = True
         self.represented[model.net.ties_of(drafting)[0]] = True
 
@@ -156,8 +182,7 @@ class IssueCommittee(Mechanism):
         self.members = core
         self.formed_day = model.day
         self.represented[core] = True
-        model.totals["committee_members"] += (len(core) + len(model.units)
-                                              + (model.property_firm is not None))
+        self.n_members += len(core) + len(model.units) + (model.property_firm is not None)
 
     def decide(self, model: CommunityModel) -> None:
         """Adopt the convention after drafting; keep compliance current."""
@@ -168,17 +193,23 @@ class IssueCommittee(Mechanism):
             self.adopted_day = model.day
             city = model.stream(self.name).random() < p.p_city
             if p.issue_type == "parking":
-                model.extra_spaces["units"] = sum(u.spaces_after_hours for u in model.units)
+                model.levers.extra_spaces["units"] = sum(u.spaces_after_hours for u in model.units)
                 if city:
-                    model.extra_spaces["street"] = model.sub_district.street_spaces
+                    model.levers.extra_spaces["street"] = model.sub_district.street_spaces
         if self.adopted_day < 0:
             return
         for issue in model.issues.of_kind(self.kind):
             issue.support = max(issue.support, p.support)
             if issue.proposal is None:
-                issue.proposal = (float(model.state.opinion[self.members, self.kind].mean())
-                                  if len(self.members) else model.committee.position)
-        who = (np.flatnonzero(model.car_household[model.pop.household])
-               if p.issue_type == "parking" else self.affected(model))
+                issue.proposal = (
+                    float(model.state.opinion[self.members, self.kind].mean())
+                    if len(self.members)
+                    else model.committee.position
+                )
+        who = (
+            np.flatnonzero(model.car_household[model.pop.household])
+            if p.issue_type == "parking"
+            else self.affected(model)
+        )
         keep = compliance(model, p, who, self.represented, self.adopted_day)
-        model.compliance[self.kind] = max(model.compliance[self.kind], keep)
+        model.levers.compliance[self.kind] = max(model.levers.compliance[self.kind], keep)

@@ -24,53 +24,147 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from sim.mechanisms.base import Mechanism
+from sim.metrics import metric
 from sim.params import Params, param
 
 if TYPE_CHECKING:
     from sim.model import CommunityModel
 
-#: Format -> (invite affected residents in person, notice reach, cost factor, expert quality)
-FORMATS: dict[str, tuple[bool, float, float, float]] = {
-    "invitation": (True, 0.2, 1.0, 0.0),  # 邀约式协商: personal invitations
-    "open_forum": (False, 0.6, 1.0, 0.0),  # 议事园: open to all, announced widely
-    "think_tank": (True, 0.2, 1.0, 0.15),  # 协商智库: invited residents plus experts
-    "studio": (False, 0.4, 0.5, 0.0),  # 有一说一: walk-in, low threshold
-}
+
+class FormatParams(Params):
+    """How one consultation format invites, announces, costs and advises (ASSUMPTIONS)."""
+
+    personal: bool = param(
+        True, zh="入户邀请", help="Social workers invite the agenda's affected residents in person"
+    )
+    reach: float = param(
+        0.2,
+        ge=0,
+        le=1,
+        unit="share",
+        zh="通知覆盖率",
+        help="Share of the other residents who hear of the meeting from its notice",
+    )
+    cost_factor: float = param(
+        1.0,
+        ge=0,
+        le=5,
+        zh="参会成本系数",
+        help="Time cost of attending relative to an ordinary meeting",
+    )
+    expert_quality: float = param(
+        0.0,
+        ge=0,
+        le=1,
+        zh="专家方案质量提升",
+        help="Solution quality experts add to the agenda's issues",
+    )
+
+
+class FormatsParams(Params):
+    """The four consultation forms of Gulou's communities (article), one block each."""
+
+    invitation: FormatParams = FormatParams(  # 邀约式协商: personal invitations
+        personal=True, reach=0.2, cost_factor=1.0, expert_quality=0.0
+    )
+    open_forum: FormatParams = FormatParams(  # 议事园: open to all, announced widely
+        personal=False, reach=0.6, cost_factor=1.0, expert_quality=0.0
+    )
+    think_tank: FormatParams = FormatParams(  # 协商智库: invited residents plus experts
+        personal=True, reach=0.2, cost_factor=1.0, expert_quality=0.15
+    )
+    studio: FormatParams = FormatParams(  # 有一说一: walk-in, low threshold
+        personal=False, reach=0.4, cost_factor=0.5, expert_quality=0.0
+    )
 
 
 class JointMeetingParams(Params):
     """Parameters of the joint meeting."""
 
     format: Literal["invitation", "open_forum", "think_tank", "studio"] = param(
-        "invitation", zh="协商形式", help="Consultation format",
-        source="article: 邀约式协商, 议事园, 协商智库, 有一说一协商工作室")
-    interval_days: int = param(30, ge=1, le=365, unit="days", zh="会议间隔",
-                               help="Days between meetings", source="article: once a month")
-    daytime: bool = param(True, zh="工作时间召开",
-                          help="Held in working hours (employed residents pay double cost)",
-                          source="ASSUMPTION (MODEL 3.1)")
-    agenda_size: int = param(3, ge=1, le=20, unit="issues", zh="议题数",
-                             help="Known open issues discussed per meeting")
-    invitations: int = param(60, ge=0, le=10_000, unit="residents", zh="入户邀请人数",
-                             help="Affected residents social workers try to invite in person")
-    invite_minutes: float = param(5.0, ge=0, le=120, unit="min/resident", zh="邀请时长",
-                                  help="Staff minutes per personal invitation")
-    meeting_hours: float = param(3.0, ge=0, le=24, unit="h", zh="会议时长",
-                                 help="Length of a meeting")
-    staff_at_meeting: int = param(2, ge=1, le=50, unit="persons", zh="参会社工",
-                                  help="Social workers running a meeting")
-    facilitation_eps: float = param(0.5, ge=0, le=1, zh="引导后信任阈",
-                                    help="Confidence bound in a facilitated meeting",
-                                    source="ASSUMPTION; Luskin et al. 2022 (0.3 -> 0.5)")
-    facilitator_pull: float = param(0.1, ge=0, le=1, zh="主持人引导偏向",
-                                    help="Pull toward the committee's view per meeting",
-                                    source="ASSUMPTION; Spada & Vreeland 2013")
-    quality_bonus: float = param(0.2, ge=0, le=1, zh="协商方案质量提升",
-                                 help="Solution quality added by residents' deliberation",
-                                 source="ASSUMPTION")
-    unit_support: float = param(0.3, ge=0, le=1, zh="驻区单位支持",
-                                help="Capacity units add to issues needing their resources",
-                                source="ASSUMPTION; article: units share parking spaces")
+        "invitation",
+        zh="协商形式",
+        help="Consultation format (its numbers: the formats blocks)",
+        source="article: 邀约式协商, 议事园, 协商智库, 有一说一协商工作室",
+    )
+    formats: FormatsParams = FormatsParams()
+    interval_days: int = param(
+        30,
+        ge=1,
+        le=365,
+        unit="days",
+        zh="会议间隔",
+        help="Days between meetings",
+        source="article: once a month",
+    )
+    daytime: bool = param(
+        True,
+        zh="工作时间召开",
+        help="Held in working hours (employed residents pay double cost)",
+        source="ASSUMPTION (MODEL 3.1)",
+    )
+    agenda_size: int = param(
+        3, ge=1, le=20, unit="issues", zh="议题数", help="Known open issues discussed per meeting"
+    )
+    invitations: int = param(
+        60,
+        ge=0,
+        le=10_000,
+        unit="residents",
+        zh="入户邀请人数",
+        help="Affected residents social workers try to invite in person",
+    )
+    invite_minutes: float = param(
+        5.0,
+        ge=0,
+        le=120,
+        unit="min/resident",
+        zh="邀请时长",
+        help="Staff minutes per personal invitation",
+    )
+    meeting_hours: float = param(
+        3.0, ge=0, le=24, unit="h", zh="会议时长", help="Length of a meeting"
+    )
+    staff_at_meeting: int = param(
+        2, ge=1, le=50, unit="persons", zh="参会社工", help="Social workers running a meeting"
+    )
+    facilitation_eps: float = param(
+        0.5,
+        ge=0,
+        le=1,
+        zh="引导后信任阈",
+        help="Confidence bound in a facilitated meeting",
+        source="ASSUMPTION; Luskin et al. 2022 (0.3 -> 0.5)",
+    )
+    facilitator_pull: float = param(
+        0.1,
+        ge=0,
+        le=1,
+        zh="主持人引导偏向",
+        help="Pull toward the committee's view per meeting",
+        source="ASSUMPTION; Spada & Vreeland 2013",
+    )
+    quality_bonus: float = param(
+        0.2,
+        ge=0,
+        le=1,
+        zh="协商方案质量提升",
+        help="Solution quality added by residents' deliberation",
+        source="ASSUMPTION",
+    )
+    unit_support: float = param(
+        0.3,
+        ge=0,
+        le=1,
+        zh="驻区单位支持",
+        help="Capacity units add to issues needing their resources",
+        source="ASSUMPTION; article: units share parking spaces",
+    )
+
+
+def meeting_attendance(model: CommunityModel, m: JointMeeting | None) -> float:
+    """Residents attending a joint meeting today (0 on other days)."""
+    return m.attendance if m is not None and m.attendance_day == model.day else 0.0
 
 
 class JointMeeting(Mechanism):
@@ -80,12 +174,39 @@ class JointMeeting(Mechanism):
     title = "Community joint meeting"
     title_zh = "社区联席会"
     summary = "Monthly consultation of residents, social workers and units on open issues"
+    explanation = (
+        "Xianlu Xincun (Gulou) holds a community joint meeting (社区联席会) once a month: "
+        "residents, social workers and resident units discuss and jointly solve livelihood "
+        "problems. Gulou's 120 communities each found their own form: invitation-based "
+        "consultation, a deliberation garden, a consultation think-tank, a 'say it straight' "
+        "studio."
+    )
+    explanation_zh = (
+        "鼓楼区线路新村社区每月举办一次“社区联席会”,居民、社工、辖区单位等各方代表参与讨论,共 "
+        "同协商解决民生难题。鼓楼区120个社区都摸索出适合自己的协商形式,例如邀约式协商、议事园 "
+        "、协商智库、有一说一协商工作室等。"
+    )
     Params = JointMeetingParams
+    metrics = (
+        metric(
+            meeting_attendance,
+            unit="residents",
+            label="Joint-meeting attendance",
+            zh="联席会参会人数",
+            owner="joint_meeting",
+        ),
+    )
 
     def setup(self, model: CommunityModel) -> None:
         """No meeting yet."""
         self.attendees = np.empty(0, dtype=np.int64)
         self.agenda: list = []
+        self.attendance, self.attendance_day = 0, -1  # attendees of the last meeting held
+
+    def admit(self, model: CommunityModel, who: np.ndarray) -> None:
+        """More residents (indices) attend today's meeting (stakeholders invited by rules)."""
+        self.attendees = np.union1d(self.attendees, who)
+        self.attendance = len(self.attendees)
 
     def participate(self, model: CommunityModel) -> None:
         """On a meeting day, if staff hours allow it, invite, then draw who attends.
@@ -99,23 +220,29 @@ class JointMeeting(Mechanism):
         if model.day % p.interval_days != p.interval_days - 1 or model.committee.free < cost:
             return
         model.committee.spend(cost, "meetings")
-        personal, reach, cost_factor, _ = FORMATS[p.format]
+        form = getattr(p.formats, p.format)
+        personal, reach, cost_factor = form.personal, form.reach, form.cost_factor
         rng = model.stream(self.name)
-        self.agenda = sorted((i for i in model.issues.open if i.known and i.proposal is None),
-                             key=lambda i: (i.known_day, i.id))[: p.agenda_size]
+        self.agenda = sorted(
+            (i for i in model.issues.open if i.known and i.proposal is None),
+            key=lambda i: (i.known_day, i.id),
+        )[: p.agenda_size]
         n = model.pop.n
         asked = model.pop.core.astype(float)
         if personal and self.agenda and p.invitations:
             affected = np.unique(np.concatenate([i.members for i in self.agenda]))
             hours = model.committee.spend(p.invitations * p.invite_minutes / 60.0, "meetings")
-            k = min(len(affected), int(hours * 60.0 / p.invite_minutes) if p.invite_minutes
-                    else p.invitations)
+            k = min(
+                len(affected),
+                int(hours * 60.0 / p.invite_minutes) if p.invite_minutes else p.invitations,
+            )
             asked[rng.choice(affected, size=k, replace=False)] = 1.0
         heard = (asked > 0) | (rng.random(n) < reach)
-        self.attendees = model.draw_participants(rng, heard, asked=asked, daytime=p.daytime,
-                                                 cost_factor=cost_factor)
-        model.totals["meetings"] += 1
-        model.today["meeting_attendance"] = len(self.attendees)
+        self.attendees = model.draw_participants(
+            rng, heard, asked=asked, daytime=p.daytime, cost_factor=cost_factor
+        )
+        model.record_meeting()
+        self.attendance, self.attendance_day = len(self.attendees), model.day
 
     def consult(self, model: CommunityModel) -> None:
         """Deliberate on each agenda issue; units commit resources."""
@@ -123,11 +250,12 @@ class JointMeeting(Mechanism):
             return
         p = self.params
         model.took_part(self.attendees)
-        expert = FORMATS[p.format][3]
+        expert = getattr(p.formats, p.format).expert_quality
         units = bool(model.units)
         for issue in self.agenda:
-            issue.proposal = model.deliberate(self.attendees, issue.kind, p.facilitation_eps,
-                                              p.facilitator_pull)
+            issue.proposal = model.deliberate(
+                self.attendees, issue.kind, p.facilitation_eps, p.facilitator_pull
+            )
             issue.quality_bonus = max(issue.quality_bonus, p.quality_bonus + expert)
             if units and "units" in getattr(model.spec.issues, issue.type_name).stakeholders:
                 issue.support = max(issue.support, p.unit_support)

@@ -42,8 +42,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.mechanisms.base import Mechanism
+from sim.metrics import metric
+from sim.model.population import ELDERLY, MIDDLE, YOUNG
 from sim.params import Params, param
-from sim.population import ELDERLY, MIDDLE, YOUNG
 
 if TYPE_CHECKING:
     from sim.model import CommunityModel
@@ -69,39 +70,134 @@ class Project:
 class ProjectServicesParams(Params):
     """Parameters of project-run services."""
 
-    budget_per_year: float = param(150_000.0, ge=0, le=1e9, unit="yuan/year", zh="创投资金",
-                                   help="Money the sub-district gives the community's projects "
-                                   "a year", source="ASSUMPTION")
-    project_cost: float = param(50_000.0, gt=0, le=1e8, unit="yuan/year", zh="单个项目资助额",
-                                help="Funding of one project a year", source="ASSUMPTION")
-    cycle_days: int = param(365, ge=30, le=3650, unit="days", zh="项目周期",
-                            help="Days from one call (and evaluation) to the next",
-                            source="ASSUMPTION: yearly calls, as Shanghai's and Suzhou's")
-    outside_proposals: int = param(4, ge=0, le=1000, unit="proposals", zh="外部申报数",
-                                   help="Proposals from organisations outside the community per "
-                                   "call", source="ASSUMPTION")
-    quality: float = param(0.6, ge=0, le=1, unit="share", zh="项目质量均值",
-                           help="Mean quality of a proposed project",
-                           source="ASSUMPTION: as a social organisation's service")
-    quality_spread: float = param(0.2, ge=0, le=0.5, unit="share", zh="项目质量离散度",
-                                  help="Half-width of the uniform spread of project quality",
-                                  source="ASSUMPTION")
-    local_bonus: float = param(0.1, ge=0, le=1, unit="share", zh="本地组织质量加成",
-                               help="Quality added when a local organisation proposes",
-                               source="ASSUMPTION: local knowledge")
-    reach_per_month: float = param(30.0, ge=0, le=10_000, unit="residents/month", zh="月服务人次",
-                                   help="Residents a project reaches a month", source="ASSUMPTION")
-    management_hours_per_week: float = param(1.0, ge=0, le=100, unit="h/week", zh="项目对接工时",
-                                             help="Social-worker hours a week each project needs",
-                                             source="ASSUMPTION")
-    vote_cost: float = param(0.2, ge=0, le=5, zh="需求投票成本系数",
-                             help="Time cost of voting on needs relative to a meeting",
-                             source="ASSUMPTION (as a written opinion)")
-    renew_threshold: float = param(0.5, ge=0, le=2, zh="续签评分线",
-                                   help="Evaluation score from which a project is renewed",
-                                   source="ASSUMPTION")
-    eval_noise: float = param(0.1, ge=0, le=1, zh="评估误差",
-                              help="SD of the evaluation's error", source="ASSUMPTION")
+    budget_per_year: float = param(
+        150_000.0,
+        ge=0,
+        le=1e9,
+        unit="yuan/year",
+        zh="创投资金",
+        help="Money the sub-district gives the community's projects a year",
+        source="ASSUMPTION",
+    )
+    project_cost: float = param(
+        50_000.0,
+        gt=0,
+        le=1e8,
+        unit="yuan/year",
+        zh="单个项目资助额",
+        help="Funding of one project a year",
+        source="ASSUMPTION",
+    )
+    cycle_days: int = param(
+        365,
+        ge=30,
+        le=3650,
+        unit="days",
+        zh="项目周期",
+        help="Days from one call (and evaluation) to the next",
+        source="ASSUMPTION: yearly calls, as Shanghai's and Suzhou's",
+    )
+    outside_proposals: int = param(
+        4,
+        ge=0,
+        le=1000,
+        unit="proposals",
+        zh="外部申报数",
+        help="Proposals from organisations outside the community per call",
+        source="ASSUMPTION",
+    )
+    quality: float = param(
+        0.6,
+        ge=0,
+        le=1,
+        unit="share",
+        zh="项目质量均值",
+        help="Mean quality of a proposed project",
+        source="ASSUMPTION: as a social organisation's service",
+    )
+    quality_spread: float = param(
+        0.2,
+        ge=0,
+        le=0.5,
+        unit="share",
+        zh="项目质量离散度",
+        help="Half-width of the uniform spread of project quality",
+        source="ASSUMPTION",
+    )
+    local_bonus: float = param(
+        0.1,
+        ge=0,
+        le=1,
+        unit="share",
+        zh="本地组织质量加成",
+        help="Quality added when a local organisation proposes",
+        source="ASSUMPTION: local knowledge",
+    )
+    reach_per_month: float = param(
+        30.0,
+        ge=0,
+        le=10_000,
+        unit="residents/month",
+        zh="月服务人次",
+        help="Residents a project reaches a month",
+        source="ASSUMPTION",
+    )
+    management_hours_per_week: float = param(
+        1.0,
+        ge=0,
+        le=100,
+        unit="h/week",
+        zh="项目对接工时",
+        help="Social-worker hours a week each project needs",
+        source="ASSUMPTION",
+    )
+    vote_cost: float = param(
+        0.2,
+        ge=0,
+        le=5,
+        zh="需求投票成本系数",
+        help="Time cost of voting on needs relative to a meeting",
+        source="ASSUMPTION (as a written opinion)",
+    )
+    renew_threshold: float = param(
+        0.5,
+        ge=0,
+        le=2,
+        zh="续签评分线",
+        help="Evaluation score from which a project is renewed",
+        source="ASSUMPTION",
+    )
+    eval_noise: float = param(
+        0.1, ge=0, le=1, zh="评估误差", help="SD of the evaluation's error", source="ASSUMPTION"
+    )
+
+
+def projects_active(model: CommunityModel, m: ProjectServices | None) -> float:
+    """Service projects running (project-run services)."""
+    return len(m.projects) if m else 0.0
+
+
+def projects_funded_total(model: CommunityModel, m: ProjectServices | None) -> float:
+    """Projects funded so far (new ones; renewals not counted)."""
+    return m.funded if m else 0.0
+
+
+def projects_renewed_total(model: CommunityModel, m: ProjectServices | None) -> float:
+    """Project renewals after evaluation so far."""
+    return m.renewed if m else 0.0
+
+
+def project_reach_share(model: CommunityModel, m: ProjectServices | None) -> float:
+    """Share of residents a project has reached at least once."""
+    return float(np.count_nonzero(m.reached) / len(m.reached)) if m else 0.0
+
+
+def project_yuan_per_reached(model: CommunityModel, m: ProjectServices | None) -> float:
+    """Project money committed so far per resident reached (yuan; NaN if none reached)."""
+    if m is None:
+        return float("nan")
+    reached = float(np.count_nonzero(m.reached))
+    return m.spent / reached if reached else float("nan")
 
 
 class ProjectServices(Mechanism):
@@ -110,9 +206,58 @@ class ProjectServices(Mechanism):
     name = "project_services"
     title = "Project-run services (venture philanthropy)"
     title_zh = "社区服务项目化(姑苏)"
-    summary = ("Funded projects by social organisations, chosen by residents' needs, renewed "
-               "or dropped")
+    summary = (
+        "Funded projects by social organisations, chosen by residents' needs, renewed or dropped"
+    )
+    explanation = (
+        "Gusu (Suzhou) builds 'a pattern of community governance in which community services "
+        "run as projects' (社区服务“项目化”运行). Modelled on venture philanthropy (公益创投): "
+        "the sub-district funds projects that social organisations propose and deliver, "
+        "residents' votes on their needs choose them, and a yearly evaluation renews or drops "
+        "them."
+    )
+    explanation_zh = (
+        "姑苏区构建社区服务“项目化”运行的社区治理格局。模型参照公益创投:街道出资,社会组织申报 "
+        "并实施项目,居民按需求投票选择项目,每年评估后续签或淘汰。"
+    )
     Params = ProjectServicesParams
+    metrics = (
+        metric(
+            projects_active,
+            unit="projects",
+            label="Projects running",
+            zh="在运行项目",
+            owner="project_services",
+        ),
+        metric(
+            projects_funded_total,
+            unit="projects",
+            label="Projects funded",
+            zh="累计立项",
+            owner="project_services",
+        ),
+        metric(
+            projects_renewed_total,
+            unit="projects",
+            label="Projects renewed",
+            zh="累计续签",
+            owner="project_services",
+        ),
+        metric(
+            project_reach_share,
+            unit="share of residents",
+            label="Residents reached",
+            zh="项目覆盖率",
+            owner="project_services",
+        ),
+        metric(
+            project_yuan_per_reached,
+            unit="yuan/resident",
+            label="Yuan per resident reached",
+            zh="人均项目经费",
+            owner="project_services",
+        ),
+    )
 
     def setup(self, model: CommunityModel) -> None:
         """No projects yet; the first call is on day 0."""
@@ -142,8 +287,9 @@ class ProjectServices(Mechanism):
                 self.renewed += 1
             proj.reached = 0
         self.projects = running
-        voters = model.draw_participants(rng, np.ones(model.pop.n, dtype=bool), broadcast=1.0,
-                                         cost_factor=p.vote_cost)
+        voters = model.draw_participants(
+            rng, np.ones(model.pop.n, dtype=bool), broadcast=1.0, cost_factor=p.vote_cost
+        )
         model.took_part(voters)
         model.give_voice(voters, None, pre=True)
         votes = np.bincount(model.pop.age[voters], minlength=3).astype(float)
@@ -151,10 +297,10 @@ class ProjectServices(Mechanism):
         busy = {id(proj.org) for proj in self.projects if proj.org is not None}
         proposals = [(LOCAL[o.kind], p.local_bonus, o) for o in orgs if id(o) not in busy]
         kinds = list(KINDS)
-        proposals += [(kinds[int(k)], 0.0, None)
-                      for k in rng.integers(len(kinds), size=p.outside_proposals)]
-        q = rng.uniform(p.quality - p.quality_spread, p.quality + p.quality_spread,
-                        len(proposals))
+        proposals += [
+            (kinds[int(k)], 0.0, None) for k in rng.integers(len(kinds), size=p.outside_proposals)
+        ]
+        q = rng.uniform(p.quality - p.quality_spread, p.quality + p.quality_spread, len(proposals))
         slots = int(p.budget_per_year / p.project_cost + 1e-9)  # both are yearly
         self.spent += len(self.projects) * p.project_cost * p.cycle_days / 365.0
         while len(self.projects) < slots and proposals:
@@ -171,19 +317,19 @@ class ProjectServices(Mechanism):
     @staticmethod
     def _local_orgs(model: CommunityModel) -> list:
         """Service organisations of ``social_organisations`` able to propose, if it is on."""
-        orgs = next((m for m in model.mechanisms if m.name == "social_organisations"), None)
+        orgs = model.mechanism("social_organisations")
         return [] if orgs is None else [o for o in orgs.orgs if o.kind in LOCAL]
 
     def decide(self, model: CommunityModel) -> None:
         """Running projects reach residents of their target groups."""
         if not self.projects:
             return
-        p, st, b = self.params, model.state, model.spec.behaviour
+        p = self.params
         rng = model.stream(self.name)
         want = p.management_hours_per_week / 7.0 * len(self.projects)
         support = model.committee.spend(want, "projects") / want if want > 0 else 1.0
         counts = rng.poisson(p.reach_per_month / 30.0 * support, len(self.projects))
-        orgs = next((m for m in model.mechanisms if m.name == "social_organisations"), None)
+        orgs = model.mechanism("social_organisations")
         for proj, k in zip(self.projects, counts, strict=True):
             pool = self.pools[proj.kind]
             if not k or not len(pool):
@@ -191,7 +337,6 @@ class ProjectServices(Mechanism):
             who = np.unique(pool[rng.integers(len(pool), size=k)])
             proj.reached += len(who)
             self.reached[who] = True
-            st.process[who] += b.action_effect * proj.quality
-            st.trust[who] = np.minimum(st.trust[who] + b.trust_gain * proj.quality, 1.0)
+            model.benefit(who, proj.quality)
             if proj.local and orgs is not None:
-                orgs.last_activity[who] = model.day
+                orgs.active(model, who)

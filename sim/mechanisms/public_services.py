@@ -24,13 +24,15 @@ gain times ``quality`` (the outcome channel of MODEL 3.2-3.3, no voice); a need 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.mechanisms.base import Mechanism
+from sim.metrics import metric
+from sim.model.population import ELDERLY
 from sim.params import Params, param
-from sim.population import ELDERLY
 
 if TYPE_CHECKING:
     from sim.model import CommunityModel
@@ -39,35 +41,125 @@ if TYPE_CHECKING:
 class PublicServicesParams(Params):
     """Parameters of community public services."""
 
-    counter_hours_per_week: float = param(40.0, ge=0, le=1000, unit="h/week", zh="窗口服务工时",
-                                          help="Social-worker hours a week staffing the "
-                                          "one-stop counter", source="ASSUMPTION: one worker "
-                                          "full time")
-    case_minutes: float = param(15.0, gt=0, le=480, unit="min/case", zh="每件办理时长",
-                                help="Counter minutes per need served", source="ASSUMPTION")
-    needs_per_year_young: float = param(1.5, ge=0, le=100, unit="1/year", zh="青年服务需求",
-                                        help="Service needs a young resident has a year",
-                                        source="ASSUMPTION")
-    needs_per_year_middle: float = param(2.5, ge=0, le=100, unit="1/year", zh="中年服务需求",
-                                         help="Service needs a middle-aged resident has a year",
-                                         source="ASSUMPTION")
-    needs_per_year_elderly: float = param(5.0, ge=0, le=100, unit="1/year", zh="老年服务需求",
-                                          help="Service needs an elderly resident has a year "
-                                          "(pensions, allowances, care)", source="ASSUMPTION")
-    online_share: float = param(0.3, ge=0, le=1, unit="share", zh="网上办理比例",
-                                help="Share of an online resident's needs settled online",
-                                source="ASSUMPTION; Kelman 2016: many forms online")
-    home_visits_per_week: float = param(10.0, ge=0, le=1000, unit="visits/week", zh="上门服务次数",
-                                        help="Home visits a week to offline elderly residents",
-                                        source="ASSUMPTION")
-    home_minutes: float = param(30.0, ge=0, le=480, unit="min/visit", zh="上门服务时长",
-                                help="Staff minutes per home visit", source="ASSUMPTION")
-    max_wait_days: int = param(14, ge=1, le=365, unit="days", zh="最长等待",
-                               help="Days a need waits before the resident goes elsewhere",
-                               source="ASSUMPTION")
-    quality: float = param(0.7, ge=0, le=1, unit="share", zh="服务质量",
-                           help="Quality of a service outcome",
-                           source="ASSUMPTION: above the top-down 0.5")
+    counter_hours_per_week: float = param(
+        40.0,
+        ge=0,
+        le=1000,
+        unit="h/week",
+        zh="窗口服务工时",
+        help="Social-worker hours a week staffing the one-stop counter",
+        source="ASSUMPTION: one worker full time",
+    )
+    case_minutes: float = param(
+        15.0,
+        gt=0,
+        le=480,
+        unit="min/case",
+        zh="每件办理时长",
+        help="Counter minutes per need served",
+        source="ASSUMPTION",
+    )
+    needs_per_year_young: float = param(
+        1.5,
+        ge=0,
+        le=100,
+        unit="1/year",
+        zh="青年服务需求",
+        help="Service needs a young resident has a year",
+        source="ASSUMPTION",
+    )
+    needs_per_year_middle: float = param(
+        2.5,
+        ge=0,
+        le=100,
+        unit="1/year",
+        zh="中年服务需求",
+        help="Service needs a middle-aged resident has a year",
+        source="ASSUMPTION",
+    )
+    needs_per_year_elderly: float = param(
+        5.0,
+        ge=0,
+        le=100,
+        unit="1/year",
+        zh="老年服务需求",
+        help="Service needs an elderly resident has a year (pensions, allowances, care)",
+        source="ASSUMPTION",
+    )
+    online_share: float = param(
+        0.3,
+        ge=0,
+        le=1,
+        unit="share",
+        zh="网上办理比例",
+        help="Share of an online resident's needs settled online",
+        source="ASSUMPTION; Kelman 2016: many forms online",
+    )
+    home_visits_per_week: float = param(
+        10.0,
+        ge=0,
+        le=1000,
+        unit="visits/week",
+        zh="上门服务次数",
+        help="Home visits a week to offline elderly residents",
+        source="ASSUMPTION",
+    )
+    home_minutes: float = param(
+        30.0,
+        ge=0,
+        le=480,
+        unit="min/visit",
+        zh="上门服务时长",
+        help="Staff minutes per home visit",
+        source="ASSUMPTION",
+    )
+    max_wait_days: int = param(
+        14,
+        ge=1,
+        le=365,
+        unit="days",
+        zh="最长等待",
+        help="Days a need waits before the resident goes elsewhere",
+        source="ASSUMPTION",
+    )
+    quality: float = param(
+        0.7,
+        ge=0,
+        le=1,
+        unit="share",
+        zh="服务质量",
+        help="Quality of a service outcome",
+        source="ASSUMPTION: above the top-down 0.5",
+    )
+
+
+def _ratio(num: float, den: float) -> float:
+    return num / den if den else float("nan")
+
+
+def _services(group: slice | int, what: str) -> Callable[..., float]:
+    def fn(model: CommunityModel, m: PublicServices | None) -> float:
+        if m is None:
+            return float("nan")
+        served = float(np.sum(m.served[group]))
+        if what == "coverage":
+            return _ratio(served, served + float(np.sum(m.lapsed[group])))
+        return _ratio(float(np.sum(m.wait[group])), served)
+
+    suffix = "_elderly" if group == 0 else ""
+    fn.__name__ = f"service_{what}{'_days' if what == 'wait' else ''}{suffix}"
+    who = "elderly residents'" if group == 0 else "residents'"
+    fn.__doc__ = (
+        f"Public services: share of {who} needs served rather than lapsed, so far"
+        if what == "coverage"
+        else f"Public services: mean days {who} served needs waited, so far"
+    )
+    return fn
+
+
+def service_hours(model: CommunityModel, m: PublicServices | None) -> float:
+    """Social-worker hours spent today at the service counter and on home visits."""
+    return float(model.committee.spent.get("services", 0.0))
 
 
 class PublicServices(Mechanism):
@@ -77,14 +169,67 @@ class PublicServices(Mechanism):
     title = "Community public services (one-stop counter)"
     title_zh = "社区公共服务(云龙)"
     summary = "A one-stop counter and home visits serve residents' needs: outcomes, not voice"
+    explanation = (
+        "Yunlong (Xuzhou) makes 'improving community public services' (完善社区公共服务) its "
+        "theme. Modelled as a one-stop service counter staffed by social workers, online "
+        "handling for residents who can, and home visits to offline elderly residents: needs "
+        "met raise satisfaction and trust through outcomes, not voice, and the counter's hours "
+        "come out of the time left for consultation."
+    )
+    explanation_zh = (
+        "云龙区以“完善社区公共服务”为实验主题。模型中表现为社工值守的一站式服务窗口、可网上办理 "
+        "的事项以及为不上网老人提供的上门服务:需求得到满足,通过服务结果(而非发声)提高满意度和 "
+        "信任;窗口工时挤占协商可用的时间。"
+    )
     Params = PublicServicesParams
+    metrics = (
+        metric(
+            _services(slice(None), "coverage"),
+            unit="share of needs",
+            label="Needs served",
+            zh="服务需求满足率",
+            owner="public_services",
+        ),
+        metric(
+            _services(0, "coverage"),
+            unit="share of needs",
+            label="Needs served, elderly",
+            zh="老年人服务需求满足率",
+            owner="public_services",
+        ),
+        metric(
+            _services(slice(None), "wait"),
+            unit="days",
+            label="Days waited for a service",
+            zh="服务等待天数",
+            owner="public_services",
+        ),
+        metric(
+            _services(0, "wait"),
+            unit="days",
+            label="Days waited for a service, elderly",
+            zh="老年人服务等待天数",
+            owner="public_services",
+        ),
+        metric(
+            service_hours,
+            unit="hours/day",
+            label="Service hours",
+            zh="服务工时",
+            owner="public_services",
+        ),
+    )
 
     def setup(self, model: CommunityModel) -> None:
         """No pending needs; tallies by group (0 elderly, 1 others)."""
         p, pop = self.params, model.pop
         self.since = np.full(pop.n, -1, dtype=np.int64)  # day the pending need arose, -1 none
-        self.rate = np.array([p.needs_per_year_young, p.needs_per_year_middle,
-                              p.needs_per_year_elderly])[pop.age] / 365.0
+        self.rate = (
+            np.array([p.needs_per_year_young, p.needs_per_year_middle, p.needs_per_year_elderly])[
+                pop.age
+            ]
+            / 365.0
+        )
         self.group = np.where(pop.age == ELDERLY, 0, 1)
         self.home = pop.elderly & pop.offline
         self.served = np.zeros(2)
@@ -118,7 +263,7 @@ class PublicServices(Mechanism):
         if len(late):
             np.add.at(self.lapsed, self.group[late], 1.0)
             self.since[late] = -1
-            model.state.process[late] -= model.spec.behaviour.referral_effect
+            model.let_down(late)
 
     def _oldest(self, mask: np.ndarray, k: int) -> np.ndarray:
         """Up to ``k`` residents of ``mask``, longest waiting first (then by index)."""
@@ -130,9 +275,8 @@ class PublicServices(Mechanism):
     def _serve(self, model: CommunityModel, who: np.ndarray) -> None:
         if not len(who):
             return
-        p, st, b = self.params, model.state, model.spec.behaviour
+        p = self.params
         np.add.at(self.served, self.group[who], 1.0)
         np.add.at(self.wait, self.group[who], model.day - self.since[who])
         self.since[who] = -1
-        st.process[who] += b.action_effect * p.quality
-        st.trust[who] = np.minimum(st.trust[who] + b.trust_gain * p.quality, 1.0)
+        model.benefit(who, p.quality)

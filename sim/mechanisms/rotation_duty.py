@@ -28,24 +28,54 @@ if TYPE_CHECKING:
 class RotationDutyParams(Params):
     """Parameters of rotation duty."""
 
-    on_duty: int = param(2, ge=1, le=100, unit="residents/day", zh="每日值班人数",
-                         help="Residents on duty each day")
-    roster_max: int = param(60, ge=1, le=10_000, unit="residents", zh="轮值名单上限",
-                            help="Largest roster")
-    asks: int = param(150, ge=0, le=100_000, unit="residents", zh="每轮动员人数",
-                      help="Residents asked to join at each recruitment")
-    recruit_days: int = param(90, ge=1, le=3650, unit="days", zh="招募间隔",
-                              help="Days between recruitment rounds")
-    efficacy_gain: float = param(0.05, ge=0, le=1, zh="值班效能感提升",
-                                 help="Efficacy gained by serving a shift",
-                                 source="ASSUMPTION; Finkel 1985 (direction)")
-    spillover: float = param(0.01, ge=0, le=1, zh="效能感外溢",
-                             help="Efficacy passed to each tie of a resident on duty",
-                             source="ASSUMPTION; article: enthusiasm rises")
-    p_notice: float = param(0.2, ge=0, le=1, zh="巡查发现概率",
-                            help="Chance a shift notices an unknown issue in its buildings")
-    coordination_hours: float = param(0.5, ge=0, le=24, unit="h/day", zh="协调工时",
-                                      help="Social-worker hours a day coordinating the roster")
+    on_duty: int = param(
+        2, ge=1, le=100, unit="residents/day", zh="每日值班人数", help="Residents on duty each day"
+    )
+    roster_max: int = param(
+        60, ge=1, le=10_000, unit="residents", zh="轮值名单上限", help="Largest roster"
+    )
+    asks: int = param(
+        150,
+        ge=0,
+        le=100_000,
+        unit="residents",
+        zh="每轮动员人数",
+        help="Residents asked to join at each recruitment",
+    )
+    recruit_days: int = param(
+        90, ge=1, le=3650, unit="days", zh="招募间隔", help="Days between recruitment rounds"
+    )
+    efficacy_gain: float = param(
+        0.05,
+        ge=0,
+        le=1,
+        zh="值班效能感提升",
+        help="Efficacy gained by serving a shift",
+        source="ASSUMPTION; Finkel 1985 (direction)",
+    )
+    spillover: float = param(
+        0.01,
+        ge=0,
+        le=1,
+        zh="效能感外溢",
+        help="Efficacy passed to each tie of a resident on duty",
+        source="ASSUMPTION; article: enthusiasm rises",
+    )
+    p_notice: float = param(
+        0.2,
+        ge=0,
+        le=1,
+        zh="巡查发现概率",
+        help="Chance a shift notices an unknown issue in its buildings",
+    )
+    coordination_hours: float = param(
+        0.5,
+        ge=0,
+        le=24,
+        unit="h/day",
+        zh="协调工时",
+        help="Social-worker hours a day coordinating the roster",
+    )
 
 
 class RotationDuty(Mechanism):
@@ -55,6 +85,11 @@ class RotationDuty(Mechanism):
     title = "Resident rotation duty"
     title_zh = "居民轮值"
     summary = "Residents take turns on duty: efficacy, ownership, monitoring, early notice"
+    explanation = (
+        "In Xinmenkou community (Gulou) residents take turns on duty (居民轮值); their "
+        "enthusiasm for self-governance rises day by day."
+    )
+    explanation_zh = "鼓楼区新门口社区实行“居民轮值”制度,居民参与社区自治积极性日渐高涨。"
     Params = RotationDutyParams
 
     def setup(self, model: CommunityModel) -> None:
@@ -76,21 +111,23 @@ class RotationDuty(Mechanism):
             self.roster = np.concatenate([self.roster, new])
         if not len(self.roster):
             return
-        model.visible = 1.0
-        model.monitored = True
+        model.levers.visible = 1.0
+        model.levers.monitored = True
         if model.committee.spend(p.coordination_hours, "duty") < p.coordination_hours:
             return
         take = np.arange(self.turn, self.turn + p.on_duty) % len(self.roster)
         self.turn = int(take[-1] + 1) % len(self.roster)
         shift = self.roster[take]
-        st = model.state
         model.took_part(shift)
-        st.efficacy[shift] = np.minimum(st.efficacy[shift] + p.efficacy_gain, 1.0)
+        model.gain_efficacy(shift, p.efficacy_gain)
         tied, ties = model.net.ties_of(shift)  # the others have no spillover
-        st.efficacy[tied] = np.minimum(st.efficacy[tied] + p.spillover * ties, 1.0)
+        model.gain_efficacy(tied, p.spillover * ties)
         on_duty = np.zeros(model.pop.n_buildings, dtype=bool)
         on_duty[model.pop.building[shift]] = True
         for issue in model.issues.open:
-            if not issue.known and on_duty[model.pop.building[issue.members]].any() \
-                    and rng.random() < p.p_notice:
+            if (
+                not issue.known
+                and on_duty[model.pop.building[issue.members]].any()
+                and rng.random() < p.p_notice
+            ):
                 model.detect(issue)

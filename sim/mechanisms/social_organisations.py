@@ -36,10 +36,10 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import field_validator
 
-from sim.behaviour import RECENT_DAYS
 from sim.mechanisms.base import Mechanism
+from sim.model.behaviour import RECENT_DAYS
+from sim.model.population import ELDERLY
 from sim.params import ISSUE_TYPES, Params, param
-from sim.population import ELDERLY
 
 if TYPE_CHECKING:
     from sim.model import CommunityModel
@@ -66,54 +66,139 @@ class SocialOrganisationsParams(Params):
     """Parameters of social organisations."""
 
     types: tuple[Literal[tuple(KINDS)], ...] = param(
-        ("volunteer", "elderly_care", "chamber"), zh="社会组织类型",
+        ("volunteer", "elderly_care", "chamber"),
+        zh="社会组织类型",
         help="Kinds cultivated, in rotation (volunteer association, elderly-care service, "
-        "chamber of local businesses)", source="article: 协会、商会; MODEL 2")
-    initial: int = param(2, ge=0, le=100, unit="organisations", zh="初始社会组织数",
-                         help="Organisations active at day 0 (the first kinds of the rotation)",
-                         source="ASSUMPTION")
-    max_organisations: int = param(10, ge=0, le=1000, unit="organisations", zh="社会组织上限",
-                                   help="Most organisations the community sustains",
-                                   source="MCA 2017 (民发〔2017〕191号): at least 10 per urban "
-                                   "community by 2020")
-    cultivation_per_year: float = param(2.5, ge=0, le=100, unit="1/year", zh="培育速度",
-                                        help="New organisations a year at full linkage support "
-                                        "and a civic share of at least civic_ref",
-                                        source="ASSUMPTION: from 2 to the MCA target of 10 in "
-                                        "about three years; article: 培育和发展一批协会、商会")
-    civic_ref: float = param(0.05, gt=0, le=1, unit="share", zh="参照活跃比例",
-                             help="Civic share (last 30 days) from which cultivation runs at "
-                             "its full rate", source="ASSUMPTION (P6: a few percent a month)")
-    linkage_hours_per_week: float = param(4.0, ge=0, le=200, unit="h/week", zh="三社联动工时",
-                                          help="Social-worker hours a week supporting "
-                                          "organisations", source="ASSUMPTION")
-    capacity_per_month: float = param(1.0, ge=0, le=100, unit="issues/month", zh="服务能力",
-                                      help="Issues an organisation takes over a month",
-                                      source="ASSUMPTION")
-    p_notice: float = param(0.1, ge=0, le=1, unit="1/day", zh="发现概率",
-                            help="Daily chance an organisation notices an unknown open issue "
-                            "of its types", source="ASSUMPTION")
-    quality: float = param(0.6, ge=0, le=1, unit="share", zh="服务方案质量",
-                           help="Quality of an organisation's solution",
-                           source="ASSUMPTION: specialised, above the committee's 0.5")
-    chamber_quality: float = param(0.1, ge=0, le=1, unit="share", zh="商会资源质量提升",
-                                   help="Quality a chamber's resources add to issues of its types",
-                                   source="ASSUMPTION; article: 弥补政府公共服务的缺失")
-    activities_per_month: float = param(1.0, ge=0, le=30, unit="1/month", zh="每月活动次数",
-                                        help="Activities an organisation holds a month",
-                                        source="ASSUMPTION")
-    asks_per_activity: int = param(30, ge=0, le=100_000, unit="residents", zh="当面邀请人数",
-                                   help="Residents volunteers ask in person to an activity",
-                                   source="ASSUMPTION")
-    activity_cost: float = param(0.5, ge=0, le=5, zh="活动时间成本系数",
-                                 help="Time cost of an activity relative to a meeting",
-                                 source="ASSUMPTION")
-    p_new_tie: float = param(0.005, ge=0, le=1, unit="share", zh="结识概率",
-                             help="Chance two attendees without a tie form one in an activity",
-                             source="ASSUMPTION: the estate-wide tie chance (MODEL 3.8, 3.9 #15)")
-    max_new_ties: int = param(1, ge=0, le=100, unit="ties", zh="每次活动新增关系上限",
-                              help="Most new ties an attendee forms in one activity",
-                              source="ASSUMPTION")
+        "chamber of local businesses)",
+        source="article: 协会、商会; MODEL 2",
+    )
+    initial: int = param(
+        2,
+        ge=0,
+        le=100,
+        unit="organisations",
+        zh="初始社会组织数",
+        help="Organisations active at day 0 (the first kinds of the rotation)",
+        source="ASSUMPTION",
+    )
+    max_organisations: int = param(
+        10,
+        ge=0,
+        le=1000,
+        unit="organisations",
+        zh="社会组织上限",
+        help="Most organisations the community sustains",
+        source="MCA 2017 (民发〔2017〕191号): at least 10 per urban community by 2020",
+    )
+    cultivation_per_year: float = param(
+        2.5,
+        ge=0,
+        le=100,
+        unit="1/year",
+        zh="培育速度",
+        help="New organisations a year at full linkage support "
+        "and a civic share of at least civic_ref",
+        source="ASSUMPTION: from 2 to the MCA target of 10 in "
+        "about three years; article: 培育和发展一批协会、商会",
+    )
+    civic_ref: float = param(
+        0.05,
+        gt=0,
+        le=1,
+        unit="share",
+        zh="参照活跃比例",
+        help="Civic share (last 30 days) from which cultivation runs at its full rate",
+        source="ASSUMPTION (P6: a few percent a month)",
+    )
+    linkage_hours_per_week: float = param(
+        4.0,
+        ge=0,
+        le=200,
+        unit="h/week",
+        zh="三社联动工时",
+        help="Social-worker hours a week supporting organisations",
+        source="ASSUMPTION",
+    )
+    capacity_per_month: float = param(
+        1.0,
+        ge=0,
+        le=100,
+        unit="issues/month",
+        zh="服务能力",
+        help="Issues an organisation takes over a month",
+        source="ASSUMPTION",
+    )
+    p_notice: float = param(
+        0.1,
+        ge=0,
+        le=1,
+        unit="1/day",
+        zh="发现概率",
+        help="Daily chance an organisation notices an unknown open issue of its types",
+        source="ASSUMPTION",
+    )
+    quality: float = param(
+        0.6,
+        ge=0,
+        le=1,
+        unit="share",
+        zh="服务方案质量",
+        help="Quality of an organisation's solution",
+        source="ASSUMPTION: specialised, above the committee's 0.5",
+    )
+    chamber_quality: float = param(
+        0.1,
+        ge=0,
+        le=1,
+        unit="share",
+        zh="商会资源质量提升",
+        help="Quality a chamber's resources add to issues of its types",
+        source="ASSUMPTION; article: 弥补政府公共服务的缺失",
+    )
+    activities_per_month: float = param(
+        1.0,
+        ge=0,
+        le=30,
+        unit="1/month",
+        zh="每月活动次数",
+        help="Activities an organisation holds a month",
+        source="ASSUMPTION",
+    )
+    asks_per_activity: int = param(
+        30,
+        ge=0,
+        le=100_000,
+        unit="residents",
+        zh="当面邀请人数",
+        help="Residents volunteers ask in person to an activity",
+        source="ASSUMPTION",
+    )
+    activity_cost: float = param(
+        0.5,
+        ge=0,
+        le=5,
+        zh="活动时间成本系数",
+        help="Time cost of an activity relative to a meeting",
+        source="ASSUMPTION",
+    )
+    p_new_tie: float = param(
+        0.005,
+        ge=0,
+        le=1,
+        unit="share",
+        zh="结识概率",
+        help="Chance two attendees without a tie form one in an activity",
+        source="ASSUMPTION: the estate-wide tie chance (MODEL 3.8, 3.9 #15)",
+    )
+    max_new_ties: int = param(
+        1,
+        ge=0,
+        le=100,
+        unit="ties",
+        zh="每次活动新增关系上限",
+        help="Most new ties an attendee forms in one activity",
+        source="ASSUMPTION",
+    )
 
     @field_validator("types")
     @classmethod
@@ -130,6 +215,15 @@ class SocialOrganisations(Mechanism):
     title = "Social organisations (three-society linkage)"
     title_zh = "社会组织(三社联动)"
     summary = "Organisations take over service issues and hold activities that tie residents"
+    explanation = (
+        "Qixia's 'three-society linkage' (三社联动) joins communities, social organisations and "
+        "social workers; the district will cultivate associations and chambers of commerce to "
+        "fill gaps in public services."
+    )
+    explanation_zh = (
+        "栖霞区推动三社联动,下一步将帮助街道和社区培育和发展一批协会、商会,借助社会组织的力量, "
+        "弥补政府公共服务的缺失。"
+    )
     Params = SocialOrganisationsParams
 
     def setup(self, model: CommunityModel) -> None:
@@ -154,16 +248,28 @@ class SocialOrganisations(Mechanism):
             if model.day < org.next_activity:
                 continue
             org.next_activity += 30.0 / p.activities_per_month
-            target = (model.pop.age == ELDERLY) if KINDS[org.kind][2] else np.ones(model.pop.n,
-                                                                                 dtype=bool)
+            target = (
+                (model.pop.age == ELDERLY)
+                if KINDS[org.kind][2]
+                else np.ones(model.pop.n, dtype=bool)
+            )
             pool = np.flatnonzero(target)
             asked = np.zeros(model.pop.n)
             asked[rng.choice(pool, size=min(p.asks_per_activity, len(pool)), replace=False)] = 1.0
             notice = self.in_group.astype(float)
-            who = model.draw_participants(rng, (asked > 0) | self.in_group, asked=asked,
-                                          broadcast=notice, cost_factor=p.activity_cost)
+            who = model.draw_participants(
+                rng,
+                (asked > 0) | self.in_group,
+                asked=asked,
+                broadcast=notice,
+                cost_factor=p.activity_cost,
+            )
             self.last_activity[who] = model.day
             self._tie(model, who, rng)
+
+    def active(self, model: CommunityModel, who: np.ndarray) -> None:
+        """Residents (indices) took part in an organisation's activity today."""
+        self.last_activity[who] = model.day
 
     def _tie(self, model: CommunityModel, who: np.ndarray, rng: np.random.Generator) -> None:
         """New ties among attendees without one, at most ``max_new_ties`` per attendee."""
@@ -188,7 +294,7 @@ class SocialOrganisations(Mechanism):
         first = np.searchsorted(sorted_ends, sorted_ends)
         rank = np.empty(len(ends), dtype=np.int64)
         rank[by] = np.arange(len(ends)) - first
-        keep = (rank[: len(u)] < p.max_new_ties) & (rank[len(u):] < p.max_new_ties)
+        keep = (rank[: len(u)] < p.max_new_ties) & (rank[len(u) :] < p.max_new_ties)
         model.net.add_ties(u[keep], v[keep])
 
     def decide(self, model: CommunityModel) -> None:
@@ -197,16 +303,21 @@ class SocialOrganisations(Mechanism):
         rng = model.stream(self.name)
         want = p.linkage_hours_per_week / 7.0
         support = model.committee.spend(want, "linkage") / want if want > 0 else 0.0
-        civic = float(np.count_nonzero(model.recent_participants()
-                                       | (model.day - self.last_activity < RECENT_DAYS))
-                      / model.pop.n)
+        civic = float(
+            np.count_nonzero(
+                model.recent_participants() | (model.day - self.last_activity < RECENT_DAYS)
+            )
+            / model.pop.n
+        )
         rate = p.cultivation_per_year / 365.0 * support * min(1.0, civic / p.civic_ref)
         if rng.random() < rate and len(self.orgs) < p.max_organisations:
             self._found(model)
         kinds = {o.kind for o in self.orgs}
         served = {ISSUE_TYPES.index(t) for k in kinds for t in KINDS[k][0]}
-        candidates = sorted((i for i in model.issues.open if i.kind in served
-                             and i.referred_until < 0), key=lambda i: (i.day, i.id))
+        candidates = sorted(
+            (i for i in model.issues.open if i.kind in served and i.queued),
+            key=lambda i: (i.day, i.id),
+        )
         noticed = rng.random(len(candidates)) < p.p_notice
         if "chamber" in kinds:
             chamber = {ISSUE_TYPES.index(t) for t in KINDS["chamber"][0]}
@@ -214,17 +325,27 @@ class SocialOrganisations(Mechanism):
                 if issue.kind in chamber:
                     issue.quality_bonus = max(issue.quality_bonus, p.chamber_quality)
         for org in self.orgs:
-            org.credit = min(org.credit + p.capacity_per_month / 30.0,
-                             max(1.0, p.capacity_per_month / 30.0))
+            org.credit = min(
+                org.credit + p.capacity_per_month / 30.0, max(1.0, p.capacity_per_month / 30.0)
+            )
         for issue, seen in zip(candidates, noticed, strict=True):
             if not (issue.known or seen):
                 continue
-            org = next((o for o in self.orgs if KINDS[o.kind][1] and o.credit >= 1.0
-                        and issue.type_name in KINDS[o.kind][0]), None)
+            org = next(
+                (
+                    o
+                    for o in self.orgs
+                    if KINDS[o.kind][1] and o.credit >= 1.0 and issue.type_name in KINDS[o.kind][0]
+                ),
+                None,
+            )
             if org is None:
                 continue
             org.credit -= 1.0
             model.detect(issue)
-            decision = (issue.proposal if issue.proposal is not None
-                        else float(model.state.opinion[issue.members, issue.kind].mean()))
-            model.resolve(issue, min(1.0, p.quality + issue.quality_bonus), decision)
+            decision = (
+                issue.proposal
+                if issue.proposal is not None
+                else float(model.state.opinion[issue.members, issue.kind].mean())
+            )
+            model.resolve_issue(issue, min(1.0, p.quality + issue.quality_bonus), decision)

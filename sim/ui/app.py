@@ -39,13 +39,30 @@ log = logging.getLogger(__name__)
 DEFAULT = RunConfig()
 RUN_CHUNK, JUMP_CHUNK = 0.15, 0.5  # seconds simulated between redraws
 SHOW_TIMEOUT = 2.0  # seconds a background run waits for the page to show a chunk
-BAR = {"background": "#1565c0", "color": "white", "padding": "8px 16px",
-       "align-items": "center", "height": "56px"}
+BAR = {
+    "background": "#1565c0",
+    "color": "white",
+    "padding": "8px 16px",
+    "align-items": "center",
+    "height": "56px",
+}
 PANEL = "calc(100vh - 56px)"  # the side panel and the main column scroll on their own
-SIDE = {"width": "420px", "min-width": "360px", "padding": "12px", "height": PANEL,
-        "overflow-y": "auto", "border-right": "1px solid #ddd", "flex": "0 0 auto"}
-MAIN = {"flex": "1", "min-width": "0", "padding": "12px 16px 48px", "height": PANEL,
-        "overflow-y": "auto"}
+SIDE = {
+    "width": "420px",
+    "min-width": "360px",
+    "padding": "12px",
+    "height": PANEL,
+    "overflow-y": "auto",
+    "border-right": "1px solid #ddd",
+    "flex": "0 0 auto",
+}
+MAIN = {
+    "flex": "1",
+    "min-width": "0",
+    "padding": "12px 16px 48px",
+    "height": PANEL,
+    "overflow-y": "auto",
+}
 
 
 class Shown:
@@ -162,27 +179,38 @@ def Page() -> None:
     lg = lang.value
     solara.Title(t("title", lg))
     solara.Style(ui.CSS)
-    official, more = (controls(sim.spec, set(config.value.mechanisms_a)
-                               | set(config.value.mechanisms_b or ()))
-                      if sim is not None else ([], {}))
+    official, more = (
+        controls(sim.spec, set(config.value.mechanisms_a) | set(config.value.mechanisms_b or ()))
+        if sim is not None
+        else ([], {})
+    )
     with solara.Row(classes=["cogov-bar"], style=BAR):
         solara.Text(t("title", lg), style={"font-size": "1.3rem", "flex": "1"})
-        solara.Button(t("switch_language", lg), outlined=True, dark=True,
-                      classes=["cogov-language"],
-                      on_click=lambda: lang.set("en" if lg == "zh" else "zh"))
+        solara.Button(
+            t("switch_language", lg),
+            outlined=True,
+            dark=True,
+            classes=["cogov-language"],
+            on_click=lambda: lang.set("en" if lg == "zh" else "zh"),
+        )
     with solara.Row(gap="0px", style={"align-items": "stretch"}):
         with solara.Column(gap="6px", classes=["cogov-side"], style=SIDE):
             solara.Text(t("community", lg), style=ui.HEADING)
-            ui.CommunityPicker(config.value, sim.models["A"].pop if sim else None, lg,
-                               set_source)
+            ui.CommunityPicker(config.value, sim.models["A"].pop if sim else None, lg, set_source)
             with solara.Row(style={"align-items": "flex-start"}):
-                solara.InputText(t("seed", lg), value=str(config.value.seed),
-                                 on_value=set_seed,
-                                 error=t("seed_error", lg) if seed_error.value else False,
-                                 message=t("seed_help", lg), dense=True, classes=["cogov-seed"],
-                                 style={"max-width": "240px"})
-                solara.Button(t("reset", lg), on_click=reset, outlined=True,
-                              classes=["cogov-reset"])
+                solara.InputText(
+                    t("seed", lg),
+                    value=str(config.value.seed),
+                    on_value=set_seed,
+                    error=t("seed_error", lg) if seed_error.value else False,
+                    message=t("seed_help", lg),
+                    dense=True,
+                    classes=["cogov-seed"],
+                    style={"max-width": "240px"},
+                )
+                solara.Button(
+                    t("reset", lg), on_click=reset, outlined=True, classes=["cogov-reset"]
+                )
             solara.Text(t("mechanisms", lg), style=ui.HEADING)
             ui.MechanismSwitches(config.value, lg, set_config)
             if sim is not None and frame is not None:
@@ -194,34 +222,68 @@ def Page() -> None:
             if sim is None or frame is None:
                 solara.Error(t("build_error", lg, error=error))
             else:
-                Main(sim, frame, config.value, lg, task.pending, target.value, step, stop, go,
-                     task.exception if task.error else None, notice.value)
+                Main(
+                    sim,
+                    frame,
+                    config.value,
+                    lg,
+                    task.pending,
+                    target.value,
+                    step,
+                    stop,
+                    go,
+                    task.exception if task.error else None,
+                    notice.value,
+                )
 
 
 @solara.component
-def Main(sim: Simulation, frame: Frame, config: RunConfig, lg: str, running: bool,
-         target: int, step: Callable[[], None], stop: Callable[[], None],
-         go: Callable[..., None], failure: BaseException | None, notice: bool) -> None:
+def Main(
+    sim: Simulation,
+    frame: Frame,
+    config: RunConfig,
+    lg: str,
+    running: bool,
+    target: int,
+    step: Callable[[], None],
+    stop: Callable[[], None],
+    go: Callable[..., None],
+    failure: BaseException | None,
+    notice: bool,
+) -> None:
     """The main column: the day and its buttons, the cards, the pictures, the explanations."""
     title = sim.spec.title_zh if lg == "zh" else sim.spec.title
     solara.Text(title or sim.spec.name, style={"color": "#555"})
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}, gap="8px"):
-        solara.Text(t("day", lg, n=frame.day), classes=["cogov-day"],
-                    style={"font-size": "1.6rem", "font-weight": "600"})
+        solara.Text(
+            t("day", lg, n=frame.day),
+            classes=["cogov-day"],
+            style={"font-size": "1.6rem", "font-weight": "600"},
+        )
         solara.Text(calendar_date(frame.day).isoformat(), style={"color": "#555"})
-        solara.Button(t("step", lg), on_click=step, disabled=running, color="primary",
-                      classes=["cogov-step"])
+        solara.Button(
+            t("step", lg), on_click=step, disabled=running, color="primary", classes=["cogov-step"]
+        )
         if running:
-            solara.Button(t("pause", lg), on_click=stop, color="warning",
-                          classes=["cogov-pause"])
+            solara.Button(t("pause", lg), on_click=stop, color="warning", classes=["cogov-pause"])
         else:
-            solara.Button(t("run", lg), color="primary", outlined=True, classes=["cogov-run"],
-                          on_click=lambda: go(sim.spec.days if sim.day < sim.spec.days
-                                              else sim.day + YEAR, RUN_CHUNK))
-        for key, until in (("jump_month", MONTH), ("jump_year", YEAR),
-                           ("jump_end", sim.spec.days)):
-            solara.Button(t(key, lg), on_click=lambda u=until: go(u), outlined=True,
-                          disabled=running or frame.day >= until, classes=[f"cogov-{key}"])
+            solara.Button(
+                t("run", lg),
+                color="primary",
+                outlined=True,
+                classes=["cogov-run"],
+                on_click=lambda: go(
+                    sim.spec.days if sim.day < sim.spec.days else sim.day + YEAR, RUN_CHUNK
+                ),
+            )
+        for key, until in (("jump_month", MONTH), ("jump_year", YEAR), ("jump_end", sim.spec.days)):
+            solara.Button(
+                t(key, lg),
+                on_click=lambda u=until: go(u),
+                outlined=True,
+                disabled=running or frame.day >= until,
+                classes=[f"cogov-{key}"],
+            )
     if running:
         solara.ProgressLinear(100 * frame.day / max(target, 1), classes=["cogov-progress"])
         solara.Text(t("running", lg, day=frame.day, target=target), style=ui.SMALL)

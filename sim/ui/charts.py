@@ -31,31 +31,45 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import PercentFormatter
 from PIL import Image
 
-from sim.population import Population
-from sim.ui.i18n import t
+from sim.model.population import Population
+from sim.ui.i18n import metric_label, t
 from sim.ui.state import Frame
 
 #: Preferred CJK font families, best first; failing these, any font fontconfig lists for zh.
-CJK_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei",
-                "WenQuanYi Zen Hei", "Noto Sans CJK JP", "Droid Sans Fallback")
+CJK_FAMILIES = (
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "Noto Sans CJK JP",
+    "Droid Sans Fallback",
+)
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c")
 STYLES = {"A": "-", "B": "--"}
 
-#: The panels: (title key, columns, kind of y axis). A column's position in its panel gives
+#: The panels: ((metric, window) of the title, columns, kind of y axis). The title is the
+#: metric's declared label with the window's words. A column's position in its panel gives
 #: its group and colour: all residents, the elderly, offline residents (see SERIES).
 PANELS = (
-    ("panel_participation", ("participation_rate", "participation_rate_elderly",
-                             "participation_rate_offline"), "share"),
-    ("panel_satisfaction", ("satisfaction_mean", "satisfaction_mean_elderly",
-                            "satisfaction_mean_offline"), "index"),
-    ("panel_trust", ("trust_mean",), "index"),
-    ("panel_issues_open", ("issues_open",), "count"),
-    ("panel_issues_resolved", ("issues_resolved_total",), "count"),
-    ("panel_hours", ("social_worker_hours_30d",), "count"),
-    ("panel_conflicts", ("conflicts_30d",), "count"),
+    (
+        ("participation_rate", ""),
+        ("participation_rate", "participation_rate_elderly", "participation_rate_offline"),
+        "share",
+    ),
+    (
+        ("satisfaction_mean", ""),
+        ("satisfaction_mean", "satisfaction_mean_elderly", "satisfaction_mean_offline"),
+        "index",
+    ),
+    (("trust_mean", ""), ("trust_mean",), "index"),
+    (("issues_open", ""), ("issues_open",), "count"),
+    (("issues_resolved_total", "total"), ("issues_resolved_total",), "count"),
+    (("social_worker_hours", "mean30"), ("social_worker_hours_30d",), "count"),
+    (("conflicts", "sum30"), ("conflicts_30d",), "count"),
 )
 SERIES = ("series_all", "series_elderly", "series_offline")
 LEGEND_SLOT = 3  # the top right of the 2 x 4 grid holds the legend
+
 
 @cache
 def cjk_font() -> str | None:
@@ -71,8 +85,9 @@ def cjk_font() -> str | None:
     if fc_list is None:
         return None
     try:
-        out = subprocess.run([fc_list, ":lang=zh", "file"], capture_output=True, text=True,
-                             timeout=10, check=False).stdout
+        out = subprocess.run(
+            [fc_list, ":lang=zh", "file"], capture_output=True, text=True, timeout=10, check=False
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return None
     paths = {line.split(":")[0].strip() for line in out.splitlines() if line.strip()}
@@ -138,31 +153,34 @@ class TimeSeriesChart:
         families = [family, "DejaVu Sans"] if family else ["DejaVu Sans"]
         self.fig = Figure(figsize=(12, 5.4), dpi=72)
         self.canvas = FigureCanvasAgg(self.fig)
-        self.fig.subplots_adjust(left=0.045, right=0.99, top=0.93, bottom=0.09, wspace=0.25,
-                                 hspace=0.4)
+        self.fig.subplots_adjust(
+            left=0.045, right=0.99, top=0.93, bottom=0.09, wspace=0.25, hspace=0.4
+        )
         grid = list(self.fig.subplots(2, 4).flat)
         legend_ax = grid.pop(LEGEND_SLOT)
         self.axes = grid
         self.lines: list[tuple[str, str, Line2D]] = []
-        for ax, (title, columns, kind) in zip(self.axes, PANELS, strict=True):
-            ax.set_title(t(title, self.lang), fontsize=11, fontfamily=families)
+        for ax, ((metric, window), columns, kind) in zip(self.axes, PANELS, strict=True):
+            ax.set_title(metric_label(metric, self.lang, window), fontsize=11, fontfamily=families)
             ax.grid(alpha=0.3)
             if kind == "share":
                 ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
             for col, colour in zip(columns, COLOURS, strict=False):
                 for which in sets:
-                    (line,) = ax.plot([], [], color=colour, ls=STYLES[which], lw=1.4,
-                                      animated=True)
+                    (line,) = ax.plot([], [], color=colour, ls=STYLES[which], lw=1.4, animated=True)
                     self.lines.append((which, col, line))
         for ax in self.axes[LEGEND_SLOT:]:
             ax.set_xlabel(t("axis_day", self.lang), fontfamily=families)
-        handles = [Line2D([], [], color=c, lw=2, label=t(k, self.lang))
-                   for k, c in zip(SERIES, COLOURS, strict=True)]
+        handles = [
+            Line2D([], [], color=c, lw=2, label=t(k, self.lang))
+            for k, c in zip(SERIES, COLOURS, strict=True)
+        ]
         if len(sets) > 1:
             handles += [Line2D([], [], color="#444", ls=STYLES[w], label=w) for w in sets]
         legend_ax.axis("off")
-        legend_ax.legend(handles=handles, loc="center", frameon=False,
-                         prop={"family": families, "size": 10})
+        legend_ax.legend(
+            handles=handles, loc="center", frameon=False, prop={"family": families, "size": 10}
+        )
         self.limits: tuple[float, ...] = ()
         self.background: Any = None
 
@@ -177,8 +195,11 @@ class TimeSeriesChart:
             if kind == "index":
                 limits.append(1.0)
                 continue
-            top = max(float(np.nanmax(tables[w][c].to_numpy(), initial=0.0))
-                      for w in self.sets for c in columns)
+            top = max(
+                float(np.nanmax(tables[w][c].to_numpy(), initial=0.0))
+                for w in self.sets
+                for c in columns
+            )
             limits.append(nice_ceiling(max(top * 1.05, 0.05 if kind == "share" else 5.0)))
         return tuple(limits)
 
@@ -235,7 +256,7 @@ _LAYOUTS_MAX = 16
 
 def _stencil(r_in: float, r_out: float) -> tuple[np.ndarray, np.ndarray]:
     span = int(np.ceil(r_out))
-    dy, dx = np.mgrid[-span:span + 1, -span:span + 1]
+    dy, dx = np.mgrid[-span : span + 1, -span : span + 1]
     d = np.hypot(dx, dy)
     keep = (d >= r_in) & (d <= r_out)
     return dy[keep], dx[keep]
@@ -273,24 +294,37 @@ def build_layout(pop: Population, seed: int, width: int = WIDTH) -> Layout:
     member = np.empty(pop.n, dtype=np.int64)
     member[by_household] = np.arange(pop.n) - np.searchsorted(h[by_household], h[by_household])
     rng = np.random.default_rng(seed)
-    x = ((b % cols) * block_w + PAD + (rank[h] % hc) * cell_w
-         + cell_w * (0.1 + 0.8 * (member + 0.5) / size[h] + 0.08 * rng.standard_normal(pop.n)))
-    y = ((b // cols) * block_h + PAD + (rank[h] // hc) * cell_h
-         + cell_h * (0.5 + 0.15 * rng.standard_normal(pop.n)))
+    x = (
+        (b % cols) * block_w
+        + PAD
+        + (rank[h] % hc) * cell_w
+        + cell_w * (0.1 + 0.8 * (member + 0.5) / size[h] + 0.08 * rng.standard_normal(pop.n))
+    )
+    y = (
+        (b // cols) * block_h
+        + PAD
+        + (rank[h] // hc) * cell_h
+        + cell_h * (0.5 + 0.15 * rng.standard_normal(pop.n))
+    )
     radius = float(np.clip(min(cell_w / 3, cell_h) / 2, 1.2, 3.0))
     base = np.empty((height, width, 3), dtype=np.uint8)
     base[:] = BACKGROUND
     for k in range(nb):
         bx, by = int((k % cols) * block_w + PAD / 2), int((k // cols) * block_h + PAD / 2)
-        base[by:int(by + block_h - PAD), bx:int(bx + block_w - PAD)] = BLOCK
+        base[by : int(by + block_h - PAD), bx : int(bx + block_w - PAD)] = BLOCK
 
     def indices(dy: np.ndarray, dx: np.ndarray) -> np.ndarray:
         py = np.clip(np.rint(y)[:, None].astype(np.int64) + dy, 0, height - 1)
         px = np.clip(np.rint(x)[:, None].astype(np.int64) + dx, 0, width - 1)
         return py * width + px
 
-    return Layout(width, height, base, indices(*_stencil(0, radius)),
-                  indices(*_stencil(radius + 0.6, radius + 1.7)))
+    return Layout(
+        width,
+        height,
+        base,
+        indices(*_stencil(0, radius)),
+        indices(*_stencil(radius + 0.6, radius + 1.7)),
+    )
 
 
 def layout(key: str, pop: Population, seed: int) -> Layout:

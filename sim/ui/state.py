@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
-import re
 import tempfile
 import threading
 import time
@@ -25,19 +23,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.inputs import InputError, read_toml
 from sim.mechanisms import MECHANISMS
 from sim.metrics import METRICS
 from sim.model import CommunityModel
 from sim.params import ParamInfo, describe
-from sim.scenario import (
-    InputError,
-    Scenario,
-    builtin_names,
-    load_scenario,
-    parse_value,
-    read_toml,
-    resolve,
-)
+from sim.scenario import Scenario, builtin_names, load_scenario, locate, parse_value, to_toml
 
 #: Day 0 of a run: the start of the third batch of experimental zones (article: July 2015).
 START = date(2015, 7, 1)
@@ -80,8 +71,7 @@ class Source:
 
     def load(self, overrides: dict[str, Any] | None = None) -> Scenario:
         """The scenario with ``overrides`` applied (raises :class:`InputError`)."""
-        return load_scenario(self.uploaded if self.uploaded is not None else self.name,
-                             overrides)
+        return load_scenario(self.uploaded if self.uploaded is not None else self.name, overrides)
 
 
 @dataclass(frozen=True)
@@ -132,14 +122,16 @@ def builtin_choices() -> list[tuple[str, str, str]]:
     """The built-in scenarios as (name, English title, Chinese title)."""
     out = []
     for name in builtin_names():
-        raw = read_toml(resolve(name))
-        out.append((name, raw.get("title") or name, raw.get("title_zh") or raw.get("title")
-                    or name))
+        raw = read_toml(locate(name))
+        out.append(
+            (name, raw.get("title") or name, raw.get("title_zh") or raw.get("title") or name)
+        )
     return out
 
 
-def controls(spec: Scenario, mechanisms: set[str]) -> tuple[list[ParamInfo],
-                                                             dict[str, list[ParamInfo]]]:
+def controls(
+    spec: Scenario, mechanisms: set[str]
+) -> tuple[list[ParamInfo], dict[str, list[ParamInfo]]]:
     """The parameter fields to show, from the declarations.
 
     Returns:
@@ -234,10 +226,14 @@ class Simulation:
         sets = {"A": config.mechanisms_a}
         if config.mechanisms_b is not None:
             sets["B"] = config.mechanisms_b
-        self.models = {k: CommunityModel(self.spec, rng=config.seed, mechanisms=list(v))
-                       for k, v in sets.items()}
-        self.start = {k: {name: float(METRICS[name](m)) for name, _, _ in HEADLINES}
-                      for k, m in self.models.items()}
+        self.models = {
+            k: CommunityModel(self.spec, rng=config.seed, mechanisms=list(v))
+            for k, v in sets.items()
+        }
+        self.start = {
+            k: {name: float(METRICS[name](m)) for name, _, _ in HEADLINES}
+            for k, m in self.models.items()
+        }
         self.layout_key = f"{hash_spec(self.spec)}:{config.seed}"
         self._frame: Frame | None = None
 
@@ -253,8 +249,13 @@ class Simulation:
                 for model in self.models.values():
                     model.step()
 
-    def run_until(self, target: int, keep_going: Callable[[], bool],
-                  on_chunk: Callable[[], None], chunk_seconds: float = 0.25) -> None:
+    def run_until(
+        self,
+        target: int,
+        keep_going: Callable[[], bool],
+        on_chunk: Callable[[], None],
+        chunk_seconds: float = 0.25,
+    ) -> None:
         """Step towards day ``target`` in chunks of about ``chunk_seconds``.
 
         Args:
@@ -266,8 +267,7 @@ class Simulation:
         while self.day < target and keep_going():
             t0 = time.perf_counter()
             self.step()  # at least a day a chunk
-            while (self.day < target and keep_going()
-                   and time.perf_counter() - t0 < chunk_seconds):
+            while self.day < target and keep_going() and time.perf_counter() - t0 < chunk_seconds:
                 self.step()
             on_chunk()
 
@@ -279,8 +279,7 @@ class Simulation:
                 self._frame = Frame(
                     day=self.day,
                     metrics={k: m.metrics() for k, m in self.models.items()},
-                    satisfaction={k: m.state.satisfaction.copy()
-                                  for k, m in self.models.items()},
+                    satisfaction={k: m.state.satisfaction.copy() for k, m in self.models.items()},
                     participants={k: m.recent_participants() for k, m in self.models.items()},
                     start=self.start,
                     group_sizes={g: int(getattr(pop, g).sum()) for g in GROUPS},
@@ -311,8 +310,11 @@ def headline(frame: Frame, key: str, how: str) -> dict[str, tuple[float, float]]
             out[which] = (start, 0.0)
             continue
         col = df[key]
-        value = {"last": col.iloc[-1], "mean30": col.iloc[-WINDOW:].mean(),
-                 "sum30": col.iloc[-WINDOW:].sum()}[how]
+        value = {
+            "last": col.iloc[-1],
+            "mean30": col.iloc[-WINDOW:].mean(),
+            "sum30": col.iloc[-WINDOW:].sum(),
+        }[how]
         out[which] = (float(value), float(value) - start)
     return out
 
@@ -342,8 +344,10 @@ def breakdown(frame: Frame) -> dict[str, dict[str, tuple[float, float]]]:
             row = {name: METRICS[name](model) for name in METRICS if name.endswith(GROUPS)}
         else:
             row = df.iloc[-1].to_dict()
-        out[which] = {g: (float(row[f"participation_rate_{g}"]),
-                          float(row[f"satisfaction_mean_{g}"])) for g in GROUPS}
+        out[which] = {
+            g: (float(row[f"participation_rate_{g}"]), float(row[f"satisfaction_mean_{g}"]))
+            for g in GROUPS
+        }
     return out
 
 
@@ -364,52 +368,11 @@ def scenario_toml(sim: Simulation) -> str:
     The file loads with ``cogov run FILE`` (and in this UI) to give the same run.
     """
     data = sim.spec.model_dump(mode="json")
-    data["mechanisms"] = {m.name: m.params.model_dump(mode="json")
-                          for m in sim.models["A"].mechanisms}
+    data["mechanisms"] = {
+        m.name: m.params.model_dump(mode="json") for m in sim.models["A"].mechanisms
+    }
     header = [f"# Exported by cogov ui: {sim.spec.name}, seed {sim.config.seed}, day {sim.day}."]
     if "B" in sim.models:
         names = ", ".join(m.name for m in sim.models["B"].mechanisms)
         header.append(f"# The mechanisms below are set A's; set B had: {names}.")
     return "\n".join(header) + "\n" + to_toml(data)
-
-
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
-
-
-def _key(name: str) -> str:
-    return name if _BARE_KEY.match(name) else json.dumps(name, ensure_ascii=False)
-
-
-def _scalar(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, list):
-        return "[" + ", ".join(_scalar(v) for v in value) + "]"
-    raise TypeError(f"cannot write {type(value).__name__} to TOML")
-
-
-def to_toml(data: dict[str, Any], prefix: str = "") -> str:
-    """Write a table of scalars, lists, tables and arrays of tables as TOML (None is left out)."""
-    lines, tables, arrays = [], [], []
-    for key, value in data.items():
-        if value is None:
-            continue
-        if isinstance(value, dict):
-            tables.append((key, value))
-        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            arrays.append((key, value))
-        else:
-            lines.append(f"{_key(key)} = {_scalar(value)}")
-    out = "\n".join(lines) + ("\n" if lines else "")
-    for key, value in tables:
-        name = f"{prefix}{_key(key)}"
-        out += f"\n[{name}]\n" + to_toml(value, f"{name}.")
-    for key, items in arrays:
-        name = f"{prefix}{_key(key)}"
-        for item in items:
-            out += f"\n[[{name}]]\n" + to_toml(item, f"{name}.")
-    return out

@@ -14,9 +14,9 @@ import socket
 from pathlib import Path
 from typing import Any
 
-from sim.scenario import InputError
+from sim.inputs import InputError
 
-APP = Path(__file__).with_name("app.py")
+APP = Path(__file__).parent.parent / "ui" / "app.py"
 
 #: Settings of the Solara server, always.
 FORCED = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false", "SOLARA_MODE": "production"}
@@ -38,8 +38,11 @@ def _port(text: str) -> int:
 def register(subparsers: Any) -> None:
     """Add the ``ui`` command to the ``cogov`` parser's subcommands."""
     p = subparsers.add_parser("ui", help="start the web UI (Chinese and English)")
-    p.add_argument("--host", default="127.0.0.1",
-                   help="interface to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="interface to listen on (default 127.0.0.1: this machine only)",
+    )
     p.add_argument("--port", type=_port, default=8765, help="port (default 8765; 0: any free)")
     p.add_argument("--open", action="store_true", help="open the page in a web browser")
     p.set_defaults(fn=cmd_ui)
@@ -47,8 +50,16 @@ def register(subparsers: Any) -> None:
 
 def solara_args(args: argparse.Namespace) -> list[str]:
     """The ``solara run`` arguments for the parsed ``cogov ui`` options."""
-    return [str(APP), "--host", args.host, "--port", str(args.port), "--production",
-            "--no-check-version", "--open" if args.open else "--no-open"]
+    return [
+        str(APP),
+        "--host",
+        args.host,
+        "--port",
+        str(args.port),
+        "--production",
+        "--no-check-version",
+        "--open" if args.open else "--no-open",
+    ]
 
 
 def check_port(host: str, port: int) -> None:
@@ -60,8 +71,7 @@ def check_port(host: str, port: int) -> None:
     if port == 0:
         return  # the server picks a free one
     try:
-        family, kind, proto, _, address = socket.getaddrinfo(
-            host, port, type=socket.SOCK_STREAM)[0]
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
     except (socket.gaierror, UnicodeError) as exc:
         raise InputError("--host", "", f"cannot resolve {host!r}: {exc}") from None
     with socket.socket(family, kind, proto) as probe:
@@ -70,13 +80,19 @@ def check_port(host: str, port: int) -> None:
             probe.bind(address)
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
-                raise InputError("--port", "", f"port {port} on {host} is in use; choose "
-                                 "another, or --port 0 for any free one") from None
+                raise InputError(
+                    "--port",
+                    "",
+                    f"port {port} on {host} is in use; choose "
+                    "another, or --port 0 for any free one",
+                ) from None
             if exc.errno == errno.EADDRNOTAVAIL:
-                raise InputError("--host", "", f"{host} is not an address of this machine"
-                                 ) from None
-            raise InputError("--port", "", f"cannot listen on {host}:{port}: "
-                             f"{exc.strerror}") from None
+                raise InputError(
+                    "--host", "", f"{host} is not an address of this machine"
+                ) from None
+            raise InputError(
+                "--port", "", f"cannot listen on {host}:{port}: {exc.strerror}"
+            ) from None
 
 
 def cmd_ui(args: argparse.Namespace) -> int:

@@ -24,28 +24,12 @@ import pandas as pd
 from matplotlib.figure import Figure as MplFigure
 from scipy import stats
 
-from sim.experiment import SAMPLED, Figure, Plan, Summary, design_seed
-from sim.sweep import ID_COLUMNS, atomic
+from sim.experiments.design import SAMPLED, Figure, Plan, Summary, design_seed
+from sim.experiments.execution import ID_COLUMNS
+from sim.files import atomic
+from sim.metrics import STAT_WORDS, unit
 
-#: Units of the daily metrics, by name prefix (first match wins).
-UNITS = [
-    ("participation_rate", "share of residents"), ("satisfaction_mean", "0 to 1"),
-    ("trust_mean", "0 to 1"), ("efficacy_mean", "0 to 1"), ("convention_compliance", "share"),
-    ("policy_awareness", "share of households"), ("parking_shortage", "share of car owners"),
-    ("social_worker_hours", "hours/day"), ("explanation_hours", "hours/day"),
-    ("proxy_hours", "hours/day"), ("resolution_days", "days"), ("detection_days", "days"),
-    ("conflicts", "conflicts/day"), ("issues_", "issues"), ("escalations", "issues"),
-    ("meetings_held", "meetings"), ("committee_members", "persons"),
-    ("palm_followers", "persons"), ("day", "day"),
-]
-STAT_WORDS = {"mean": "mean over the run", "last": "on the last day",
-              "sum": "total over the run", "max": "maximum", "min": "minimum"}
 BOOTSTRAP = 1000  # resamples behind the confidence intervals of Sobol and Morris indices
-
-
-def unit(metric: str) -> str:
-    """The unit of a daily metric."""
-    return next((u for prefix, u in UNITS if metric.startswith(prefix)), "")
 
 
 def summary_label(name: str, s: Summary) -> str:
@@ -98,10 +82,15 @@ def grouped(summaries: pd.DataFrame, keys: list[str], names: list[str]) -> pd.Da
 
 def markdown(table: pd.DataFrame, keys: list[str]) -> str:
     """Groups as rows, summaries as columns, cells 'mean +- 95% CI half-width'."""
-    cell = table.assign(cell=[f"{m:.3g} ± {(h - m):.2g}" if np.isfinite(h) else f"{m:.3g}"
-                              for m, h in zip(table["mean"], table["ci95_high"], strict=True)])
-    wide = cell.pivot_table(index=keys, columns="summary", values="cell", aggfunc="first",
-                            sort=False)
+    cell = table.assign(
+        cell=[
+            f"{m:.3g} ± {(h - m):.2g}" if np.isfinite(h) else f"{m:.3g}"
+            for m, h in zip(table["mean"], table["ci95_high"], strict=True)
+        ]
+    )
+    wide = cell.pivot_table(
+        index=keys, columns="summary", values="cell", aggfunc="first", sort=False
+    )
     wide = wide[list(dict.fromkeys(table["summary"]))].reset_index()
     head = "| " + " | ".join(wide.columns) + " |"
     rule = "|" + "---|" * len(wide.columns)
@@ -110,26 +99,54 @@ def markdown(table: pd.DataFrame, keys: list[str]) -> str:
 
 
 # ------------------------------------------------------------------------- indices
-def sobol_indices(problem: dict[str, Any], y: np.ndarray, *, second_order: bool = False,
-                  seed: int = 0) -> pd.DataFrame:
+def sobol_indices(
+    problem: dict[str, Any], y: np.ndarray, *, second_order: bool = False, seed: int = 0
+) -> pd.DataFrame:
     """First-order and total Sobol indices with 95% bootstrap intervals (SALib)."""
     from SALib.analyze import sobol
 
-    res = sobol.analyze(problem, np.asarray(y, dtype=float), calc_second_order=second_order,
-                        num_resamples=BOOTSTRAP, conf_level=0.95, seed=seed)
-    return pd.DataFrame({"parameter": problem["names"], "S1": res["S1"],
-                         "S1_conf": res["S1_conf"], "ST": res["ST"], "ST_conf": res["ST_conf"]})
+    res = sobol.analyze(
+        problem,
+        np.asarray(y, dtype=float),
+        calc_second_order=second_order,
+        num_resamples=BOOTSTRAP,
+        conf_level=0.95,
+        seed=seed,
+    )
+    return pd.DataFrame(
+        {
+            "parameter": problem["names"],
+            "S1": res["S1"],
+            "S1_conf": res["S1_conf"],
+            "ST": res["ST"],
+            "ST_conf": res["ST_conf"],
+        }
+    )
 
 
-def morris_indices(problem: dict[str, Any], x: np.ndarray, y: np.ndarray, *, levels: int,
-                   seed: int = 0) -> pd.DataFrame:
+def morris_indices(
+    problem: dict[str, Any], x: np.ndarray, y: np.ndarray, *, levels: int, seed: int = 0
+) -> pd.DataFrame:
     """Morris elementary-effect statistics mu*, its 95% interval, and sigma (SALib)."""
     from SALib.analyze import morris
 
-    res = morris.analyze(problem, x, np.asarray(y, dtype=float), num_resamples=BOOTSTRAP,
-                         conf_level=0.95, num_levels=levels, seed=seed)
-    return pd.DataFrame({"parameter": problem["names"], "mu_star": res["mu_star"],
-                         "mu_star_conf": res["mu_star_conf"], "sigma": res["sigma"]})
+    res = morris.analyze(
+        problem,
+        x,
+        np.asarray(y, dtype=float),
+        num_resamples=BOOTSTRAP,
+        conf_level=0.95,
+        num_levels=levels,
+        seed=seed,
+    )
+    return pd.DataFrame(
+        {
+            "parameter": problem["names"],
+            "mu_star": res["mu_star"],
+            "mu_star_conf": res["mu_star_conf"],
+            "sigma": res["sigma"],
+        }
+    )
 
 
 def indices(plan: Plan, summaries: pd.DataFrame) -> pd.DataFrame | None:
@@ -153,11 +170,20 @@ def indices(plan: Plan, summaries: pd.DataFrame) -> pd.DataFrame | None:
             for name in exp.summaries:
                 y = means.loc[index, name].to_numpy()
                 if exp.design.kind == "sobol":
-                    df = sobol_indices(plan.problem, y, second_order=exp.design.second_order,
-                                       seed=design_seed(exp.seed))
+                    df = sobol_indices(
+                        plan.problem,
+                        y,
+                        second_order=exp.design.second_order,
+                        seed=design_seed(exp.seed),
+                    )
                 else:
-                    df = morris_indices(plan.problem, plan.samples, y,  # type: ignore[arg-type]
-                                        levels=exp.design.levels, seed=design_seed(exp.seed))
+                    df = morris_indices(
+                        plan.problem,
+                        plan.samples,
+                        y,  # type: ignore[arg-type]
+                        levels=exp.design.levels,
+                        seed=design_seed(exp.seed),
+                    )
                 parts.append(df.assign(scenario=scenario, arm=arm, summary=name))
     out = pd.concat(parts, ignore_index=True)
     return out[["scenario", "arm", "summary", *out.columns[:-3]]]
@@ -177,19 +203,24 @@ def _facets(plan: Plan, data: pd.DataFrame, facet: str) -> list[tuple[str, pd.Da
     return [(label.format(v), data[data[facet] == v]) for v in values]
 
 
-def _panels(items: list[Any], facets: list[Any], title: str, wrap: int = 3
-            ) -> tuple[MplFigure, list[tuple[Any, Any, Any]]]:
+def _panels(
+    items: list[Any], facets: list[Any], title: str, wrap: int = 3
+) -> tuple[MplFigure, list[tuple[Any, Any, Any]]]:
     """A figure with one panel per (item, facet).
 
     A row per item and a column per facet; with a single facet the items wrap ``wrap`` to a
     row. Unused panels are hidden.
     """
     pairs = [(i, f) for i in items for f in facets]
-    rows, cols = ((len(items), len(facets)) if len(facets) > 1
-                  else (-(-len(items) // wrap), min(wrap, len(items))))
-    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.4 * rows + 0.9),
-                             squeeze=False, layout="constrained")
-    for ax in axes.flat[len(pairs):]:
+    rows, cols = (
+        (len(items), len(facets))
+        if len(facets) > 1
+        else (-(-len(items) // wrap), min(wrap, len(items)))
+    )
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(4.6 * cols, 3.4 * rows + 0.9), squeeze=False, layout="constrained"
+    )
+    for ax in axes.flat[len(pairs) :]:
         ax.set_visible(False)
     if title:
         fig.suptitle(title)
@@ -199,8 +230,14 @@ def _panels(items: list[Any], facets: list[Any], title: str, wrap: int = 3
 def _legend(fig: MplFigure, ax: Any) -> None:
     handles, labels = ax.get_legend_handles_labels()
     if handles:
-        fig.legend(handles, labels, loc="outside lower center", fontsize=8,
-                   ncols=min(len(handles), 6), frameon=False)
+        fig.legend(
+            handles,
+            labels,
+            loc="outside lower center",
+            fontsize=8,
+            ncols=min(len(handles), 6),
+            frameon=False,
+        )
 
 
 def _band(ax: Any, x: Any, st: pd.DataFrame, colour: Any, label: str, **kw: Any) -> None:
@@ -216,10 +253,17 @@ def timeseries(plan: Plan, spec: Figure, table: pd.DataFrame) -> MplFigure:
     colours = dict(zip(arms, _colours(len(arms)), strict=True))
     fig, panels = _panels(list(spec.metrics), _facets(plan, table, spec.facet), spec.title)
     for ax, metric, (label, data) in panels:
-        values = (data.groupby("run_id", sort=False)[metric]
-                  .rolling(spec.rolling, min_periods=1).mean().reset_index(level=0, drop=True))
-        st = (data.assign(v=values).groupby(["arm", "day"], sort=False)["v"]
-              .agg(["mean", "std", "count"]))
+        values = (
+            data.groupby("run_id", sort=False)[metric]
+            .rolling(spec.rolling, min_periods=1)
+            .mean()
+            .reset_index(level=0, drop=True)
+        )
+        st = (
+            data.assign(v=values)
+            .groupby(["arm", "day"], sort=False)["v"]
+            .agg(["mean", "std", "count"])
+        )
         for arm in arms:
             if arm in st.index.get_level_values(0):
                 _band(ax, st.loc[arm].index, st.loc[arm], colours[arm], arm)
@@ -241,11 +285,19 @@ def bars(plan: Plan, spec: Figure, summaries: pd.DataFrame) -> MplFigure:
     width = 0.8 / len(facets)
     for ax, name, _ in panels:
         for j, ((label, data), colour) in enumerate(
-                zip(facets, _colours(len(facets)), strict=True)):
+            zip(facets, _colours(len(facets)), strict=True)
+        ):
             st = data.groupby("arm")[name].agg(["mean", "std", "count"]).reindex(arms)
             x = np.arange(len(arms)) + (j - (len(facets) - 1) / 2) * width
-            ax.bar(x, st["mean"], width, yerr=_ci(st["std"], st["count"]), capsize=2,
-                   color=colour if spec.facet else _colours(len(arms)), label=label or None)
+            ax.bar(
+                x,
+                st["mean"],
+                width,
+                yerr=_ci(st["std"], st["count"]),
+                capsize=2,
+                color=colour if spec.facet else _colours(len(arms)),
+                label=label or None,
+            )
         ax.set_xticks(np.arange(len(arms)), arms, rotation=35, ha="right", fontsize=8)
         ax.set_ylabel(summary_label(name, exp.summaries[name]), fontsize=8)
         ax.set_title(name, fontsize=9)
@@ -260,8 +312,7 @@ def response(plan: Plan, spec: Figure, summaries: pd.DataFrame) -> MplFigure:
     exp = plan.experiment
     arms = list(exp.arms)
     colours = dict(zip(arms, _colours(len(arms)), strict=True))
-    fig, panels = _panels(list(spec.summaries), _facets(plan, summaries, spec.facet),
-                          spec.title)
+    fig, panels = _panels(list(spec.summaries), _facets(plan, summaries, spec.facet), spec.title)
     for ax, name, (label, data) in panels:
         st = data.groupby(["arm", spec.x])[name].agg(["mean", "std", "count"])
         for arm in arms:
@@ -281,15 +332,26 @@ def indices_figure(plan: Plan, spec: Figure, table: pd.DataFrame) -> MplFigure:
     groups = list(table.groupby(["scenario", "arm"], sort=False))
     fig, panels = _panels(list(spec.summaries), groups, spec.title, wrap=2)
     sobol = "S1" in table.columns
-    kinds = ([("S1", "S1_conf", "first order S1"), ("ST", "ST_conf", "total ST")] if sobol
-             else [("mu_star", "mu_star_conf", "mu* (mean |elementary effect|)"),
-                   ("sigma", None, "sigma")])
+    kinds = (
+        [("S1", "S1_conf", "first order S1"), ("ST", "ST_conf", "total ST")]
+        if sobol
+        else [
+            ("mu_star", "mu_star_conf", "mu* (mean |elementary effect|)"),
+            ("sigma", None, "sigma"),
+        ]
+    )
     for ax, name, ((scenario, arm), data) in panels:
         d = data[data["summary"] == name]
         x = np.arange(len(d))
         for k, (col, conf, label) in enumerate(kinds):
-            ax.bar(x + (k - 0.5) * 0.4, d[col], 0.4, label=label,
-                   yerr=d[conf] if conf else None, capsize=2)
+            ax.bar(
+                x + (k - 0.5) * 0.4,
+                d[col],
+                0.4,
+                label=label,
+                yerr=d[conf] if conf else None,
+                capsize=2,
+            )
         ax.set_xticks(x, d["parameter"], rotation=40, ha="right", fontsize=7)
         ax.set_ylabel("Sobol index (share of variance)" if sobol else f"effect on {name}")
         ax.set_title(f"{name}\n{scenario}, {arm}", fontsize=9)
@@ -299,18 +361,24 @@ def indices_figure(plan: Plan, spec: Figure, table: pd.DataFrame) -> MplFigure:
     return fig
 
 
-def draw(plan: Plan, table: pd.DataFrame, summaries: pd.DataFrame,
-         idx: pd.DataFrame | None, folder: Path) -> list[Path]:
+def draw(
+    plan: Plan, table: pd.DataFrame, summaries: pd.DataFrame, idx: pd.DataFrame | None, folder: Path
+) -> list[Path]:
     """Draw the experiment's figures as PNG files into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for i, spec in enumerate(plan.experiment.figures):
         if spec.kind == "indices" and idx is None:
             continue
-        source = {"timeseries": table, "bars": summaries, "response": summaries,
-                  "indices": idx}[spec.kind]
-        fn = {"timeseries": timeseries, "bars": bars, "response": response,
-              "indices": indices_figure}[spec.kind]
+        source = {"timeseries": table, "bars": summaries, "response": summaries, "indices": idx}[
+            spec.kind
+        ]
+        fn = {
+            "timeseries": timeseries,
+            "bars": bars,
+            "response": response,
+            "indices": indices_figure,
+        }[spec.kind]
         fig = fn(plan, spec, source)
         path = folder / f"{spec.name or f'{i + 1:02d}_{spec.kind}'}.png"
         try:
@@ -324,23 +392,21 @@ def draw(plan: Plan, table: pd.DataFrame, summaries: pd.DataFrame,
 def missing_groups(plan: Plan, table: pd.DataFrame) -> list[str]:
     """The plan's groups (as in :func:`group_keys`) without a single finished run, as text."""
     keys = group_keys(plan)
-    done = (set(table[keys].itertuples(index=False, name=None)) if not table.empty
-            else set())
+    done = set(table[keys].itertuples(index=False, name=None)) if not table.empty else set()
     missing = {}
     for point in plan.points:
         for arm in plan.experiment.arms:
             group = tuple([point.scenario, arm, *(point.values[k] for k in keys[2:])])
             if group not in done:
-                missing[group] = ", ".join(f"{k} = {v}" for k, v in zip(keys, group,
-                                                                        strict=True))
+                missing[group] = ", ".join(f"{k} = {v}" for k, v in zip(keys, group, strict=True))
     return list(missing.values())
 
 
 def write_outputs(plan: Plan, out: Path, table: pd.DataFrame) -> list[Path]:
     """Write summary.csv, table.csv, table.md, indices.csv (if any) and the figures.
 
-    Each file is written whole or not at all (:func:`sim.sweep.atomic`). Groups whose every
-    run failed are listed below the table in table.md.
+    Each file is written whole or not at all (:func:`sim.files.atomic`). Groups whose every run
+    failed are listed below the table in table.md.
     """
     if table.empty:
         return []
@@ -349,8 +415,9 @@ def write_outputs(plan: Plan, out: Path, table: pd.DataFrame) -> list[Path]:
     grouped_ = grouped(summaries, keys, list(plan.experiment.summaries))
     text = markdown(grouped_, keys)
     if missing := missing_groups(plan, table):
-        text += ("\nMissing (every run of the group failed; see failed/):\n\n"
-                 + "".join(f"- {m}\n" for m in missing))
+        text += "\nMissing (every run of the group failed; see failed/):\n\n" + "".join(
+            f"- {m}\n" for m in missing
+        )
     paths = [out / "summary.csv", out / "table.csv", out / "table.md"]
     atomic(paths[0], lambda p: summaries.to_csv(p, index=False))
     atomic(paths[1], lambda p: grouped_.to_csv(p, index=False))
@@ -385,8 +452,10 @@ def compare(plan: Plan, ref: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
     m = ref.merge(new, on=keys, how="left", suffixes=("_ref", "_new"), indicator=True)
     extra = new.merge(ref[keys], on=keys, how="left", indicator=True)
     extra = extra[extra["_merge"] == "left_only"]  # groups the reference does not have
-    m = pd.concat([m, extra.rename(columns={c: f"{c}_new" for c in ("n", "mean", "sd", "se")})],
-                  ignore_index=True)
+    m = pd.concat(
+        [m, extra.rename(columns={c: f"{c}_new" for c in ("n", "mean", "sd", "se")})],
+        ignore_index=True,
+    )
     band = m["summary"].map(check.bands).fillna(0.0)
     m["diff"] = m["mean_new"] - m["mean_ref"]
     m["tolerance"] = check.k_se * np.sqrt(m["se_ref"] ** 2 + m["se_new"] ** 2) + band

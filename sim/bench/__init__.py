@@ -11,21 +11,20 @@ Cases (full size; ``--quick`` shrinks each to seconds, for tests):
 - ``community``: Xianlu Xincun (3,200 residents), every mechanism, 1,096 days, one process.
 - ``community_jm``: the same with the administrative routine and the joint meeting only, the
   dynamics the per-agent reference implements.
-- ``reference``: the per-agent Mesa reference (``tests/reference_model.py``) and the
+- ``reference``: the per-agent Mesa reference (:mod:`sim.bench.reference_model`) and the
   vectorised model on the same community, mechanisms and days (365; a third of the horizon,
   rates are per resident-day), and their ratio; ``reference_50k`` the same on a 50,000-resident
   community over 30 days.
 - ``district`` / ``district_2w``: the Gulou district (120 communities), 365 days, in one process
   and on two worker processes (peak memory: the parent's plus each worker's).
-- ``sweep``: 20 one-year runs on 1 and 2 workers (:func:`sim.sweep.bench_sweep`).
-- ``classic``: the classic-model kernels (:func:`sim.bench_classic.bench_classic`).
+- ``sweep``: 20 one-year runs on 1 and 2 workers (:func:`sim.bench.sweep.bench_sweep`).
+- ``classic``: the classic-model kernels (:func:`sim.bench.classic.bench_classic`).
 
 Nothing runs at import.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
@@ -38,8 +37,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sim.argtypes import positive
-
 #: Targets of issue 7, by case: (description, metric, threshold, at least (True) or at most).
 TARGETS: dict[str, tuple[str, str, float, bool]] = {
     "community": ("<= 1.0 s (>= 3.5 M resident-days/s)", "wall_s", 1.0, False),
@@ -50,21 +47,26 @@ TARGETS: dict[str, tuple[str, str, float, bool]] = {
 }
 MEMORY_LIMIT_MB = 1024.0
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-REFERENCE = Path(__file__).resolve().parent.parent / "tests"  # tests/reference_model.py
 
 
 def _sizes(quick: bool) -> dict[str, Any]:
     """The workload of every case, full or quick."""
     tiny = {"population.residents": 300, "population.households": 95}
     if quick:
-        return {"community": ("xianlu_xincun", tiny, 30), "reference": (tiny, 20),
-                "reference_50k": ({"population.residents": 2000,
-                                   "population.households": 640}, 5),
-                "district": (20, True), "sweep": (4, 20)}
-    return {"community": ("xianlu_xincun", {}, 1096), "reference": ({}, 365),
-            "reference_50k": ({"population.residents": 50_000,
-                               "population.households": 15_940}, 30),
-            "district": (365, False), "sweep": (20, 365)}
+        return {
+            "community": ("xianlu_xincun", tiny, 30),
+            "reference": (tiny, 20),
+            "reference_50k": ({"population.residents": 2000, "population.households": 640}, 5),
+            "district": (20, True),
+            "sweep": (4, 20),
+        }
+    return {
+        "community": ("xianlu_xincun", {}, 1096),
+        "reference": ({}, 365),
+        "reference_50k": ({"population.residents": 50_000, "population.households": 15_940}, 30),
+        "district": (365, False),
+        "sweep": (20, 365),
+    }
 
 
 def _descendants(root: int) -> list[int]:
@@ -120,19 +122,21 @@ def _community(quick: bool, mechanisms: str) -> dict[str, Any]:
     built = time.perf_counter()
     model.run(days)
     wall = time.perf_counter() - built
-    return {"residents": model.pop.n, "days": days, "build_s": built - start, "wall_s": wall,
-            "rate": model.pop.n * days / wall}
+    return {
+        "residents": model.pop.n,
+        "days": days,
+        "build_s": built - start,
+        "wall_s": wall,
+        "rate": model.pop.n * days / wall,
+    }
 
 
 def _reference(quick: bool, big: bool) -> dict[str, Any]:
-    sys.path.insert(0, str(REFERENCE))
-    from reference_model import ReferenceModel
-
+    from sim.bench.reference_model import ReferenceModel
     from sim.model import CommunityModel
 
     overrides, days = _sizes(quick)["reference_50k" if big else "reference"]
-    vec = CommunityModel("xianlu_xincun", rng=0, mechanisms=["joint_meeting"],
-                         overrides=overrides)
+    vec = CommunityModel("xianlu_xincun", rng=0, mechanisms=["joint_meeting"], overrides=overrides)
     start = time.perf_counter()
     vec.run(days)
     vec_s = time.perf_counter() - start
@@ -141,46 +145,76 @@ def _reference(quick: bool, big: bool) -> dict[str, Any]:
     ref.run(days)
     ref_s = time.perf_counter() - start
     n = vec.pop.n
-    return {"residents": n, "days": days, "wall_s": vec_s, "rate": n * days / vec_s,
-            "reference_s": ref_s, "reference_rate": n * days / ref_s, "speedup": ref_s / vec_s}
+    return {
+        "residents": n,
+        "days": days,
+        "wall_s": vec_s,
+        "rate": n * days / vec_s,
+        "reference_s": ref_s,
+        "reference_rate": n * days / ref_s,
+        "speedup": ref_s / vec_s,
+    }
 
 
 def _district(quick: bool, workers: int) -> dict[str, Any]:
-    from sim.district import load_district, run_district
+    from sim.experiments.district import load_district, run_district
 
     days, small = _sizes(quick)["district"]
     spec = load_district("gulou")
     if small:
-        spec = spec.model_copy(update={"exchange_days": 10, "sub_districts": tuple(
-            sd.model_copy(update={"communities": (sd.communities[0].model_copy(
-                update={"residents": (300, 300)}),)}) for sd in spec.sub_districts[:2])})
+        spec = spec.model_copy(
+            update={
+                "exchange_days": 10,
+                "sub_districts": tuple(
+                    sd.model_copy(
+                        update={
+                            "communities": (
+                                sd.communities[0].model_copy(update={"residents": (300, 300)}),
+                            )
+                        }
+                    )
+                    for sd in spec.sub_districts[:2]
+                ),
+            }
+        )
     start = time.perf_counter()
     if workers > 1:
-        from sim.sweep import executor
+        from sim.experiments.execution import executor
 
         with executor(workers) as pool, tempfile.TemporaryDirectory() as store:
-            result = run_district(spec, days, 0, executor=pool, in_flight=workers + 1,
-                                  store=store)
+            result = run_district(spec, days, 0, executor=pool, in_flight=workers + 1, store=store)
     else:
         result = run_district(spec, days, 0)
     wall = time.perf_counter() - start
     n = result.manifest["residents"]
-    return {"residents": n, "communities": spec.n_communities, "days": days, "wall_s": wall,
-            "rate": n * days / wall, "workers": workers}
+    return {
+        "residents": n,
+        "communities": spec.n_communities,
+        "days": days,
+        "wall_s": wall,
+        "rate": n * days / wall,
+        "workers": workers,
+    }
 
 
 def _sweep(quick: bool) -> dict[str, Any]:
-    from sim.sweep import bench_sweep
+    from sim.bench.sweep import bench_sweep
 
     runs, days = _sizes(quick)["sweep"]
     report = bench_sweep(n_runs=runs, days=days, workers=(1, 2))
     wall = report["wall_s"][2]
-    return {"residents": 3200, "days": days, "workers": 2, "wall_s": wall,
-            "rate": 3200 * days * runs / wall, "sweep": report}
+    return {
+        "residents": 3200,
+        "days": days,
+        "workers": 2,
+        "wall_s": wall,
+        "rate": 3200 * days * runs / wall,
+        "sweep": report,
+    }
 
 
 def _classic(quick: bool) -> dict[str, Any]:
-    from sim.bench_classic import bench_classic
+    from sim.bench.classic import bench_classic
 
     start = time.perf_counter()
     rows = bench_classic(repeats=1 if quick else 3)
@@ -216,8 +250,9 @@ def _run_child(name: str, quick: bool) -> dict[str, Any]:
     env = {**os.environ, **dict.fromkeys(THREAD_VARS, "1")}
     code = f"from sim.bench import child; child({name!r}, {quick!r})"
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen([sys.executable, "-c", code], stdout=out, stderr=err,
-                                env=env, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", code], stdout=out, stderr=err, env=env, text=True
+        )
         tree_mb = _watch(proc)
         out.seek(0)
         err.seek(0)
@@ -240,9 +275,16 @@ def machine() -> dict[str, Any]:
         pass
     from importlib.metadata import version
 
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
-            "numpy": version("numpy"), "scipy": version("scipy"), "mesa": version("mesa"),
-            "platform": platform.platform(), "load_average": list(os.getloadavg())}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "numpy": version("numpy"),
+        "scipy": version("scipy"),
+        "mesa": version("mesa"),
+        "platform": platform.platform(),
+        "load_average": list(os.getloadavg()),
+    }
 
 
 def summarise(name: str, reps: list[dict[str, Any]], quick: bool = False) -> dict[str, Any]:
@@ -273,15 +315,18 @@ def summarise(name: str, reps: list[dict[str, Any]], quick: bool = False) -> dic
     return row
 
 
-def run_bench(repeats: int = 3, quick: bool = False,
-              cases: tuple[str, ...] = tuple(CASES)) -> dict[str, Any]:
+def run_bench(
+    repeats: int = 3, quick: bool = False, cases: tuple[str, ...] = tuple(CASES)
+) -> dict[str, Any]:
     """Run every case ``repeats`` times in fresh processes; the report as a dict."""
-    report: dict[str, Any] = {"machine": machine(), "quick": quick, "repeats": repeats,
-                              "cases": [], "skipped": []}
+    report: dict[str, Any] = {
+        "machine": machine(),
+        "quick": quick,
+        "repeats": repeats,
+        "cases": [],
+        "skipped": [],
+    }
     for name in cases:
-        if name.startswith("reference") and not (REFERENCE / "reference_model.py").exists():
-            report["skipped"].append(f"{name}: needs tests/reference_model.py (a checkout)")
-            continue
         reps = [_run_child(name, quick) for _ in range(repeats)]
         report["cases"].append(summarise(name, reps, quick))
     return report
@@ -289,52 +334,20 @@ def run_bench(repeats: int = 3, quick: bool = False,
 
 def table(report: dict[str, Any]) -> str:
     """The report as a Markdown table."""
-    lines = ["| case | residents | days | wall s, median (min) | resident-days/s | "
-             "per-agent ref. | peak MB | target | met |",
-             "|---|---:|---:|---:|---:|---:|---:|---|---|"]
+    lines = [
+        "| case | residents | days | wall s, median (min) | resident-days/s | "
+        "per-agent ref. | peak MB | target | met |",
+        "|---|---:|---:|---:|---:|---:|---:|---|---|",
+    ]
     for c in report["cases"]:
         rate = f"{c['rate'] / 1e6:.2f} M" if "rate" in c else ""
-        ref = (f"{c['reference_rate'] / 1e6:.3f} M/s, {c['speedup']:.0f}x"
-               if "speedup" in c else "")
+        ref = f"{c['reference_rate'] / 1e6:.3f} M/s, {c['speedup']:.0f}x" if "speedup" in c else ""
         mem = f"{c['peak_mb']:.0f}"
         met = {True: "yes", False: "no"}.get(c.get("met"), "")
-        lines.append(f"| {c['name']} | {c.get('residents', '')} | {c.get('days', '')} | "
-                     f"{c['wall_s']:.2f} ({c['wall_min_s']:.2f}) | {rate} | {ref} | {mem} | "
-                     f"{c.get('target', '')} | "
-                     f"{met} |")
+        lines.append(
+            f"| {c['name']} | {c.get('residents', '')} | {c.get('days', '')} | "
+            f"{c['wall_s']:.2f} ({c['wall_min_s']:.2f}) | {rate} | {ref} | {mem} | "
+            f"{c.get('target', '')} | "
+            f"{met} |"
+        )
     return "\n".join(lines)
-
-
-def cmd_bench(args: argparse.Namespace) -> int:
-    """Run the benchmarks; print a table, or the JSON report with --json."""
-    report = run_bench(args.repeats, args.quick)
-    if args.json:
-        print(json.dumps(report, indent=2))
-        return 0
-    m = report["machine"]
-    print(f"{m['cpu']}, {m['cores']} cores, Python {m['python']}, numpy {m['numpy']}; "
-          f"{report['repeats']} repetition(s) per case, each in a fresh process")
-    print(table(report))
-    for note in report["skipped"]:
-        print(f"skipped {note}")
-    for c in report["cases"]:
-        if c["name"] == "sweep":
-            s = c["sweep"]
-            walls = "; ".join(f"{w} worker(s) {t:.2f} s" for w, t in s["wall_s"].items())
-            print(f"sweep of {s['runs']} runs x {s['days']} days: plain loop "
-                  f"{s['loop_s']:.2f} s; {walls}")
-        if c["name"] == "classic":
-            for k in c["kernels"]:
-                print(f"classic {k['name']}: {k['median_s'] * 1e3:.1f} ms "
-                      f"({k['unit_rate']:.3g} units/s)")
-    return 0
-
-
-def register(sub: Any) -> None:
-    """Add ``cogov bench`` to the CLI's subcommands."""
-    b = sub.add_parser("bench", help="benchmark speed and memory (each case in a fresh process)")
-    b.add_argument("--json", action="store_true", help="print the machine-readable report")
-    b.add_argument("--repeats", type=positive, default=3,
-                   help="repetitions per case, median reported (default 3)")
-    b.add_argument("--quick", action="store_true", help="tiny sizes (seconds; for tests)")
-    b.set_defaults(fn=cmd_bench)

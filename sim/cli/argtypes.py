@@ -11,8 +11,8 @@ import argparse
 import tempfile
 from pathlib import Path
 
+from sim.inputs import InputError
 from sim.params import MAX_DAYS, MAX_REPLICATES
-from sim.scenario import InputError
 
 
 def whole_number(text: str, least: int, most: int | None = None) -> int:
@@ -68,8 +68,11 @@ def output_problem(path: Path) -> str | None:
             if not ancestor.is_dir():
                 return f"is below {ancestor}, which is not a folder"
             problem = _unwritable(ancestor)
-            return (None if problem is None
-                    else f"cannot be created: {ancestor} cannot be written ({problem})")
+            return (
+                None
+                if problem is None
+                else f"cannot be created: {ancestor} cannot be written ({problem})"
+            )
     return None
 
 

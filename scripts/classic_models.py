@@ -1,7 +1,7 @@
 """Regenerate one figure (PNG) and one CSV per classic model from sim.classic.
 
 Usage:
-    .venv/bin/python experiments/classic_models.py --out DIR [--quick] [--seed N]
+    .venv/bin/python scripts/classic_models.py --out DIR [--quick] [--seed N]
 
 Figures (each with the published reference curve):
     deffuant_clusters.png  major clusters (>= 5% of agents) vs d, with floor(1/(2d))

@@ -21,10 +21,8 @@ import concurrent.futures as cf
 import json
 import multiprocessing
 import os
-import platform
 import signal
 import sys
-import tempfile
 import threading
 import time
 import traceback
@@ -39,10 +37,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.experiment import Plan, Run
+from sim.experiments.design import Plan, Run
+from sim.files import atomic, git_commit, version_of, versions, write_json
+from sim.inputs import InputError
 from sim.model import CommunityModel
-from sim.run import git_commit, version_of
-from sim.scenario import InputError, Scenario
+from sim.scenario import Scenario
 
 #: Identity columns of every row of the results table, before factors and metrics.
 ID_COLUMNS = ["run_id", "scenario", "arm", "point"]
@@ -86,8 +85,9 @@ def execute(task: Task) -> pd.DataFrame:
         RunError: whatever the model raised, as text.
     """
     try:
-        model = CommunityModel(task.scenario, rng=task.seed, mechanisms=list(task.mechanisms),
-                               overrides=task.overrides)
+        model = CommunityModel(
+            task.scenario, rng=task.seed, mechanisms=list(task.mechanisms), overrides=task.overrides
+        )
         return model.run(task.days)[["day", *task.metrics]]
     except Exception as exc:
         raise RunError(f"{type(exc).__name__}: {exc}", traceback.format_exc()) from None
@@ -113,8 +113,12 @@ def task(plan: Plan, run: Run) -> Task:
 
 def tidy(plan: Plan, run: Run, metrics: pd.DataFrame) -> pd.DataFrame:
     """A run's rows of the results table: identity, factors, replicate, seed, day, metrics."""
-    ids: dict[str, Any] = {"run_id": run.run_id, "scenario": run.point.scenario,
-                           "arm": run.arm, "point": run.point.index}
+    ids: dict[str, Any] = {
+        "run_id": run.run_id,
+        "scenario": run.point.scenario,
+        "arm": run.arm,
+        "point": run.point.index,
+    }
     for key in plan.factors:
         ids[key] = run.point.values[key]
     ids["replicate"] = run.replicate
@@ -124,43 +128,26 @@ def tidy(plan: Plan, run: Run, metrics: pd.DataFrame) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------- files
-def atomic(path: Path, write: Callable[[Path], None]) -> None:
-    """Write ``path`` whole or not at all.
-
-    ``write`` fills a temporary file, which is then renamed over ``path``; it is removed if
-    writing fails (a full disk).
-    """
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def _write_json(path: Path, data: Any) -> None:
-    atomic(path, lambda p: p.write_text(json.dumps(data, indent=2, ensure_ascii=False),
-                                         encoding="utf-8"))
-
-
 def manifest(plan: Plan, **extra: Any) -> dict[str, Any]:
     """What produced a sweep: experiment file and content, root seed, versions, commit."""
     exp = plan.experiment
     return {
-        "experiment": {"name": exp.name, "path": plan.source, "content": plan.text,
-                       "design_hash": plan.design_hash()},
+        "experiment": {
+            "name": exp.name,
+            "path": plan.source,
+            "content": plan.text,
+            "design_hash": plan.design_hash(),
+        },
         "root_seed": exp.seed,
         "seeds": "run seed = SeedSequence(root_seed, spawn_key=(point, replicate))"
-                 if exp.common_seeds == "arms" else
-                 "run seed = SeedSequence(root_seed, spawn_key=(replicate,))",
+        if exp.common_seeds == "arms"
+        else "run seed = SeedSequence(root_seed, spawn_key=(replicate,))",
         "replicates": exp.replicates,
         "runs": len(plan.runs),
         "days": {name: exp.days or base.days for name, base in plan.bases.items()},
-        "versions": {"cogov": version_of("cogov"), "numpy": np.__version__,
-                     "mesa": version_of("mesa"), "pandas": pd.__version__,
-                     "pyarrow": version_of("pyarrow"), "SALib": version_of("SALib"),
-                     "python": platform.python_version()},
+        "versions": versions(
+            pandas=pd.__version__, pyarrow=version_of("pyarrow"), SALib=version_of("SALib")
+        ),
         "git_commit": git_commit(),
         **extra,
     }
@@ -173,8 +160,11 @@ def done_runs(plan: Plan, out: Path) -> set[str]:
 
 def combine(plan: Plan, out: Path) -> pd.DataFrame:
     """The finished runs' rows, in plan order (one row per run and day)."""
-    parts = [pd.read_parquet(p) for r in plan.runs
-             if (p := out / "runs" / f"{r.run_id}.parquet").exists()]
+    parts = [
+        pd.read_parquet(p)
+        for r in plan.runs
+        if (p := out / "runs" / f"{r.run_id}.parquet").exists()
+    ]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
@@ -231,9 +221,14 @@ def _locked(out: Path) -> Iterator[None]:
         except BlockingIOError:
             handle.seek(0)
             pid = handle.read().strip() or "?"
-            raise InputError(str(out), "", (
-                f"another sweep (process {pid}) is writing this folder; wait for it to end "
-                "(then rerun to resume) or choose another --out")) from None
+            raise InputError(
+                str(out),
+                "",
+                (
+                    f"another sweep (process {pid}) is writing this folder; wait for it to end "
+                    "(then rerun to resume) or choose another --out"
+                ),
+            ) from None
         handle.truncate(0)
         handle.write(str(os.getpid()))
         handle.flush()
@@ -247,19 +242,37 @@ def _prepare(plan: Plan, out: Path) -> None:
         try:
             digest = json.loads(old.read_text(encoding="utf-8"))["experiment"]["design_hash"]
         except (OSError, ValueError, KeyError, TypeError):
-            raise InputError(str(old), "", (
-                "cannot be read, so which design the runs in this folder belong to is "
-                "unknown; choose another --out or remove the folder")) from None
+            raise InputError(
+                str(old),
+                "",
+                (
+                    "cannot be read, so which design the runs in this folder belong to is "
+                    "unknown; choose another --out or remove the folder"
+                ),
+            ) from None
         if digest != plan.design_hash():
-            raise InputError(str(out), "manifest.json", (
-                "this folder holds runs of a different experiment design; choose another "
-                "--out or remove the folder"))
-    elif found := [p for p in (*out.glob("runs/*.parquet"), *out.glob("failed/*.json"),
-                               out / "runs.parquet") if p.exists()]:
-        raise InputError(str(out), "", (
-            f"holds run files ({found[0].relative_to(out)} and {len(found) - 1} more) but no "
-            "manifest.json, so which design they belong to is unknown; choose another --out "
-            "or remove the folder"))
+            raise InputError(
+                str(out),
+                "manifest.json",
+                (
+                    "this folder holds runs of a different experiment design; choose another "
+                    "--out or remove the folder"
+                ),
+            )
+    elif found := [
+        p
+        for p in (*out.glob("runs/*.parquet"), *out.glob("failed/*.json"), out / "runs.parquet")
+        if p.exists()
+    ]:
+        raise InputError(
+            str(out),
+            "",
+            (
+                f"holds run files ({found[0].relative_to(out)} and {len(found) - 1} more) but no "
+                "manifest.json, so which design they belong to is unknown; choose another --out "
+                "or remove the folder"
+            ),
+        )
     for tmp in (*out.glob(".*.tmp"), *out.glob("runs/.*.tmp"), *out.glob("figures/.*.tmp")):
         tmp.unlink()
 
@@ -283,8 +296,9 @@ def _worker_init(sweep_pid: int) -> None:
         import ctypes
 
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    threading.Thread(target=_watch, args=(sweep_pid, parent), daemon=True,
-                     name="cogov-watchdog").start()
+    threading.Thread(
+        target=_watch, args=(sweep_pid, parent), daemon=True, name="cogov-watchdog"
+    ).start()
 
 
 def _alive(pid: int) -> bool:
@@ -312,9 +326,13 @@ def process_pool(workers: int | None = None) -> cf.ProcessPoolExecutor:
         ctx = multiprocessing.get_context("spawn")
     else:
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["sim.sweep"])
-    return cf.ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, mp_context=ctx,
-                                  initializer=_worker_init, initargs=(os.getpid(),))
+        ctx.set_forkserver_preload(["sim.experiments.execution"])
+    return cf.ProcessPoolExecutor(
+        max_workers=workers or os.cpu_count() or 1,
+        mp_context=ctx,
+        initializer=_worker_init,
+        initargs=(os.getpid(),),
+    )
 
 
 @contextmanager
@@ -384,13 +402,21 @@ Finish = Callable[[pd.DataFrame], list[Path]]
 
 def _unwritable(path: Path, exc: OSError, result: SweepResult) -> SweepError:
     why = exc.strerror or str(exc)
-    return SweepError(f"cannot write {path}: {why}; {len(result.finished)} runs finished in "
-                      f"this call are saved in {result.out}; free space and rerun the same "
-                      "command to resume")
+    return SweepError(
+        f"cannot write {path}: {why}; {len(result.finished)} runs finished in "
+        f"this call are saved in {result.out}; free space and rerun the same "
+        "command to resume"
+    )
 
 
-def sweep(plan: Plan, out: Path, pool: cf.Executor, *, progress: Progress | None = None,
-          finish: Finish | None = None) -> SweepResult:
+def sweep(
+    plan: Plan,
+    out: Path,
+    pool: cf.Executor,
+    *,
+    progress: Progress | None = None,
+    finish: Finish | None = None,
+) -> SweepResult:
     """Run the plan's missing runs on ``pool``, combine every finished run, write outputs.
 
     OUT is locked while this runs. ``manifest.json`` says ``"complete": true`` only once
@@ -415,16 +441,19 @@ def sweep(plan: Plan, out: Path, pool: cf.Executor, *, progress: Progress | None
         return _sweep_locked(plan, out, pool, progress, finish)
 
 
-def _sweep_locked(plan: Plan, out: Path, pool: cf.Executor, progress: Progress | None,
-                  finish: Finish | None) -> SweepResult:
+def _sweep_locked(
+    plan: Plan, out: Path, pool: cf.Executor, progress: Progress | None, finish: Finish | None
+) -> SweepResult:
     _prepare(plan, out)
     started = datetime.now(UTC).isoformat(timespec="seconds")
-    _write_json(out / "manifest.json", manifest(plan, started=started, finished=None,
-                                                complete=False))
+    write_json(
+        out / "manifest.json", manifest(plan, started=started, finished=None, complete=False)
+    )
     on_disk = done_runs(plan, out)
     todo = [r for r in plan.runs if r.run_id not in on_disk]
-    result = SweepResult(out, len(plan.runs), skipped=[r.run_id for r in plan.runs
-                                                       if r.run_id in on_disk])
+    result = SweepResult(
+        out, len(plan.runs), skipped=[r.run_id for r in plan.runs if r.run_id in on_disk]
+    )
     pending = {pool.submit(execute, task(plan, r)): r for r in todo}
     try:
         for fut in cf.as_completed(list(pending)):  # waits on each future once: O(runs)
@@ -436,9 +465,10 @@ def _sweep_locked(plan: Plan, out: Path, pool: cf.Executor, progress: Progress |
         raise _unwritable(Path(exc.filename or out), exc, result) from None
     except BrokenProcessPool:
         _abandon(pool, pending)
-        raise SweepError(f"a worker process died; {len(result.finished)} runs finished in "
-                         f"this call are saved in {out}; rerun the same command to resume"
-                         ) from None
+        raise SweepError(
+            f"a worker process died; {len(result.finished)} runs finished in "
+            f"this call are saved in {out}; rerun the same command to resume"
+        ) from None
     except BaseException:
         _abandon(pool, pending)
         raise
@@ -449,10 +479,17 @@ def _sweep_locked(plan: Plan, out: Path, pool: cf.Executor, progress: Progress |
         outputs = finish(result.table) if finish is not None else []
     except OSError as exc:
         raise _unwritable(Path(exc.filename or path), exc, result) from None
-    _write_json(out / "manifest.json", manifest(
-        plan, started=started, finished=datetime.now(UTC).isoformat(timespec="seconds"),
-        complete=result.complete, failed=sorted(result.failed),
-        outputs=[str(p.relative_to(out)) for p in outputs]))
+    write_json(
+        out / "manifest.json",
+        manifest(
+            plan,
+            started=started,
+            finished=datetime.now(UTC).isoformat(timespec="seconds"),
+            complete=result.complete,
+            failed=sorted(result.failed),
+            outputs=[str(p.relative_to(out)) for p in outputs],
+        ),
+    )
     return result
 
 
@@ -467,10 +504,19 @@ def _collect(plan: Plan, out: Path, run: Run, fut: cf.Future, result: SweepResul
         detail = exc.detail if isinstance(exc, RunError) else traceback.format_exc()
         message = str(exc) or type(exc).__name__
         result.failed[run.run_id] = message
-        _write_json(failed, {"run_id": run.run_id, "error": message, "traceback": detail,
-                             "seed": run.seed_text(plan.experiment.seed),
-                             "scenario": run.point.scenario, "arm": run.arm,
-                             "replicate": run.replicate, "values": run.point.values})
+        write_json(
+            failed,
+            {
+                "run_id": run.run_id,
+                "error": message,
+                "traceback": detail,
+                "seed": run.seed_text(plan.experiment.seed),
+                "scenario": run.point.scenario,
+                "arm": run.arm,
+                "replicate": run.replicate,
+                "values": run.point.values,
+            },
+        )
         return
     rows = tidy(plan, run, metrics)
     path = out / "runs" / f"{run.run_id}.parquet"
@@ -483,44 +529,3 @@ def _collect(plan: Plan, out: Path, run: Run, fut: cf.Future, result: SweepResul
 
 
 # ------------------------------------------------------------------------- benchmark
-def bench_sweep(n_runs: int = 20, days: int = 365, scenario: str = "xianlu_xincun",
-                workers: tuple[int, ...] = (1, 2)) -> dict[str, Any]:
-    """Time a sweep of ``n_runs`` one-year runs against a plain loop.
-
-    The pool is started and warmed up before the clock starts, so the figures measure
-    per-run costs: scheduling, pickling the metrics back, writing Parquet, combining.
-
-    Returns:
-        ``loop_s`` (plain loop of :func:`execute`), then per worker count ``w``:
-        ``wall_s[w]``, ``speedup[w]`` (loop / wall), ``overhead_ms_per_run[w]``
-        ((wall x w - loop) / runs: worker time not spent simulating) and
-        ``parent_cpu_ms_per_run[w]`` (the parent's CPU time per run: submitting, receiving,
-        writing, combining; unlike wall times, not inflated by other load on the machine).
-    """
-    from sim.experiment import Experiment
-    from sim.experiment import plan as make_plan
-    from sim.scenario import load_scenario
-
-    exp = Experiment.model_validate({
-        "name": "bench", "scenario": [scenario], "days": days, "replicates": n_runs,
-        "metrics": ["participation_rate", "satisfaction_mean"],
-        "arms": {"administrative": ["administrative"]}})
-    plan = make_plan(exp, {scenario: load_scenario(scenario)})
-    start = time.perf_counter()
-    for run in plan.runs:
-        execute(task(plan, run))
-    loop = time.perf_counter() - start
-    report: dict[str, Any] = {"runs": n_runs, "days": days, "scenario": scenario,
-                              "loop_s": loop, "wall_s": {}, "speedup": {},
-                              "overhead_ms_per_run": {}, "parent_cpu_ms_per_run": {}}
-    for w in workers:
-        with executor(w) as pool, tempfile.TemporaryDirectory() as tmp:
-            list(pool.map(time.sleep, [0.2] * w))  # start every worker before timing
-            start, cpu = time.perf_counter(), time.process_time()
-            sweep(plan, Path(tmp), pool)
-            wall, cpu = time.perf_counter() - start, time.process_time() - cpu
-        report["wall_s"][w] = wall
-        report["speedup"][w] = loop / wall
-        report["overhead_ms_per_run"][w] = 1000 * (wall * w - loop) / n_runs
-        report["parent_cpu_ms_per_run"][w] = 1000 * cpu / n_runs
-    return report

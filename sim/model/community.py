@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,45 +12,29 @@ import numpy as np
 import pandas as pd
 from mesa.experimental.scenarios import Scenario as MesaScenario
 
-from sim import behaviour, classic
-from sim.agents import (
+from sim import classic
+from sim.mechanisms import MECHANISMS, Mechanism, build
+from sim.metrics import METRICS
+from sim.model import behaviour
+from sim.model.agents import (
     PropertyFirm,
     Resident,
     ResidentCommittee,
     ResidentUnit,
     SubDistrict,
 )
-from sim.issues import Issue, IssueBook
-from sim.mechanisms import Mechanism
-from sim.mechanisms import resolve as resolve_mechanisms
-from sim.metrics import METRICS
-from sim.network import build_network
+from sim.model.issues import Issue, IssueBook
+from sim.model.network import build_network
+from sim.model.population import ELDERLY, build_population, truncated_normal
+from sim.model.state import Levers, State, Today, Totals
 from sim.params import ISSUE_TYPES
-from sim.population import ELDERLY, build_population, truncated_normal
 from sim.scenario import Scenario, load_scenario
 
 NEVER = -(10**6)  # "last took part" of someone who never did
-RETRY_EFFORT = 0.25  # share of an issue's effort needed to pass it up again
-SHORTAGE_REF = 0.5  # parking rates are stated for a shortage of half the cars
+#: The parking shortage at which the declared parking rates hold (a rate's unit, not a
+#: parameter): the rates are stated for a shortage of half the cars (MODEL 3.7).
+SHORTAGE_REF = 0.5
 DEFAULT_SCENARIO = "xianlu_xincun"
-
-
-@dataclass
-class State:
-    """Residents' dynamic state, one array per variable (index = resident)."""
-
-    aware: np.ndarray  # bool: knows the current policy from above
-    grievance: np.ndarray  # [0, 1]
-    efficacy: np.ndarray  # [0, 1]
-    trust: np.ndarray  # [0, 1], in the resident committee
-    satisfaction: np.ndarray  # [0, 1]
-    expectation: np.ndarray  # [0, 1], expected performance
-    justice: np.ndarray  # [0, 1], perceived procedural justice (voice), decays
-    process: np.ndarray  # satisfaction bonus or penalty from voice and replies, decays
-    harm: np.ndarray  # [0, 1], harm of recent conflicts nearby, decays
-    last_part: np.ndarray  # int: last day of taking part in a consultation
-    opinion: np.ndarray  # n x issue types, position on each issue's axis in [0, 1]
-    theta: np.ndarray  # participation threshold (share of ties), Granovetter 1978
 
 
 def poisson_count(u: float, lam: float) -> int:
@@ -149,7 +133,8 @@ class CommunityModel(mesa.Model):
         self.scenario = NoMesaParameters(rng=self.scenario.rng)
         extra = {k.replace("__", "."): v for k, v in kwargs.items()}
         self.spec = load_scenario(scenario, {**(overrides or {}), **extra})
-        self.mechanisms: list[Mechanism] = resolve_mechanisms(mechanisms, self.spec.mechanisms)
+        self.mechanisms: list[Mechanism] = build(mechanisms, self.spec.mechanisms)
+        self._by_name = {m.name: m for m in self.mechanisms}
         self.day = 0
         self._build(resident_agents)
         for m in self.mechanisms:
@@ -190,27 +175,23 @@ class CommunityModel(mesa.Model):
         cars = self.stream("cars")
         self.car_household = cars.random(h) < s.population.car_share_households
         self.spaces = round(s.parking.spaces_per_household * h)
-        self.extra_spaces: dict[str, int] = {}  # spaces won by mechanisms, by source
-        self.compliance = np.zeros(k)  # share of residents keeping a convention, by type
-        self.prevention = np.zeros(k)  # share of arrivals a convention prevents, by type
-        self.visible = 0.0  # 1 when participation is publicly listed (rotation rosters)
-        self.monitored = False  # volunteers on duty watch over conventions
-        self.escalator: Mechanism | None = None  # replaces department referral if set
+        self.levers = Levers(
+            report_weight=np.ones(n), compliance=np.zeros(k), prevention=np.zeros(k)
+        )
         self.issues = IssueBook(n)
         self.residents = [Resident(self, i) for i in range(n)] if resident_agents else []
         self.committee = ResidentCommittee(self, s.committee)
         self.units = [ResidentUnit(self, u) for u in s.units]
         self.property_firm = (
-            PropertyFirm(self, s.property_firm) if s.property_firm is not None else None)
+            PropertyFirm(self, s.property_firm) if s.property_firm is not None else None
+        )
         self.sub_district = SubDistrict(self, s.sub_district)
-        self.resources = behaviour.RESOURCES_BY_AGE[pop.age] + behaviour.RESOURCES_CORE * pop.core
-        self.engagement = np.where(pop.core, behaviour.ENGAGEMENT_CORE,
-                                   behaviour.ENGAGEMENT_OTHER)
+        by_age = np.array([b.resources_young, b.resources_middle, b.resources_elderly])
+        self.resources = by_age[pop.age] + b.resources_core * pop.core
+        self.engagement = np.where(pop.core, b.engagement_core, b.engagement_other)
         self.time_cost = np.where(pop.employed, b.cost_employed, b.cost_retired)
-        self.report_weight = np.ones(n)  # mechanisms add channels for raising issues
-        self.totals = {"resolved": 0, "escalations": 0, "conflicts": 0, "meetings": 0,
-                       "palm_followers": 0, "committee_members": 0}
-        self.today: dict[str, float] = {}
+        self.totals = Totals()
+        self.today = Today()
         self._resolution_days: list[int] = []
         self._detection_days: list[int] = []
         self._detection_offline: list[float] = []  # offline share of each detected issue
@@ -230,8 +211,8 @@ class CommunityModel(mesa.Model):
         4. ``consult``: mechanisms deliberate with today's participants.
         5. ``decide``: the committee handles known issues (the ``administrative`` routine)
            and mechanisms decide and implement; resolved issues feed back on residents.
-        6. ``feedback``: informal chats move opinions; grievance, conflicts, expectations,
-           satisfaction, trust and efficacy are updated from today's state.
+        6. feedback (the core's own): informal chats move opinions; grievance, conflicts,
+           expectations, satisfaction, trust and efficacy are updated from today's state.
         7. ``collect``: the daily metrics row; at the scenario's horizon (``days``) the model
            stops ``running`` (Mesa's flag for its runners and SolaraViz).
 
@@ -239,9 +220,9 @@ class CommunityModel(mesa.Model):
         computed from the same arrays and then assigned.
         """
         self.committee.start_day()
-        self.today = {"conflicts": 0.0}
-        self.compliance[:] = 0.0  # conventions state today's compliance in ``decide``
-        self.report_weight[:] = 1.0  # channel mechanisms raise it in ``inform``
+        self.today = Today()
+        self.levers.compliance[:] = 0.0  # conventions state today's compliance in ``decide``
+        self.levers.report_weight[:] = 1.0  # channel mechanisms raise it in ``inform``
         self._recent = None  # participation changes from now on; computed live until collect
         self._arrivals()
         self._hook("arrivals")
@@ -253,7 +234,6 @@ class CommunityModel(mesa.Model):
         self._hook("consult")
         self._hook("decide")
         self._feedback()
-        self._hook("feedback")
         self._collect()
         self.day += 1
         if self.day >= self.spec.days:
@@ -263,11 +243,21 @@ class CommunityModel(mesa.Model):
         for m in self.mechanisms:
             getattr(m, phase)(self)
 
+    def mechanism(self, name: str) -> Mechanism | None:
+        """The active mechanism of that registry name, or None when it is not active.
+
+        Raises:
+            KeyError: ``name`` is no registered mechanism (a typo).
+        """
+        if name not in MECHANISMS:
+            raise KeyError(f"no mechanism {name!r}; registered: {', '.join(MECHANISMS)}")
+        return self._by_name.get(name)
+
     # 1. arrivals ---------------------------------------------------------------
     def parking_shortage(self) -> float:
         """Share of car-owning households without a space, counting shared spaces."""
         cars = int(np.count_nonzero(self.car_household))
-        spaces = self.spaces + sum(self.extra_spaces.values())
+        spaces = self.spaces + sum(self.levers.extra_spaces.values())
         return max(0.0, 1.0 - spaces / cars) if cars else 0.0
 
     def _arrivals(self) -> None:
@@ -275,14 +265,18 @@ class CommunityModel(mesa.Model):
         # Car ownership grows at a yearly rate (MODEL 3.7); one draw per household a day.
         grow = self.stream("cars").random(len(self.car_household))
         n_cars = np.count_nonzero(self.car_household)
-        p_new = (s.parking.car_growth_per_year / 365.0 * n_cars
-                 / max(1, len(self.car_household) - n_cars))
+        p_new = (
+            s.parking.car_growth_per_year
+            / 365.0
+            * n_cars
+            / max(1, len(self.car_household) - n_cars)
+        )
         self.car_household |= grow < p_new
         # Policies from above that the committee must explain (one uniform a day).
         u = self.stream("policies").random()
         if poisson_count(u, s.committee.policies_per_month / 30.0) >= 1:
             self.state.aware[:] = False
-            self.today["policy"] = 1.0
+            self.today.policy = True
         # Issues: Poisson counts by inverse CDF of one uniform per type (common random
         # numbers), buildings chosen by ranking one uniform per building.
         arr = self.stream("issues")
@@ -292,7 +286,7 @@ class CommunityModel(mesa.Model):
             rate = getattr(t.rate, s.community_type) / 365.0
             if name == "parking":
                 rate *= self.parking_shortage() / SHORTAGE_REF
-            rate *= 1.0 - self.prevention[k]
+            rate *= 1.0 - self.levers.prevention[k]
             for _ in range(poisson_count(u[k], rate)):
                 self._open_issue(k, t, arr)
 
@@ -312,8 +306,7 @@ class CommunityModel(mesa.Model):
             eligible = eligible & chosen[pop.building]
         members = np.flatnonzero(eligible)
         if len(members):
-            self.issues.add(k, self.day, members, min(severity, 1.0), t.complexity,
-                            t.effort_hours)
+            self.issues.add(k, self.day, members, min(severity, 1.0), t.complexity, t.effort_hours)
 
     # 2. inform -----------------------------------------------------------------
     def _inform(self) -> None:
@@ -338,7 +331,8 @@ class CommunityModel(mesa.Model):
         u = self.stream("detect").random(len(unknown))
         for issue, ui in zip(unknown, u, strict=True):
             m = issue.members
-            p_report = np.clip(c.report_prob * st.grievance[m] * self.report_weight[m], 0.0, 0.999)
+            weight = self.levers.report_weight[m]
+            p_report = np.clip(c.report_prob * st.grievance[m] * weight, 0.0, 0.999)
             # log P(nobody reports), summed in member order (a running sum)
             log_none = np.cumsum(np.log1p(-p_report))[-1]
             if ui < 1.0 - np.exp(log_none):
@@ -346,8 +340,12 @@ class CommunityModel(mesa.Model):
 
     def household_aware(self) -> np.ndarray:
         """Households with at least one member who knows the current policy."""
-        return np.bincount(self.pop.household, weights=self.state.aware,
-                           minlength=self.pop.n_households) > 0
+        return (
+            np.bincount(
+                self.pop.household, weights=self.state.aware, minlength=self.pop.n_households
+            )
+            > 0
+        )
 
     def explain_in_person(self) -> None:
         """Social workers visit uninformed households until the coverage target is met."""
@@ -372,8 +370,9 @@ class CommunityModel(mesa.Model):
             self._detection_offline.append(float(self.pop.offline[issue.members].mean()))
 
     # 5. decide (helpers the mechanisms call) ------------------------------------
-    def resolve(self, issue: Issue, quality: float, decision: float,
-                co_governed: bool = False) -> None:
+    def resolve_issue(
+        self, issue: Issue, quality: float, decision: float, co_governed: bool = False
+    ) -> None:
         """Resolve an issue: outcomes, trust and efficacy of the affected, then hooks.
 
         Favourability for an affected resident is ``quality x (1 - |opinion - decision|)``;
@@ -387,12 +386,13 @@ class CommunityModel(mesa.Model):
         fav = quality * (1.0 - np.abs(st.opinion[m, issue.kind] - decision))
         st.grievance[m] *= 1.0 - fav
         st.process[m] += b.action_effect
-        st.trust[m] = np.clip(st.trust[m] + b.trust_gain * fav * (2 if co_governed else 1),
-                              0.0, 1.0)
+        st.trust[m] = np.clip(
+            st.trust[m] + b.trust_gain * fav * (2 if co_governed else 1), 0.0, 1.0
+        )
         for voiced in issue.voiced:
             st.efficacy[voiced] = np.minimum(st.efficacy[voiced] + b.efficacy_step, 1.0)
         self.issues.close(issue, self.day)
-        self.totals["resolved"] += 1
+        self.totals.resolved += 1
         self._resolution_days.append(self.day - issue.day)
         for mech in self.mechanisms:
             mech.on_resolved(self, issue)
@@ -405,22 +405,54 @@ class CommunityModel(mesa.Model):
         """
         st, b = self.state, self.spec.behaviour
         issue.referred_until = -1
-        issue.effort_left = RETRY_EFFORT * getattr(self.spec.issues, issue.type_name).effort_hours
+        issue.release()
+        issue.effort_left = (
+            self.spec.committee.retry_effort
+            * getattr(self.spec.issues, issue.type_name).effort_hours
+        )
         st.process[issue.members] -= b.referral_effect
         st.trust[issue.members] = np.maximum(
-            st.trust[issue.members] - b.trust_gain * b.trust_neg_ratio, 0.0)
+            st.trust[issue.members] - b.trust_gain * b.trust_neg_ratio, 0.0
+        )
 
     def escalate(self, issue: Issue) -> None:
         """Pass an issue beyond the committee's capacity upward.
 
         By default it is referred to a department (answered after ``referral_days``); a
-        mechanism that sets ``model.escalator`` (cloud consultation) takes it instead.
+        mechanism that sets ``model.levers.escalator`` (cloud consultation) takes it instead.
         """
-        self.totals["escalations"] += 1
-        if self.escalator is not None:
-            self.escalator.escalate(self, issue)
+        self.totals.escalations += 1
+        if self.levers.escalator is not None:
+            self.levers.escalator.escalate(self, issue)
         else:
             issue.referred_until = self.day + self.spec.committee.referral_days
+
+    def record_meeting(self) -> None:
+        """Count a consultation meeting held today (``meetings_held_total``)."""
+        self.totals.meetings += 1
+
+    def make_aware(self, who: np.ndarray) -> None:
+        """Residents (a mask) learn of the current policy from above."""
+        self.state.aware |= who
+
+    def reply(self, who: np.ndarray) -> None:
+        """Residents (indices or a mask) get a reply on their issue (``reply_effect``)."""
+        self.state.process[who] += self.spec.behaviour.reply_effect
+
+    def let_down(self, who: np.ndarray) -> None:
+        """Residents whose request lapsed unanswered: the ``referral_effect`` penalty."""
+        self.state.process[who] -= self.spec.behaviour.referral_effect
+
+    def benefit(self, who: np.ndarray, quality: float) -> None:
+        """A service delivered to residents (indices): action effect and trust, x quality."""
+        st, b = self.state, self.spec.behaviour
+        st.process[who] += b.action_effect * quality
+        st.trust[who] = np.minimum(st.trust[who] + b.trust_gain * quality, 1.0)
+
+    def gain_efficacy(self, who: np.ndarray, amount: np.ndarray | float) -> None:
+        """Residents (indices) gain external efficacy by ``amount`` (capped at 1)."""
+        st = self.state
+        st.efficacy[who] = np.minimum(st.efficacy[who] + amount, 1.0)
 
     def took_part(self, who: np.ndarray) -> None:
         """Record that residents (indices or a mask) took part in a consultation today."""
@@ -434,10 +466,11 @@ class CommunityModel(mesa.Model):
         """
         b, st = self.spec.behaviour, self.state
         st.process[who] += b.voice_pre if pre else b.voice_post
-        st.justice[who] = np.minimum(st.justice[who] + 0.5, 1.0)
+        st.justice[who] = np.minimum(st.justice[who] + b.justice_step, 1.0)
         if issue is not None and len(np.atleast_1d(who)):
-            issue.voiced.append(np.flatnonzero(who) if np.asarray(who).dtype == bool
-                                else np.asarray(who))
+            issue.voiced.append(
+                np.flatnonzero(who) if np.asarray(who).dtype == bool else np.asarray(who)
+            )
 
     def participation_probability(
         self,
@@ -462,16 +495,25 @@ class CommunityModel(mesa.Model):
             return x[at] if np.ndim(x) else x
 
         share = self.net.share(self.recent_participants())[at]
-        cost = (self.time_cost[at] * cost_factor
-                * np.where(daytime & self.pop.employed[at], 2.0, 1.0))
+        cost = (
+            self.time_cost[at] * cost_factor * np.where(daytime & self.pop.employed[at], 2.0, 1.0)
+        )
         return behaviour.participation_probability(
-            self.spec.behaviour, resources=self.resources[at], engagement=self.engagement[at],
-            social_met=(share >= st.theta[at]).astype(float), cost=cost,
-            efficacy=st.efficacy[at], stake=st.grievance[at], asked=pick(asked),
-            broadcast=pick(broadcast), visible=self.visible)
+            self.spec.behaviour,
+            resources=self.resources[at],
+            engagement=self.engagement[at],
+            social_met=(share >= st.theta[at]).astype(float),
+            cost=cost,
+            efficacy=st.efficacy[at],
+            stake=st.grievance[at],
+            asked=pick(asked),
+            broadcast=pick(broadcast),
+            visible=self.levers.visible,
+        )
 
-    def draw_participants(self, rng: np.random.Generator, pool: np.ndarray,
-                          **occasion: Any) -> np.ndarray:
+    def draw_participants(
+        self, rng: np.random.Generator, pool: np.ndarray, **occasion: Any
+    ) -> np.ndarray:
         """Residents of ``pool`` (a mask) who take part in an occasion (indices, ascending).
 
         One uniform is drawn per resident, pool or not (so the stream does not depend on the
@@ -482,8 +524,9 @@ class CommunityModel(mesa.Model):
         who = np.flatnonzero(pool)
         return who[u[who] < self.participation_probability(who=who, **occasion)]
 
-    def deliberate(self, who: np.ndarray, kind: int, eps: float, pull: float = 0.0,
-                   steps: int = 5) -> float:
+    def deliberate(
+        self, who: np.ndarray, kind: int, eps: float, pull: float = 0.0, steps: int = 5
+    ) -> float:
         """Deliberation among ``who`` on one issue axis; returns the agreed position.
 
         Participants average the opinions within ``eps`` of their own (synchronous
@@ -500,15 +543,16 @@ class CommunityModel(mesa.Model):
 
     # 6. feedback ---------------------------------------------------------------
     def compute_satisfaction(self, perf: np.ndarray | None = None) -> np.ndarray:
-        """Satisfaction from today's state (see :func:`sim.behaviour.satisfaction`).
+        """Satisfaction from today's state (see :func:`sim.model.behaviour.satisfaction`).
 
         ``perf``: today's performance, if already computed.
         """
         st = self.state
         if perf is None:
             perf = behaviour.performance(st.grievance, st.harm)
-        return behaviour.satisfaction(self.spec.behaviour, perf, st.expectation, st.justice,
-                                      st.process)
+        return behaviour.satisfaction(
+            self.spec.behaviour, perf, st.expectation, st.justice, st.process
+        )
 
     def _feedback(self) -> None:
         st, b = self.state, self.spec.behaviour
@@ -518,8 +562,9 @@ class CommunityModel(mesa.Model):
             load[issue.members] += issue.severity
         self._conflicts()
         self._ignored()
-        st.grievance = np.clip(st.grievance * (1.0 - b.grievance_decay)
-                               + b.grievance_rise * load, 0.0, 1.0)
+        st.grievance = np.clip(
+            st.grievance * (1.0 - b.grievance_decay) + b.grievance_rise * load, 0.0, 1.0
+        )
         perf = behaviour.performance(st.grievance, st.harm)
         st.expectation += behaviour.daily_rate(b.expectation_rate) * (perf - st.expectation)
         st.satisfaction = self.compute_satisfaction(perf)
@@ -537,8 +582,9 @@ class CommunityModel(mesa.Model):
         rng = self.stream("chat")
         k = int(rng.integers(len(ISSUE_TYPES)))
         u, v = self.net.edges
-        classic.deffuant_edges_unchecked(st.opinion[:, k], u, v, b.chat_eps, b.chat_mu, n_chats,
-                                         rng)  # in place on the column
+        classic.deffuant_edges_unchecked(
+            st.opinion[:, k], u, v, b.chat_eps, b.chat_mu, n_chats, rng
+        )  # in place on the column
 
     def _conflicts(self) -> None:
         """Conflicts (spaces grabbed, ground locks) from open issues of conflict-prone types.
@@ -556,18 +602,21 @@ class CommunityModel(mesa.Model):
             if t.conflict_rate == 0:
                 continue
             aggrieved = np.cumsum(st.grievance[issue.members])[-1]  # a running sum
-            lam = t.conflict_rate * aggrieved * (1.0 - self.compliance[issue.kind])
+            lam = t.conflict_rate * aggrieved * (1.0 - self.levers.compliance[issue.kind])
             n = int(rng.poisson(lam)) if lam > 0 else 0
             if n:
                 where = pop.building[rng.choice(issue.members, size=n)]
                 np.add.at(harm_by_building, where, 1.0)
-                key = f"conflicts_{issue.type_name}"
-                self.today[key] = self.today.get(key, 0.0) + n
-                self.today["conflicts"] += n
-        if self.today["conflicts"]:
-            st.harm = np.clip(st.harm + self.spec.behaviour.conflict_harm
-                              * harm_by_building[pop.building], 0.0, 1.0)
-            self.totals["conflicts"] += int(self.today["conflicts"])
+                by_type = self.today.conflicts_by_type
+                by_type[issue.type_name] = by_type.get(issue.type_name, 0.0) + n
+                self.today.conflicts += n
+        if self.today.conflicts:
+            st.harm = np.clip(
+                st.harm + self.spec.behaviour.conflict_harm * harm_by_building[pop.building],
+                0.0,
+                1.0,
+            )
+            self.totals.conflicts += int(self.today.conflicts)
 
     def _ignored(self) -> None:
         """Issues open past residents' patience count once as ignored (a bad event)."""
@@ -582,6 +631,21 @@ class CommunityModel(mesa.Model):
                     st.process[voiced] -= b.voice_pre
 
     # ------------------------------------------------------------------ results
+    @property
+    def resolution_days(self) -> Sequence[int]:
+        """Days from arrival to resolution of each issue resolved so far (read-only)."""
+        return self._resolution_days
+
+    @property
+    def detection_days(self) -> Sequence[int]:
+        """Days from arrival to detection of each issue detected so far (read-only)."""
+        return self._detection_days
+
+    @property
+    def detection_offline(self) -> Sequence[float]:
+        """The offline share of the affected of each issue detected so far (read-only)."""
+        return self._detection_offline
+
     def recent_participants(self) -> np.ndarray:
         """Mask of residents who took part in a consultation in the last 30 days.
 
@@ -614,7 +678,7 @@ class CommunityModel(mesa.Model):
     def drain_metrics(self) -> pd.DataFrame:
         """The daily rows collected since the last drain, removed from the model.
 
-        For long runs that ship the model between processes (:mod:`sim.district`): the
+        For long runs that ship the model between processes (:mod:`sim.experiments.district`): the
         model then carries only the rows of the days since the last exchange.
         """
         table = self.metrics()

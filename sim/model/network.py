@@ -19,8 +19,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from sim import classic
+from sim.model.population import Population
 from sim.params import NetworkParams
-from sim.population import Population
 
 
 @dataclass
@@ -157,10 +157,6 @@ class Network:
         nc.keys = _merge(old_keys, at_edges, keys)
         nc.stored = _merge(c.stored, at, entries)
 
-    def graph(self) -> nx.Graph:
-        """The face-to-face layer as a networkx graph (for drawing only)."""
-        return nx.from_scipy_sparse_array(self.face)
-
 
 def household_edges(household: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """All pairs within each household (households are contiguous blocks)."""
@@ -199,5 +195,6 @@ def build_network(pop: Population, p: NetworkParams, rng: np.random.Generator) -
     member = pop.online & (rng.random(n) < p.wechat_group_share)
     rows = np.flatnonzero(member)
     groups = sp.csr_matrix(
-        (np.ones(len(rows)), (rows, pop.building[rows])), shape=(n, pop.n_buildings))
+        (np.ones(len(rows)), (rows, pop.building[rows])), shape=(n, pop.n_buildings)
+    )
     return Network(face=face.tocsr(), groups=groups)

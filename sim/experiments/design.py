@@ -17,7 +17,7 @@ completion order, and every arm of a replicate shares it (common random numbers)
 ``common_seeds = "all"`` the key is ``(r,)``: replicate ``r`` also shares its seed across
 design points.
 
-Every problem raises :class:`sim.scenario.InputError` naming the file and the dotted field.
+Every problem raises :class:`sim.inputs.InputError` naming the file and the dotted field.
 """
 
 from __future__ import annotations
@@ -34,28 +34,19 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from sim.inputs import InputError, dotted, error_message, read_toml
 from sim.mechanisms import MECHANISMS
-from sim.metrics import METRICS
+from sim.metrics import METRICS, SPECS
 from sim.params import MAX_DAYS, MAX_REPLICATES, ParamInfo, Params, describe, find, param
-from sim.run import SUMMARY
-from sim.scenario import (
-    InputError,
-    Scenario,
-    builtin,
-    builtin_names,
-    error_message,
-    load_scenario,
-    locate,
-    read_toml,
-)
+from sim.scenario import Scenario, builtin, builtin_names, load_scenario, locate
 
 DESIGNS = ("none", "factorial", "latin", "sobol", "morris")
 SAMPLED = ("latin", "sobol", "morris")
 STATS = ("mean", "last", "sum", "max", "min")
 FIGURES = ("timeseries", "bars", "response", "indices")
 NAME = r"^[a-z][a-z0-9_]*$"
-#: How each metric is summarised by default (from the run summary of ``cogov run``).
-DEFAULT_STAT = {metric: how for metric, how, _ in SUMMARY}
+#: How each metric is summarised by default (its declared statistic, :mod:`sim.metrics`).
+DEFAULT_STAT = {name: spec.stat for name, spec in SPECS.items()}
 
 
 def _list_shorthand(key: str, data: Any) -> Any:
@@ -67,8 +58,9 @@ class Arm(Params):
     """One arm: the mechanisms switched on (``administrative`` always is) and overrides."""
 
     mechanisms: tuple[str, ...] = Field(min_length=1, description="Mechanism names, or 'all'")
-    overrides: dict[str, Any] = Field(default_factory=dict, alias="set",
-                                      description="Dotted scenario overrides of this arm")
+    overrides: dict[str, Any] = Field(
+        default_factory=dict, alias="set", description="Dotted scenario overrides of this arm"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -79,8 +71,9 @@ class Arm(Params):
 class Factor(Params):
     """A varied parameter: explicit levels, or a range to sample."""
 
-    values: tuple[float | int, ...] | None = Field(None, min_length=1,
-                                                   description="Levels (factorial designs)")
+    values: tuple[float | int, ...] | None = Field(
+        None, min_length=1, description="Levels (factorial designs)"
+    )
     low: float | None = Field(None, description="Lower end of the sampled range")
     high: float | None = Field(None, description="Upper end of the sampled range")
 
@@ -115,13 +108,21 @@ class Design(Params):
     """Which parameter values to run: none, full factorial, or a SALib sample."""
 
     kind: Literal[DESIGNS] = Field("none", description="Design type")
-    samples: int = param(0, ge=0, le=1_000_000, unit="samples", help=(
-        "Base sample size N: latin draws N points, sobol N(D+2) (N(2D+2) with second "
-        "order), morris N trajectories of D+1 points"))
+    samples: int = param(
+        0,
+        ge=0,
+        le=1_000_000,
+        unit="samples",
+        help=(
+            "Base sample size N: latin draws N points, sobol N(D+2) (N(2D+2) with second "
+            "order), morris N trajectories of D+1 points"
+        ),
+    )
     second_order: bool = Field(False, description="Sobol: also second-order indices")
     levels: int = param(4, ge=2, le=100, unit="levels", help="Morris: grid levels per factor")
-    factors: dict[str, Factor] = Field(default_factory=dict,
-                                       description="Varied parameters by dotted key")
+    factors: dict[str, Factor] = Field(
+        default_factory=dict, description="Varied parameters by dotted key"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Design:
@@ -137,13 +138,15 @@ class Design(Params):
             raise ValueError(f"factorial designs take lists of values; {ranged[0]} has a range")
         if self.kind in SAMPLED:
             if listed:
-                raise ValueError(f"{self.kind} designs take low/high ranges; {listed[0]} has a "
-                                 "list of values")
+                raise ValueError(
+                    f"{self.kind} designs take low/high ranges; {listed[0]} has a list of values"
+                )
             if self.samples < 1:
                 raise ValueError(f"{self.kind} designs need samples >= 1")
         if self.kind == "sobol" and self.samples & (self.samples - 1):
-            raise ValueError(f"sobol samples must be a power of 2 (Sobol' sequence balance), "
-                             f"got {self.samples}")
+            raise ValueError(
+                f"sobol samples must be a power of 2 (Sobol' sequence balance), got {self.samples}"
+            )
         if self.kind == "morris" and self.samples < 2:
             raise ValueError("morris designs need at least 2 trajectories")
         return self
@@ -162,15 +165,17 @@ class Figure(Params):
     """One figure of the experiment (matplotlib, 95% confidence bands across replicates)."""
 
     kind: Literal[FIGURES] = Field(description="Figure type")
-    name: str = Field("", pattern=r"^[A-Za-z0-9_-]*$",
-                      description="File stem (default: kind and position)")
+    name: str = Field(
+        "", pattern=r"^[A-Za-z0-9_-]*$", description="File stem (default: kind and position)"
+    )
     title: str = ""
     metrics: tuple[str, ...] = Field((), description="timeseries: daily metrics, a panel each")
     summaries: tuple[str, ...] = Field((), description="bars, response, indices: summaries")
     x: str = Field("", description="response: the factor on the x axis")
     facet: str = Field("", description="'scenario' or a factor: one panel column per value")
-    rolling: int = param(1, ge=1, le=365, unit="days",
-                         help="timeseries: rolling mean window applied to each run")
+    rolling: int = param(
+        1, ge=1, le=365, unit="days", help="timeseries: rolling mean window applied to each run"
+    )
 
     @model_validator(mode="after")
     def _needs(self) -> Figure:
@@ -186,17 +191,29 @@ class Figure(Params):
 class Check(Params):
     """The reduced version rerun by ``cogov experiment check`` and its tolerances."""
 
-    replicates: int = param(4, ge=1, le=10_000, unit="runs", help=(
-        "Replicates (at least 2 unless a sampled design pools its points)"))
+    replicates: int = param(
+        4,
+        ge=1,
+        le=10_000,
+        unit="runs",
+        help=("Replicates (at least 2 unless a sampled design pools its points)"),
+    )
     days: int | None = param(None, ge=1, le=MAX_DAYS, unit="days", help="Horizon")
-    samples: int | None = param(None, ge=1, le=1_000_000, unit="samples",
-                                help="Base sample size of a sampled design")
+    samples: int | None = param(
+        None, ge=1, le=1_000_000, unit="samples", help="Base sample size of a sampled design"
+    )
     arms: tuple[str, ...] = Field((), description="Arms to rerun (default: all)")
     summaries: tuple[str, ...] = Field((), description="Summaries compared (default: all)")
-    k_se: float = param(4.0, gt=0, le=100, unit="standard errors", help=(
-        "Band: |new mean - reference mean| <= k_se * sqrt(se_new^2 + se_ref^2) + band"))
-    bands: dict[str, float] = Field(default_factory=dict,
-                                    description="Absolute band per summary, added to k_se SE")
+    k_se: float = param(
+        4.0,
+        gt=0,
+        le=100,
+        unit="standard errors",
+        help=("Band: |new mean - reference mean| <= k_se * sqrt(se_new^2 + se_ref^2) + band"),
+    )
+    bands: dict[str, float] = Field(
+        default_factory=dict, description="Absolute band per summary, added to k_se SE"
+    )
 
     @field_validator("bands")
     @classmethod
@@ -213,22 +230,32 @@ class Experiment(Params):
     name: str = Field(pattern=r"^[A-Za-z0-9_-]+$", description="Identifier (the file stem)")
     title: str = ""
     question: str = Field("", description="The research question it answers (MODEL.md 5)")
-    scenario: tuple[str, ...] = Field(min_length=1, description=(
-        "Base scenario(s): built-in names or .toml paths relative to the experiment file"))
-    days: int | None = param(None, ge=1, le=MAX_DAYS, unit="days",
-                             help="Horizon (default: each scenario's)")
-    replicates: int = param(10, ge=1, le=MAX_REPLICATES, unit="runs",
-                            help="Replicates per design point and arm")
+    scenario: tuple[str, ...] = Field(
+        min_length=1,
+        description=(
+            "Base scenario(s): built-in names or .toml paths relative to the experiment file"
+        ),
+    )
+    days: int | None = param(
+        None, ge=1, le=MAX_DAYS, unit="days", help="Horizon (default: each scenario's)"
+    )
+    replicates: int = param(
+        10, ge=1, le=MAX_REPLICATES, unit="runs", help="Replicates per design point and arm"
+    )
     seed: int = param(0, ge=0, le=2**63 - 1, help="Root seed of every run's SeedSequence")
-    common_seeds: Literal["arms", "all"] = Field("arms", description=(
-        "A replicate shares its seed across arms, or across arms and design points"))
+    common_seeds: Literal["arms", "all"] = Field(
+        "arms",
+        description=("A replicate shares its seed across arms, or across arms and design points"),
+    )
     metrics: tuple[str, ...] = Field(min_length=1, description="Daily metrics kept")
-    overrides: dict[str, Any] = Field(default_factory=dict, alias="set",
-                                      description="Dotted scenario overrides of every run")
+    overrides: dict[str, Any] = Field(
+        default_factory=dict, alias="set", description="Dotted scenario overrides of every run"
+    )
     arms: dict[str, Arm] = Field(min_length=1, description="Mechanism sets compared, by name")
     design: Design = Design()
-    summaries: dict[str, Summary] = Field(default_factory=dict,
-                                          description="Per-run summaries, by name")
+    summaries: dict[str, Summary] = Field(
+        default_factory=dict, description="Per-run summaries, by name"
+    )
     figures: tuple[Figure, ...] = ()
     check: Check | None = None
 
@@ -243,9 +270,14 @@ class Experiment(Params):
             out["scenario"] = [out["scenario"]]
         metrics = out.get("metrics")
         if "summaries" not in out and isinstance(metrics, list):
-            out["summaries"] = {f"{m}_{DEFAULT_STAT.get(m, 'mean')}": {
-                "metric": m, "stat": DEFAULT_STAT.get(m, "mean")}
-                for m in metrics if isinstance(m, str) and m != "day"}
+            out["summaries"] = {
+                f"{m}_{DEFAULT_STAT.get(m, 'mean')}": {
+                    "metric": m,
+                    "stat": DEFAULT_STAT.get(m, "mean"),
+                }
+                for m in metrics
+                if isinstance(m, str) and m != "day"
+            }
         return out
 
     def reduced(self) -> Experiment:
@@ -256,9 +288,15 @@ class Experiment(Params):
         if c.samples is not None:
             design = design.model_copy(update={"samples": c.samples})
         arms = {k: v for k, v in self.arms.items() if not c.arms or k in c.arms}
-        return self.model_copy(update={
-            "replicates": c.replicates, "days": c.days or self.days, "design": design,
-            "arms": arms, "figures": ()})
+        return self.model_copy(
+            update={
+                "replicates": c.replicates,
+                "days": c.days or self.days,
+                "design": design,
+                "arms": arms,
+                "figures": (),
+            }
+        )
 
 
 # ------------------------------------------------------------------------- loading
@@ -272,12 +310,6 @@ def experiment_path(name_or_path: str | Path) -> Path:
     return locate(name_or_path, "experiments")
 
 
-def _dotted(loc: tuple[Any, ...]) -> str:
-    parts = [f'"{p}"' if "." in str(p) else str(p) for p in loc
-             if not str(p).startswith("function-")]
-    return ".".join(parts)
-
-
 def validate(raw: dict[str, Any], source: str) -> Experiment:
     """Validate an experiment table's shape; raise :class:`InputError` on the first problem."""
     try:
@@ -287,11 +319,13 @@ def validate(raw: dict[str, Any], source: str) -> Experiment:
         msg = error_message(err)
         if err["type"] == "model_type":
             msg = "expected " + _SHAPES.get(err["loc"][:-1], "a table")
-        raise InputError(source, _dotted(err["loc"]), msg) from None
+        raise InputError(source, dotted(err["loc"]), msg) from None
 
 
-_SHAPES = {("arms",): "a list of mechanism names or a table {mechanisms = [...], set = {...}}",
-           ("design", "factors"): "a list of values or a table {low = ..., high = ...}"}
+_SHAPES = {
+    ("arms",): "a list of mechanism names or a table {mechanisms = [...], set = {...}}",
+    ("design", "factors"): "a list of values or a table {low = ..., high = ...}",
+}
 
 
 @dataclass(frozen=True)
@@ -343,8 +377,10 @@ class Plan:
 
     def design_hash(self) -> str:
         """A digest of everything that decides the runs' results (not replicates or figures)."""
-        exp = self.experiment.model_dump(mode="json", exclude={
-            "replicates", "figures", "check", "title", "question", "summaries"})
+        exp = self.experiment.model_dump(
+            mode="json",
+            exclude={"replicates", "figures", "check", "title", "question", "summaries"},
+        )
         bases = {k: v.model_dump(mode="json") for k, v in self.bases.items()}
         blob = json.dumps([exp, bases], sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
@@ -353,7 +389,7 @@ class Plan:
 def _param_info(key: str) -> ParamInfo | None:
     """The declaration of a factor's key (``units.0.kind`` finds ``units.N.kind``)."""
     parts = key.split(".")
-    if parts[0] == "mechanisms" and len(parts) == 3 and parts[1] in MECHANISMS:
+    if parts[0] == "mechanisms" and len(parts) >= 3 and parts[1] in MECHANISMS:
         rows = describe(MECHANISMS[parts[1]].Params, f"mechanisms.{parts[1]}.")
     else:
         rows = describe(Scenario)
@@ -394,13 +430,18 @@ def _scenario_file(text: str, folder: Path, source: str) -> str | Path:
         return text
     path = Path(text) if Path(text).is_absolute() else folder / text
     if not path.is_file():
-        raise InputError(source, "scenario", f"no such scenario {text!r}: neither a built-in "
-                         f"({', '.join(builtin_names())}) nor a file next to the experiment")
+        raise InputError(
+            source,
+            "scenario",
+            f"no such scenario {text!r}: neither a built-in "
+            f"({', '.join(builtin_names())}) nor a file next to the experiment",
+        )
     return path
 
 
-def _check_overrides(base: Scenario, overrides: dict[str, Any], source: str,
-                     field: str) -> Scenario:
+def _check_overrides(
+    base: Scenario, overrides: dict[str, Any], source: str, field: str
+) -> Scenario:
     try:
         return load_scenario(base, overrides)
     except InputError as exc:
@@ -419,24 +460,36 @@ def _check(exp: Experiment, source: str, folder: Path) -> dict[str, Scenario]:
     known = [*MECHANISMS, "all"]
     for name, arm in exp.arms.items():
         if not re.match(NAME, name):
-            raise InputError(source, f"arms.{name}", "arm names are lower-case letters, "
-                             "digits and _, starting with a letter")
+            raise InputError(
+                source,
+                f"arms.{name}",
+                "arm names are lower-case letters, digits and _, starting with a letter",
+            )
         for i, mech in enumerate(arm.mechanisms):
             if mech not in known:
-                raise InputError(source, f"arms.{name}.mechanisms.{i}",
-                                 f"unknown mechanism {mech!r}; available: {', '.join(known)}")
+                raise InputError(
+                    source,
+                    f"arms.{name}.mechanisms.{i}",
+                    f"unknown mechanism {mech!r}; available: {', '.join(known)}",
+                )
         for base in bases.values():
             _check_overrides(base, arm.overrides, source, f"arms.{name}.set")
     for i, metric in enumerate(exp.metrics):
         if metric not in METRICS:
-            raise InputError(source, f"metrics.{i}", f"unknown metric {metric!r}; available: "
-                             + ", ".join(METRICS))
+            raise InputError(
+                source,
+                f"metrics.{i}",
+                f"unknown metric {metric!r}; available: " + ", ".join(METRICS),
+            )
     for key, factor in exp.design.factors.items():
-        field = _dotted(("design", "factors", key))
+        field = dotted(("design", "factors", key))
         info = _param_info(key)
         if info is None:
-            raise InputError(source, field, "not a declared parameter (see `cogov params` "
-                             "and `cogov mechanisms`)")
+            raise InputError(
+                source,
+                field,
+                "not a declared parameter (see `cogov params` and `cogov mechanisms`)",
+            )
         if key == "days":
             raise InputError(source, field, "vary the horizon with the experiment's days")
         step = lattice(key)
@@ -444,8 +497,12 @@ def _check(exp: Experiment, source: str, folder: Path) -> dict[str, Scenario]:
         if factor.values is None and step is not None:
             ends = snap_range(factor.low, factor.high, step)  # type: ignore[arg-type]
             if ends[0] > ends[1]:
-                raise InputError(source, field, f"no {_STEP_WORDS.get(step, f'multiple of {step}')}"
-                                 f" between low ({factor.low}) and high ({factor.high})")
+                raise InputError(
+                    source,
+                    field,
+                    f"no {_STEP_WORDS.get(step, f'multiple of {step}')}"
+                    f" between low ({factor.low}) and high ({factor.high})",
+                )
         for value in ends:
             for base in bases.values():
                 try:
@@ -457,8 +514,11 @@ def _check(exp: Experiment, source: str, folder: Path) -> dict[str, Scenario]:
         for attr in ("metric", "minus"):
             value = getattr(s, attr)
             if value is not None and value not in kept:
-                raise InputError(source, f"summaries.{name}.{attr}",
-                                 f"{value!r} is not a kept metric; kept: {', '.join(kept)}")
+                raise InputError(
+                    source,
+                    f"summaries.{name}.{attr}",
+                    f"{value!r} is not a kept metric; kept: {', '.join(kept)}",
+                )
     _check_figures(exp, source, kept)
     if exp.check is not None:
         _check_check(exp, source)
@@ -471,12 +531,14 @@ def _check_figures(exp: Experiment, source: str, kept: list[str]) -> None:
         where = f"figures.{i}"
         for j, metric in enumerate(fig.metrics):
             if metric not in kept:
-                raise InputError(source, f"{where}.metrics.{j}",
-                                 f"{metric!r} is not a kept metric")
+                raise InputError(source, f"{where}.metrics.{j}", f"{metric!r} is not a kept metric")
         for j, name in enumerate(fig.summaries):
             if name not in exp.summaries:
-                raise InputError(source, f"{where}.summaries.{j}", f"unknown summary {name!r};"
-                                 f" defined: {', '.join(exp.summaries)}")
+                raise InputError(
+                    source,
+                    f"{where}.summaries.{j}",
+                    f"unknown summary {name!r}; defined: {', '.join(exp.summaries)}",
+                )
         if fig.x and fig.x not in exp.design.factors:
             raise InputError(source, f"{where}.x", f"{fig.x!r} is not a factor of the design")
         if fig.facet and fig.facet not in facets:
@@ -528,8 +590,11 @@ def load_experiment(name_or_path: str | Path) -> tuple[Experiment, dict[str, Sce
 def problem(design: Design) -> dict[str, Any]:
     """The SALib problem of a sampled design."""
     names = list(design.factors)
-    return {"num_vars": len(names), "names": names,
-            "bounds": [[f.low, f.high] for f in design.factors.values()]}
+    return {
+        "num_vars": len(names),
+        "names": names,
+        "bounds": [[f.low, f.high] for f in design.factors.values()],
+    }
 
 
 def design_seed(root: int) -> int:
@@ -547,8 +612,7 @@ def sample(design: Design, seed: int) -> np.ndarray:
     if design.kind == "sobol":
         from SALib.sample import sobol
 
-        return sobol.sample(prob, design.samples, calc_second_order=design.second_order,
-                            seed=seed)
+        return sobol.sample(prob, design.samples, calc_second_order=design.second_order, seed=seed)
     from SALib.sample import morris
 
     return morris.sample(prob, design.samples, num_levels=design.levels, seed=seed)
@@ -566,14 +630,18 @@ def _rows(exp: Experiment) -> tuple[list[dict[str, float | int]], np.ndarray | N
     columns: dict[str, list[float | int]] = {}
     for j, (key, factor) in enumerate(design.factors.items()):
         step = lattice(key)
-        columns[key] = ([float(v) for v in x[:, j]] if step is None
-                        else snap(x[:, j], factor.low, factor.high, step))  # type: ignore[arg-type]
+        columns[key] = (
+            [float(v) for v in x[:, j]]
+            if step is None
+            else snap(x[:, j], factor.low, factor.high, step)
+        )  # type: ignore[arg-type]
     rows = [{k: col[i] for k, col in columns.items()} for i in range(len(x))]
     return rows, x
 
 
-def _check_points(exp: Experiment, bases: dict[str, Scenario], rows: list[dict[str, Any]],
-                  source: str) -> None:
+def _check_points(
+    exp: Experiment, bases: dict[str, Scenario], rows: list[dict[str, Any]], source: str
+) -> None:
     """Refuse a sampled design before its first run if a drawn point is not a valid scenario.
 
     Factors that pass alone can fail together (households above residents).
@@ -588,14 +656,23 @@ def _check_points(exp: Experiment, bases: dict[str, Scenario], rows: list[dict[s
                 load_scenario(base, row)
             except InputError as exc:
                 field = exc.field if exc.field in row else ""
-                where = _dotted(("design", "factors", field)) if field else "design"
+                where = dotted(("design", "factors", field)) if field else "design"
                 point = ", ".join(f"{k} = {v}" for k, v in row.items())
-                raise InputError(source, where, f"the sampled point {{{point}}} is invalid: "
-                                 f"{exc.field}: {exc.message}") from None
+                raise InputError(
+                    source,
+                    where,
+                    f"the sampled point {{{point}}} is invalid: {exc.field}: {exc.message}",
+                ) from None
 
 
-def plan(exp: Experiment, bases: dict[str, Scenario], *, source: str = "",
-         text: str = "", replicates: int | None = None) -> Plan:
+def plan(
+    exp: Experiment,
+    bases: dict[str, Scenario],
+    *,
+    source: str = "",
+    text: str = "",
+    replicates: int | None = None,
+) -> Plan:
     """Expand an experiment into its runs, in a fixed order (scenario, point, arm, replicate).
 
     Args:
@@ -612,8 +689,11 @@ def plan(exp: Experiment, bases: dict[str, Scenario], *, source: str = "",
     rows, x = _rows(exp)
     if exp.design.kind in SAMPLED:
         _check_points(exp, bases, rows, source)
-    points = [Point(i * len(rows) + j, name, row)
-              for i, name in enumerate(bases) for j, row in enumerate(rows)]
+    points = [
+        Point(i * len(rows) + j, name, row)
+        for i, name in enumerate(bases)
+        for j, row in enumerate(rows)
+    ]
     runs = []
     for point in points:
         days = exp.days or bases[point.scenario].days
@@ -625,8 +705,9 @@ def plan(exp: Experiment, bases: dict[str, Scenario], *, source: str = "",
     return Plan(exp, source, text, bases, points, runs, prob, x)
 
 
-def load_plan(name_or_path: str | Path, *, replicates: int | None = None,
-              check: bool = False) -> Plan:
+def load_plan(
+    name_or_path: str | Path, *, replicates: int | None = None, check: bool = False
+) -> Plan:
     """Load an experiment file and expand it (its ``[check]`` version with ``check``)."""
     exp, bases, path = load_experiment(name_or_path)
     if check:
@@ -640,9 +721,11 @@ def load_plan(name_or_path: str | Path, *, replicates: int | None = None,
 def run_count(exp: Experiment) -> int:
     """How many runs an experiment makes (without drawing its design)."""
     d = exp.design
-    rows = {"none": 1, "latin": d.samples,
-            "sobol": d.samples * (2 * len(d.factors) + 2 if d.second_order
-                                  else len(d.factors) + 2),
-            "morris": d.samples * (len(d.factors) + 1),
-            "factorial": math.prod(len(f.values or ()) for f in d.factors.values())}[d.kind]
+    rows = {
+        "none": 1,
+        "latin": d.samples,
+        "sobol": d.samples * (2 * len(d.factors) + 2 if d.second_order else len(d.factors) + 2),
+        "morris": d.samples * (len(d.factors) + 1),
+        "factorial": math.prod(len(f.values or ()) for f in d.factors.values()),
+    }[d.kind]
     return len(exp.scenario) * rows * len(exp.arms) * exp.replicates

@@ -5,7 +5,7 @@ environment, elderly services) that touches the eligible residents of some build
 unknown to the committee until detected, then handled, possibly referred upward, and finally
 resolved with a quality and a decided position. Issues are few (a handful open at a time),
 so they are plain objects and the daily step loops over the open ones, each acting on its
-members' rows; the sparse incidence matrix of open issues is there for analysis.
+members' rows.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.sparse as sp
 
 from sim.params import ISSUE_TYPES
 
@@ -32,6 +31,7 @@ class Issue:
     known_day: int = -1  # day the committee learned of it
     resolved_day: int = -1
     referred_until: int = -1  # a referral is pending until this day
+    held_by: str | None = None  # the mechanism holding it out of the committee's queue
     ignored: bool = False  # open past residents' patience
     support: float = 0.0  # capacity added by stakeholders, experts, the sub-district
     quality_bonus: float = 0.0  # solution quality added by deliberation or expert input
@@ -52,24 +52,46 @@ class Issue:
         """Whether the committee knows of the issue."""
         return self.known_day >= 0
 
+    @property
+    def queued(self) -> bool:
+        """In the committee's queue: no referral pending and no mechanism holding it."""
+        return self.referred_until < 0 and self.held_by is None
+
+    def hold(self, by: str) -> None:
+        """Hold the issue out of the committee's queue (for mechanism ``by``) until released.
+
+        Written consultation holds an issue for opinions; cloud consultation while the
+        sub-district has it.
+        """
+        self.held_by = by
+
+    def release(self) -> None:
+        """End a hold: the issue returns to the committee's queue."""
+        self.held_by = None
+
 
 class IssueBook:
-    """Open and resolved issues, with the open issues' incidence matrix kept in step."""
+    """Open and resolved issues."""
 
     def __init__(self, n_residents: int):
         self.n = n_residents
         self.open: list[Issue] = []
         self.resolved: list[Issue] = []
         self.next_id = 0
-        self._incidence: sp.csr_matrix | None = None
 
-    def add(self, kind: int, day: int, members: np.ndarray, severity: float,
-            complexity: float, effort: float) -> Issue:
+    def add(
+        self,
+        kind: int,
+        day: int,
+        members: np.ndarray,
+        severity: float,
+        complexity: float,
+        effort: float,
+    ) -> Issue:
         """Open a new issue."""
         issue = Issue(self.next_id, kind, day, members, severity, complexity, effort)
         self.next_id += 1
         self.open.append(issue)
-        self._incidence = None
         return issue
 
     def close(self, issue: Issue, day: int) -> None:
@@ -77,23 +99,6 @@ class IssueBook:
         issue.resolved_day = day
         self.open.remove(issue)
         self.resolved.append(issue)
-        self._incidence = None
-
-    @property
-    def incidence(self) -> sp.csr_matrix:
-        """Open issues x residents, 1 where a resident is affected (rebuilt on change)."""
-        if self._incidence is None:
-            sizes = [len(i.members) for i in self.open]
-            rows = np.repeat(np.arange(len(self.open)), sizes)
-            cols = (np.concatenate([i.members for i in self.open]) if self.open
-                    else np.empty(0, np.int64))
-            self._incidence = sp.csr_matrix(
-                (np.ones(len(cols)), (rows, cols)), shape=(len(self.open), self.n))
-        return self._incidence
-
-    def open_attr(self, name: str) -> np.ndarray:
-        """An attribute of every open issue, as an array in open order."""
-        return np.array([getattr(i, name) for i in self.open], dtype=float)
 
     def of_kind(self, kind: int) -> list[Issue]:
         """Open issues of one type."""

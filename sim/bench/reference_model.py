@@ -37,17 +37,14 @@ import networkx as nx
 import numpy as np
 from mesa.discrete_space import CellAgent, Network
 
-from sim.mechanisms.joint_meeting import FORMATS, JointMeetingParams
-from sim.model import NEVER, RETRY_EFFORT, SHORTAGE_REF, named_stream, poisson_count
-from sim.network import build_network
+from sim.mechanisms.joint_meeting import JointMeetingParams
+from sim.model.community import NEVER, SHORTAGE_REF, named_stream, poisson_count
+from sim.model.network import build_network
+from sim.model.population import ELDERLY, build_population
 from sim.params import ISSUE_TYPES
-from sim.population import ELDERLY, build_population
 from sim.scenario import load_scenario
 
 RECENT_DAYS = 30
-RESOURCES_BY_AGE = (0.4, 0.6, 0.5)
-RESOURCES_CORE = 0.3
-ENGAGEMENT_CORE, ENGAGEMENT_OTHER = 1.0, 0.2
 
 
 def clip(x: float, lo: float = 0.0, hi: float = 1.0) -> float:
@@ -56,10 +53,18 @@ def clip(x: float, lo: float = 0.0, hi: float = 1.0) -> float:
 
 
 class Issue:
-    """A problem touching some residents (the same fields as ``sim.issues.Issue``)."""
+    """A problem touching some residents (the same fields as ``sim.model.issues.Issue``)."""
 
-    def __init__(self, id_: int, kind: int, day: int, members: list[Resident], severity: float,
-                 complexity: float, effort: float):
+    def __init__(
+        self,
+        id_: int,
+        kind: int,
+        day: int,
+        members: list[Resident],
+        severity: float,
+        complexity: float,
+        effort: float,
+    ):
         self.id, self.kind, self.day, self.members = id_, kind, day, members
         self.severity, self.complexity, self.effort_left = severity, complexity, effort
         self.known_day = self.referred_until = -1
@@ -89,8 +94,9 @@ class Resident(CellAgent):
         self.employed = bool(pop.employed[idx])
         self.online = bool(pop.online[idx])
         self.core = bool(pop.core[idx])
-        self.resources = RESOURCES_BY_AGE[pop.age[idx]] + RESOURCES_CORE * self.core
-        self.engagement = ENGAGEMENT_CORE if self.core else ENGAGEMENT_OTHER
+        by_age = (b.resources_young, b.resources_middle, b.resources_elderly)
+        self.resources = by_age[pop.age[idx]] + b.resources_core * self.core
+        self.engagement = b.engagement_core if self.core else b.engagement_other
         self.time_cost = b.cost_employed if self.employed else b.cost_retired
         self.aware = True
         self.grievance = 0.0
@@ -111,11 +117,15 @@ class Resident(CellAgent):
         return clip(1.0 - self.grievance - self.harm)
 
     def compute_satisfaction(self, perf: float) -> float:
-        """Expectancy disconfirmation plus procedure and voice (sim.behaviour.satisfaction)."""
+        """Expectancy disconfirmation plus procedure and voice (behaviour.satisfaction)."""
         b = self.model.b
-        return clip(b.sat_base + b.sat_performance * perf
-                    + b.sat_disconfirmation * (perf - self.expectation)
-                    + b.w_procedure * self.justice * (1.0 - perf) + self.process)
+        return clip(
+            b.sat_base
+            + b.sat_performance * perf
+            + b.sat_disconfirmation * (perf - self.expectation)
+            + b.w_procedure * self.justice * (1.0 - perf)
+            + self.process
+        )
 
     def hears(self, u: float) -> bool:
         """Word of mouth: each aware tie tells with a small daily chance."""
@@ -127,14 +137,20 @@ class Resident(CellAgent):
         return self.model.day - self.last_part < RECENT_DAYS
 
     def participation_probability(self, asked: float, daytime: bool, cost_factor: float) -> float:
-        """Chance of taking part in an occasion (sim.behaviour.participation_probability)."""
+        """Chance of taking part in an occasion (sim.model.behaviour.participation_probability)."""
         b, model = self.model.b, self.model
         n = len(self.neighbours)
         share = sum(1 for nb in self.neighbours if nb.took_part_recently()) / n if n else 0.0
         cost = self.time_cost * cost_factor * (2.0 if daytime and self.employed else 1.0)
-        z = (b.b0 + b.b_resources * self.resources + b.b_engagement * self.engagement
-             + b.b_social * float(share >= self.theta) - b.b_cost * cost
-             + b.b_efficacy * self.efficacy + b.b_stake * self.grievance)
+        z = (
+            b.b0
+            + b.b_resources * self.resources
+            + b.b_engagement * self.engagement
+            + b.b_social * float(share >= self.theta)
+            - b.b_cost * cost
+            + b.b_efficacy * self.efficacy
+            + b.b_stake * self.grievance
+        )
         p = 1.0 / (1.0 + math.exp(-z)) + b.ask_personal * asked
         return clip(p + b.visibility * model.visible)
 
@@ -150,8 +166,9 @@ class Resident(CellAgent):
     def update_feelings(self) -> None:
         """Daily feedback on one's own state (synchronous: it reads only one's own state)."""
         b, model = self.model.b, self.model
-        self.grievance = clip(self.grievance * (1.0 - b.grievance_decay)
-                              + b.grievance_rise * self.load)
+        self.grievance = clip(
+            self.grievance * (1.0 - b.grievance_decay) + b.grievance_rise * self.load
+        )
         perf = self.performance()
         self.expectation += model.expectation_rate * (perf - self.expectation)
         self.satisfaction = self.compute_satisfaction(perf)
@@ -163,8 +180,13 @@ class Resident(CellAgent):
 class ReferenceModel(mesa.Model):
     """Administrative routine plus the joint meeting, one resident at a time."""
 
-    def __init__(self, scenario: str = "xianlu_xincun", *, rng: int = 0,
-                 overrides: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        scenario: str = "xianlu_xincun",
+        *,
+        rng: int = 0,
+        overrides: dict[str, Any] | None = None,
+    ):
         self.seed_seq = np.random.SeedSequence(rng)
         self._streams: dict[str, np.random.Generator] = {}
         super().__init__(rng=self.stream("mesa"))
@@ -178,14 +200,17 @@ class ReferenceModel(mesa.Model):
         opinion = init.random((pop.n, len(ISSUE_TYPES)))
         u = init.random(pop.n)
         self.space = Network(nx.from_scipy_sparse_array(net.face), layout=None, random=self.random)
-        self.residents = [Resident(self, i, opinion[i].tolist(), self.threshold(float(u[i])))
-                          for i in range(pop.n)]
+        self.residents = [
+            Resident(self, i, opinion[i].tolist(), self.threshold(float(u[i])))
+            for i in range(pop.n)
+        ]
         for r in self.residents:
             r.cell = self.space[r.idx]
         for r in self.residents:
             r.neighbours = [a for cell in r.cell.connections.values() for a in cell.agents]
-        self.edges = sorted((a.idx, b.idx) for a in self.residents for b in a.neighbours
-                            if a.idx < b.idx)
+        self.edges = sorted(
+            (a.idx, b.idx) for a in self.residents for b in a.neighbours if a.idx < b.idx
+        )
         self.households: list[list[Resident]] = [[] for _ in range(pop.n_households)]
         for r in self.residents:
             self.households[r.household].append(r)
@@ -256,8 +281,10 @@ class ReferenceModel(mesa.Model):
         n_cars = sum(self.car)
         p_new = s.parking.car_growth_per_year / 365.0 * n_cars / max(1, len(self.car) - n_cars)
         self.car = [has or g < p_new for has, g in zip(self.car, grow, strict=True)]
-        if poisson_count(self.stream("policies").random(),
-                         s.committee.policies_per_month / 30.0) >= 1:
+        if (
+            poisson_count(self.stream("policies").random(), s.committee.policies_per_month / 30.0)
+            >= 1
+        ):
             for r in self.residents:
                 r.aware = False
         arr = self.stream("issues")
@@ -278,12 +305,28 @@ class ReferenceModel(mesa.Model):
         chosen = set(range(n_buildings))
         if 0 < t.buildings < n_buildings:
             chosen = set(np.argsort(ranks)[: t.buildings].tolist())
-        members = [r for r in self.residents if r.building in chosen and (
-            t.affects == "all" or (t.affects == "elderly" and r.elderly)
-            or (t.affects == "car_owners" and self.car[r.household]))]
+        members = [
+            r
+            for r in self.residents
+            if r.building in chosen
+            and (
+                t.affects == "all"
+                or (t.affects == "elderly" and r.elderly)
+                or (t.affects == "car_owners" and self.car[r.household])
+            )
+        ]
         if members:
-            self.open.append(Issue(self.next_id, k, self.day, members, min(severity, 1.0),
-                                   t.complexity, t.effort_hours))
+            self.open.append(
+                Issue(
+                    self.next_id,
+                    k,
+                    self.day,
+                    members,
+                    min(severity, 1.0),
+                    t.complexity,
+                    t.effort_hours,
+                )
+            )
             self.next_id += 1
 
     def word_of_mouth(self) -> None:
@@ -330,25 +373,32 @@ class ReferenceModel(mesa.Model):
         if self.day % p.interval_days != p.interval_days - 1 or self.free < cost:
             return
         self.spend(cost)
-        personal, reach, cost_factor, _ = FORMATS[p.format]
+        form = getattr(p.formats, p.format)
+        personal, reach, cost_factor = form.personal, form.reach, form.cost_factor
         rng = self.stream("joint_meeting")
-        self.agenda = sorted((i for i in self.open if i.known and i.proposal is None),
-                             key=lambda i: (i.known_day, i.id))[: p.agenda_size]
+        self.agenda = sorted(
+            (i for i in self.open if i.known and i.proposal is None),
+            key=lambda i: (i.known_day, i.id),
+        )[: p.agenda_size]
         n = len(self.residents)
         asked = [1.0 if r.core else 0.0 for r in self.residents]
         if personal and self.agenda and p.invitations:
             affected = np.unique([r.idx for i in self.agenda for r in i.members])
             hours = self.spend(p.invitations * p.invite_minutes / 60.0)
-            k = min(len(affected), int(hours * 60.0 / p.invite_minutes) if p.invite_minutes
-                    else p.invitations)
+            k = min(
+                len(affected),
+                int(hours * 60.0 / p.invite_minutes) if p.invite_minutes else p.invitations,
+            )
             for idx in rng.choice(affected, size=k, replace=False):
                 asked[idx] = 1.0
         reached = rng.random(n).tolist()
         u = rng.random(n).tolist()
         self.attendees = [
-            r for r in self.residents
+            r
+            for r in self.residents
             if (asked[r.idx] > 0 or reached[r.idx] < reach)
-            and u[r.idx] < r.participation_probability(asked[r.idx], p.daytime, cost_factor)]
+            and u[r.idx] < r.participation_probability(asked[r.idx], p.daytime, cost_factor)
+        ]
         self.totals["meetings"] += 1
         self.today["meeting_attendance"] = float(len(self.attendees))
 
@@ -359,7 +409,7 @@ class ReferenceModel(mesa.Model):
         p = self.jm
         for r in self.attendees:
             r.last_part = self.day
-        expert = FORMATS[p.format][3]
+        expert = getattr(p.formats, p.format).expert_quality
         for issue in self.agenda:
             issue.proposal = self.deliberate(issue.kind, p.facilitation_eps, p.facilitator_pull)
             issue.quality_bonus = max(issue.quality_bonus, p.quality_bonus + expert)
@@ -370,7 +420,7 @@ class ReferenceModel(mesa.Model):
             voiced = [r for r in self.attendees if r in members]
             for r in voiced:
                 r.process += self.b.voice_pre
-                r.justice = min(r.justice + 0.5, 1.0)
+                r.justice = min(r.justice + self.b.justice_step, 1.0)
             if voiced:
                 issue.voiced.append(voiced)
 
@@ -385,7 +435,8 @@ class ReferenceModel(mesa.Model):
             if new == x:
                 break
             x = new
-        x = [xi + pull * (0.5 - xi) for xi in x]
+        position = self.spec.committee.position
+        x = [xi + pull * (position - xi) for xi in x]
         for r, xi in zip(self.attendees, x, strict=True):
             r.opinion[kind] = xi
         return sum(x) / len(x)
@@ -399,8 +450,10 @@ class ReferenceModel(mesa.Model):
                 self.settle(issue)
             else:
                 self.referral_failed(issue)
-        queue = sorted((i for i in self.open if i.known and i.referred_until < 0),
-                       key=lambda i: (i.known_day, i.id))
+        queue = sorted(
+            (i for i in self.open if i.known and i.referred_until < 0),
+            key=lambda i: (i.known_day, i.id),
+        )
         for issue in queue:
             if self.free <= 0:
                 break
@@ -417,7 +470,7 @@ class ReferenceModel(mesa.Model):
         """Resolve on the residents' proposal if any, else top-down."""
         quality = min(1.0, self.spec.committee.base_quality + issue.quality_bonus)
         if issue.proposal is None:
-            self.resolve(issue, quality, 0.5, False)
+            self.resolve(issue, quality, self.spec.committee.position, False)
         else:
             self.resolve(issue, quality, issue.proposal, True)
 
@@ -438,8 +491,10 @@ class ReferenceModel(mesa.Model):
     def referral_failed(self, issue: Issue) -> None:
         """A referral-only answer: back to the committee, trust and satisfaction fall."""
         b = self.b
-        issue.effort_left = RETRY_EFFORT * getattr(self.spec.issues,
-                                                   ISSUE_TYPES[issue.kind]).effort_hours
+        issue.effort_left = (
+            self.spec.committee.retry_effort
+            * getattr(self.spec.issues, ISSUE_TYPES[issue.kind]).effort_hours
+        )
         for r in issue.members:
             r.process -= b.referral_effect
             r.trust = max(r.trust - b.trust_gain * b.trust_neg_ratio, 0.0)
@@ -507,20 +562,22 @@ class ReferenceModel(mesa.Model):
         """The day's metrics (the vectorised model's names)."""
         rs, n = self.residents, len(self.residents)
         known = self.household_aware()
-        self.rows.append({
-            "day": self.day,
-            "participation_rate": sum(r.took_part_recently() for r in rs) / n,
-            "satisfaction_mean": sum(r.satisfaction for r in rs) / n,
-            "trust_mean": sum(r.trust for r in rs) / n,
-            "efficacy_mean": sum(r.efficacy for r in rs) / n,
-            "policy_awareness": sum(known) / len(known),
-            "issues_open": len(self.open),
-            "issues_resolved_total": self.totals["resolved"],
-            "escalations_total": self.totals["escalations"],
-            "conflicts": self.today["conflicts"],
-            "meeting_attendance": self.today.get("meeting_attendance", 0.0),
-            "meetings_held_total": self.totals["meetings"],
-        })
+        self.rows.append(
+            {
+                "day": self.day,
+                "participation_rate": sum(r.took_part_recently() for r in rs) / n,
+                "satisfaction_mean": sum(r.satisfaction for r in rs) / n,
+                "trust_mean": sum(r.trust for r in rs) / n,
+                "efficacy_mean": sum(r.efficacy for r in rs) / n,
+                "policy_awareness": sum(known) / len(known),
+                "issues_open": len(self.open),
+                "issues_resolved_total": self.totals["resolved"],
+                "escalations_total": self.totals["escalations"],
+                "conflicts": self.today["conflicts"],
+                "meeting_attendance": self.today.get("meeting_attendance", 0.0),
+                "meetings_held_total": self.totals["meetings"],
+            }
+        )
 
     def run(self, days: int) -> list[dict[str, float]]:
         """Simulate ``days`` days; return the daily rows."""

@@ -10,14 +10,9 @@ import numpy as np
 
 from sim.params import BehaviourParams
 
-#: Days within which taking part counts as recent (participation_rate, neighbours' example).
+#: Days within which taking part counts as recent (participation_rate, neighbours' example):
+#: the definition of the participation metric, a month (MODEL 3.1), not a tunable parameter.
 RECENT_DAYS = 30
-#: Resources (time, money, civic skills) by age group young / middle / elderly, plus a core
-#: member's skills. ASSUMPTION shaped by the age gradient of RC-election turnout (MODEL 3.1).
-RESOURCES_BY_AGE = np.array([0.4, 0.6, 0.5])
-RESOURCES_CORE = 0.3
-#: Engagement of a core member and of anyone else (ASSUMPTION, MODEL 3.8 activists).
-ENGAGEMENT_CORE, ENGAGEMENT_OTHER = 1.0, 0.2
 
 
 def logistic(x: np.ndarray) -> np.ndarray:
@@ -48,9 +43,15 @@ def participation_probability(
     canvassing effect (Gerber & Green 2000) and the social-pressure effect (Gerber, Green &
     Larimer 2008), as MODEL 3.1 states them.
     """
-    z = (b.b0 + b.b_resources * resources + b.b_engagement * engagement
-         + b.b_social * social_met - b.b_cost * cost + b.b_efficacy * efficacy
-         + b.b_stake * stake)
+    z = (
+        b.b0
+        + b.b_resources * resources
+        + b.b_engagement * engagement
+        + b.b_social * social_met
+        - b.b_cost * cost
+        + b.b_efficacy * efficacy
+        + b.b_stake * stake
+    )
     p = logistic(z) + b.ask_personal * asked + b.ask_broadcast * broadcast
     return np.clip(p + b.visibility * visible, 0.0, 1.0)
 
@@ -74,8 +75,13 @@ def satisfaction(
     1996), and the decaying bonuses and penalties of voice and of replies (Lind, Kanfer &
     Earley 1990; Chen et al. 2023; Nie & Wang 2023).
     """
-    s = (b.sat_base + b.sat_performance * perf + b.sat_disconfirmation * (perf - expectation)
-         + b.w_procedure * justice * (1.0 - perf) + process)
+    s = (
+        b.sat_base
+        + b.sat_performance * perf
+        + b.sat_disconfirmation * (perf - expectation)
+        + b.w_procedure * justice * (1.0 - perf)
+        + process
+    )
     return np.clip(s, 0.0, 1.0)
 
 

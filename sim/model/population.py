@@ -61,8 +61,9 @@ class Population:
         return cache[group]
 
 
-def truncated_normal(u: np.ndarray, mean: float, sd: float, lo: float = 0.0,
-                     hi: float = 1.0) -> np.ndarray:
+def truncated_normal(
+    u: np.ndarray, mean: float, sd: float, lo: float = 0.0, hi: float = 1.0
+) -> np.ndarray:
     """Normal(mean, sd) truncated to [lo, hi], by inverse CDF of the uniforms ``u``.
 
     One uniform per draw, so the draws are vectorised and follow the stream; none piles up
@@ -85,7 +86,7 @@ def build_population(p: PopulationParams, rng: np.random.Generator) -> Populatio
 
     Age groups, work and online use are drawn per resident from the shares in ``p``; core
     members are drawn without replacement, weighted toward middle-aged and elderly residents
-    (activists are mostly retired women, Read 2012; ASSUMPTION weights 0.3 / 1.5 / 2).
+    (activists are mostly retired women, Read 2012; ``core_weight_*``).
     """
     sizes = household_sizes(p.residents, p.households, rng)
     household = np.repeat(np.arange(p.households, dtype=np.int32), sizes)
@@ -96,10 +97,9 @@ def build_population(p: PopulationParams, rng: np.random.Generator) -> Populatio
     age[u < p.share_young] = YOUNG
     age[u >= 1.0 - p.share_elderly] = ELDERLY
     employed = (age != ELDERLY) & (rng.random(n) < p.employed_share)
-    online_share = np.array([p.online_share_young, p.online_share_middle,
-                             p.online_share_elderly])
+    online_share = np.array([p.online_share_young, p.online_share_middle, p.online_share_elderly])
     online = rng.random(n) < online_share[age]
-    weights = np.array([0.3, 1.5, 2.0])[age]
+    weights = np.array([p.core_weight_young, p.core_weight_middle, p.core_weight_elderly])[age]
     n_core = round(p.core_share * n)
     core = np.zeros(n, dtype=bool)
     if n_core:

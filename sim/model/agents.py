@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 import mesa
 import numpy as np
 
+from sim.model.population import AGE_GROUPS
 from sim.params import CommitteeParams, PropertyFirmParams, SubDistrictParams, UnitParams
-from sim.population import AGE_GROUPS
 
 if TYPE_CHECKING:
     from sim.model import CommunityModel
@@ -60,7 +60,7 @@ class Resident(mesa.Agent):
 
     @property
     def age_group(self) -> str:
-        """"young", "middle" or "elderly"."""
+        """The age group: ``young``, ``middle`` or ``elderly``."""
         return AGE_GROUPS[self.model.pop.age[self.idx]]
 
     @property
@@ -85,7 +85,7 @@ class ResidentCommittee(mesa.Agent):
     def __init__(self, model: CommunityModel, params: CommitteeParams):
         super().__init__(model)
         self.params = params
-        self.position = 0.5  # the committee's preferred option on every issue axis
+        self.position = params.position  # its preferred option on every issue axis
         self.free = 0.0
         self.spent: dict[str, float] = {}
 

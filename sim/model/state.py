@@ -1,0 +1,68 @@
+"""The model's records: residents' arrays, the shared levers, the core's totals and day.
+
+Mechanisms read these and change them only as the contract in :mod:`sim.mechanisms.base`
+allows (named model methods, the levers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from sim.mechanisms.base import Mechanism
+
+
+@dataclass
+class State:
+    """Residents' dynamic state, one array per variable (index = resident)."""
+
+    aware: np.ndarray  # bool: knows the current policy from above
+    grievance: np.ndarray  # [0, 1]
+    efficacy: np.ndarray  # [0, 1]
+    trust: np.ndarray  # [0, 1], in the resident committee
+    satisfaction: np.ndarray  # [0, 1]
+    expectation: np.ndarray  # [0, 1], expected performance
+    justice: np.ndarray  # [0, 1], perceived procedural justice (voice), decays
+    process: np.ndarray  # satisfaction bonus or penalty from voice and replies, decays
+    harm: np.ndarray  # [0, 1], harm of recent conflicts nearby, decays
+    last_part: np.ndarray  # int: last day of taking part in a consultation
+    opinion: np.ndarray  # n x issue types, position on each issue's axis in [0, 1]
+    theta: np.ndarray  # participation threshold (share of ties), Granovetter 1978
+
+
+@dataclass
+class Levers:
+    """The shared levers mechanisms set and the core reads (contract: sim.mechanisms.base).
+
+    Daily levers (report weight, compliance) are reset by the core each morning.
+    """
+
+    report_weight: np.ndarray  # per resident, x the chance to report an issue; 1 each day
+    compliance: np.ndarray  # per issue type, share keeping a convention; 0 each day
+    prevention: np.ndarray  # per issue type, share of arrivals a convention prevents
+    extra_spaces: dict[str, int] = field(default_factory=dict)  # parking won, by source
+    visible: float = 0.0  # 1 when participation is publicly listed (rotation rosters)
+    monitored: bool = False  # volunteers on duty watch over conventions
+    escalator: Mechanism | None = None  # takes escalations instead of a department referral
+
+
+@dataclass
+class Totals:
+    """The core's running counts since day 0."""
+
+    resolved: int = 0
+    escalations: int = 0
+    conflicts: int = 0
+    meetings: int = 0  # consultation meetings held (any mechanism's; see record_meeting)
+
+
+@dataclass
+class Today:
+    """The core's record of the current day (a fresh one each morning)."""
+
+    policy: bool = False  # a policy from above arrived today
+    conflicts: float = 0.0
+    conflicts_by_type: dict[str, float] = field(default_factory=dict)
