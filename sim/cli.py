@@ -11,6 +11,7 @@ from typing import Any
 
 from sim import bench, district, experiment_cli
 from sim.argtypes import check_output, days, seed
+from sim.calibration import cli as calibration_cli
 from sim.mechanisms import MECHANISMS, MechanismError
 from sim.params import describe, markdown_table
 from sim.scenario import (
@@ -209,6 +210,7 @@ def parser() -> argparse.ArgumentParser:
     ui_cli.register(sub)
     bench.register(sub)
     district.register(sub)
+    calibration_cli.register(sub)
     return p
 
 
