@@ -225,6 +225,9 @@ class Experiment(Params):
     metrics: tuple[str, ...] = Field(min_length=1, description="Daily metrics kept")
     overrides: dict[str, Any] = Field(default_factory=dict, alias="set",
                                       description="Dotted scenario overrides of every run")
+    posterior: str | None = Field(None, description=(
+        "Draw each replicate's calibrated parameters from this posterior ('default' or a "
+        ".parquet path; sim/calibration/posterior.py)"))
     arms: dict[str, Arm] = Field(min_length=1, description="Mechanism sets compared, by name")
     design: Design = Design()
     summaries: dict[str, Summary] = Field(default_factory=dict,
@@ -335,6 +338,15 @@ class Plan:
     runs: list[Run]
     problem: dict[str, Any] | None = None  # SALib problem of a sampled design
     samples: np.ndarray | None = None  # the design's rows before rounding
+    draws: list[dict[str, float]] | None = None  # posterior draw of each replicate
+
+    def draw(self, run: Run) -> dict[str, float]:
+        """The posterior values a run takes (none without a posterior)."""
+        if not self.draws:
+            return {}
+        from sim.calibration.posterior import for_scenario
+
+        return for_scenario(self.draws[run.replicate], run.point.scenario)
 
     @property
     def factors(self) -> list[str]:
@@ -344,9 +356,10 @@ class Plan:
     def design_hash(self) -> str:
         """A digest of everything that decides the runs' results (not replicates or figures)."""
         exp = self.experiment.model_dump(mode="json", exclude={
-            "replicates", "figures", "check", "title", "question", "summaries"})
+            "replicates", "figures", "check", "title", "question", "summaries", "posterior"})
         bases = {k: v.model_dump(mode="json") for k, v in self.bases.items()}
-        blob = json.dumps([exp, bases], sort_keys=True)
+        parts = [exp, bases, self.draws] if self.draws else [exp, bases]
+        blob = json.dumps(parts, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -452,6 +465,10 @@ def _check(exp: Experiment, source: str, folder: Path) -> dict[str, Scenario]:
                     load_scenario(base, {key: value})
                 except InputError as exc:
                     raise InputError(source, field, f"value {value}: {exc.message}") from None
+    if exp.posterior is not None:
+        from sim.calibration.posterior import load
+
+        load(exp.posterior, folder, source)
     kept = list(dict.fromkeys(["day", *exp.metrics]))
     for name, s in exp.summaries.items():
         for attr in ("metric", "minus"):
@@ -622,7 +639,13 @@ def plan(exp: Experiment, bases: dict[str, Scenario], *, source: str = "",
                 key = (point.index, r) if exp.common_seeds == "arms" else (r,)
                 runs.append(Run(f"p{point.index}-{arm}-r{r}", point, arm, r, key, days))
     prob = problem(exp.design) if exp.design.kind in SAMPLED else None
-    return Plan(exp, source, text, bases, points, runs, prob, x)
+    draws = None
+    if exp.posterior is not None:
+        from sim.calibration import posterior
+
+        post = posterior.load(exp.posterior, Path(source).parent if source else None, source)
+        draws = [posterior.draw(post, exp.seed, r) for r in range(reps)]
+    return Plan(exp, source, text, bases, points, runs, prob, x, draws)
 
 
 def load_plan(name_or_path: str | Path, *, replicates: int | None = None,

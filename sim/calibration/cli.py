@@ -98,7 +98,7 @@ def register(subparsers: Any) -> None:
     c.add_argument("--budget", type=_minutes, metavar="MINUTES",
                    help="wall-clock minutes for the generations (then the check runs)")
     c.add_argument("--quick", action="store_true",
-                   help="a tiny community, 120 days, 2 generations of 6 (for tests)")
+                   help="a tiny community, 90 days, 2 generations of 4 (for tests)")
     c.add_argument("--seed", type=seed, help="root seed (default 20150701)")
     c.add_argument("--population", type=positive, help="particles per generation")
     c.add_argument("--generations", type=positive, help="most generations")
@@ -110,3 +110,59 @@ def register(subparsers: Any) -> None:
     c.add_argument("--scheduler", metavar="ADDR", help="a Dask scheduler address")
     c.add_argument("--quiet", action="store_true", help="no progress lines")
     c.set_defaults(fn=cmd_calibrate)
+
+
+def cmd_prim(args: argparse.Namespace) -> int:
+    """Print and draw the PRIM box where one arm beats another (cogov experiment prim)."""
+    from sim.calibration import prim
+    from sim.scenario import InputError
+
+    arms = tuple(a.strip() for a in args.arms.split(","))
+    if len(arms) != 2 or not all(arms) or arms[0] == arms[1]:
+        raise InputError("--arms", "", f"two different arm names, 'a,b'; got {args.arms!r}")
+    x, y = prim.beats(Path(args.folder), arms, args.metric)  # type: ignore[arg-type]
+    if x.empty:
+        raise InputError(str(args.folder), "", "no varied inputs (posterior draws or design "
+                         "factors) to find a region in")
+    arr = x.to_numpy(dtype=float)
+    trajectory = prim.peel(arr, y.to_numpy(), alpha=args.alpha, min_mass=args.min_mass)
+    chosen = prim.select(trajectory, args.min_coverage)
+    a, b = arms
+    print(f"{a} beats {b} on {args.metric} in {y.mean():.0%} of {len(y)} paired replicates")
+    print(f"PRIM box (coverage {chosen.coverage:.0%}, density {chosen.density:.0%}, mass "
+          f"{chosen.mass:.0%}): {a} beats {b} where {chosen.describe(list(x.columns), arr)}")
+    print("trajectory: coverage / density / mass")
+    for k, box in enumerate(trajectory):
+        print(f"  {k:3d}  {box.coverage:.2f} / {box.density:.2f} / {box.mass:.2f}  "
+              f"{box.describe(list(x.columns), arr)}")
+    path = Path(args.folder) / "figures" / f"prim_{a}_{b}_{args.metric}.png"
+    prim.figure(x, y.to_numpy(), trajectory, chosen,
+                f"Where {a} beats {b} on {args.metric}", path)
+    print(f"wrote {path}")
+    return 0
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"a share between 0 and 1, got {text!r}")
+    return value
+
+
+def register_prim(subparsers: Any) -> None:
+    """Add ``cogov experiment prim`` to the experiment subcommands."""
+    p = subparsers.add_parser("prim", help="PRIM: where in parameter space one arm beats "
+                              "another (a finished run folder)")
+    p.add_argument("folder", metavar="RUN_FOLDER", help="output of `cogov experiment run`")
+    p.add_argument("--arms", required=True, metavar="A,B", help="the two arms compared")
+    p.add_argument("--metric", required=True, metavar="SUMMARY",
+                   help="a summary of the experiment, e.g. satisfaction_final")
+    p.add_argument("--alpha", type=_share, default=0.05, help="peeling share (0.05)")
+    p.add_argument("--min-mass", type=_share, default=0.05, dest="min_mass",
+                   help="smallest box, as a share of the points (0.05)")
+    p.add_argument("--min-coverage", type=_share, default=0.5, dest="min_coverage",
+                   help="the chosen box holds at least this share of the wins (0.5)")
+    p.set_defaults(fn=cmd_prim)
