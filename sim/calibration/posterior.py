@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 
 from sim.calibration import patterns as pat
-from sim.scenario import InputError
+from sim.scenario import InputError, data_dir
 
-SHIPPED = Path(__file__).resolve().parents[2] / "experiments" / "posteriors"
+SHIPPED = data_dir("experiments") / "posteriors"  # in the wheel, or the checkout's
 META = ("particle", "weight", "distance", "seed")
 CALIBRATED_SCENARIO = "xianlu_xincun"
 
