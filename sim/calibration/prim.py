@@ -119,7 +119,8 @@ def beats(folder: Path, arms: tuple[str, str], metric: str) -> tuple[pd.DataFram
     factors = [c for c in runs.columns if "." in c]
     a = runs[runs["arm"] == arms[0]].set_index(keys)
     b = runs[runs["arm"] == arms[1]].set_index(keys)
-    joined = a[[metric, *factors]].join(b[[metric]], rsuffix="_b", how="inner")
+    joined = a[[metric, *factors]].merge(b[[metric]].add_suffix("_b"), left_index=True,
+                                         right_index=True, how="inner")
     inputs = joined[factors].reset_index()
     draws = Path(folder) / "draws.csv"
     if draws.is_file():
