@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from sim import MECHANISMS, CommunityModel, run
+from sim.calibration.patterns import target
 from sim.cli import main
 from sim.mechanisms import BUILTIN, MechanismError, configure
 from sim.params import describe
@@ -119,19 +120,21 @@ def test_p5_offline_mechanisms_include_the_elderly_more_than_online_ones(arms):
         )
 
     assert min(ratio(a) for a in OFFLINE) > max(ratio(a) for a in ONLINE)
-    assert max(ratio(a) for a in ONLINE) < 1.0  # online channels leave the elderly behind
+    assert max(ratio(a) for a in ONLINE) < target("p5_online").high  # elderly left behind
 
 
 def test_p6_consultation_stays_a_minority_activity(arms):
-    """P6: a joint meeting draws a few percent of households (at most 10%), and even with
-    every mechanism on, most residents take no part in a given month."""
+    """P6: a joint meeting draws a few percent of households (the declared range widened by
+    its tolerance), and even with every mechanism on, most residents take no part in a
+    given month."""
+    attendance, ceiling = target("p6_attendance"), target("p6_ceiling")
     for model in arms["joint_meeting"]:
         df = model.metrics()
         held = df["meeting_attendance"][df["meeting_attendance"] > 0]
         assert len(held) >= 30  # nearly every month of the three years
-        assert held.mean() / model.pop.n_households <= 0.10
+        assert held.mean() / model.pop.n_households <= attendance.high + attendance.tolerance
     df = run("xianlu_xincun", seed=0, mechanisms="all").metrics
-    assert df["participation_rate"].max() < 0.5
+    assert df["participation_rate"].max() < ceiling.high
 
 
 def test_p2_parking_conflicts_fall_after_the_convention(arms):
@@ -149,7 +152,7 @@ def test_p2_parking_conflicts_fall_after_the_convention(arms):
         window = slice(mech.adopted_day + 1, mech.adopted_day + 181)
         first.append((c[window].sum(), cb[window].sum()))
         late = slice(mech.adopted_day + 1, DAYS)
-        assert c[late].sum() < 0.5 * cb[late].sum()
+        assert c[late].sum() < target("p2_ratio").high * cb[late].sum()
     assert sum(a for a, _ in first) < sum(b for _, b in first)
 
 
@@ -158,14 +161,15 @@ def test_p3_palm_community_reaches_220_followers_in_two_to_three_months():
 
     Calibrated (README) with launch promotion p = 0.12/month for 90 days, then p = 0.01,
     q = 0.1, interest 0.45; four seeds gave 219-266 at day 60 and 306-353 at day 90, so
-    the test asks for 220+ by day 75 and no more than 600 by day 90 (not saturated).
+    the declared targets ask for 220+ by day 75 and no more than 600 by day 90 (not saturated).
     """
+    day75, day90 = target("p3_day75"), target("p3_day90")
     for seed in range(4):
         model = CommunityModel(
             "zhijia_garden", rng=seed, mechanisms=[configure("palm_community", {"launch_day": 0})]
         )
         f = model.run(181)["palm_followers"].to_numpy()
-        assert f[75] >= 220 and f[90] <= 600, f[[60, 75, 90]]
+        assert f[75] >= day75.low and f[90] <= day90.high, f[[60, 75, 90]]
         assert (f[180] - f[90]) < (f[90] - f[0]), "growth slows after the launch months"
 
 
@@ -186,7 +190,7 @@ def test_p4_palm_community_cuts_explanation_hours(arms):
         for palm, base in zip(arms["palm_community"], arms["administrative"], strict=True)
     ]
     assert all(p < b for p, b in pairs)
-    assert sum(p for p, _ in pairs) < 0.8 * sum(b for _, b in pairs)
+    assert sum(p for p, _ in pairs) < target("p4_ratio").high * sum(b for _, b in pairs)
 
 
 def test_higher_administrative_load_does_not_raise_participation_with_meetings():

@@ -6,7 +6,7 @@ from typing import get_args, get_origin
 import pytest
 from pydantic import BaseModel
 
-from sim.experiments.design import _param_info, load_plan
+from sim.experiments.design import load_plan, param_info
 from sim.params import describe
 from sim.scenario import Scenario, load_scenario
 
@@ -49,7 +49,7 @@ def test_every_number_is_overridable_and_found_as_a_factor(row):
     for part in key.split("."):
         node = node[int(part)] if part.isdigit() else getattr(node, part)
     assert node == row.default
-    assert _param_info(key) == row
+    assert param_info(key) == row
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from sim.calibration import cli as calibration_cli
 from sim.cli import bench as bench_cli
 from sim.cli import district as district_cli
 from sim.cli import experiment as experiment_cli
@@ -231,6 +232,7 @@ def parser() -> argparse.ArgumentParser:
     ui_cli.register(sub)
     bench_cli.register(sub)
     district_cli.register(sub)
+    calibration_cli.register(sub)
     return p
 
 

@@ -426,7 +426,27 @@ def write_outputs(plan: Plan, out: Path, table: pd.DataFrame) -> list[Path]:
     if idx is not None:
         paths.append(out / "indices.csv")
         atomic(paths[-1], lambda p: idx.to_csv(p, index=False))
+    if plan.draws:
+        paths += _rankings(plan, summaries, out)
     return paths + draw(plan, table, summaries, idx, out / "figures")
+
+
+def _rankings(plan: Plan, summaries: pd.DataFrame, out: Path) -> list[Path]:
+    """With a posterior: each replicate's draw, ranking probabilities (CSV, Markdown, figure)."""
+    from sim.calibration import ranking
+
+    draws = pd.DataFrame(plan.draws).assign(replicate=range(len(plan.draws)))  # type: ignore[arg-type]
+    paths = [out / "draws.csv", out / "ranking.csv"]
+    atomic(paths[0], lambda p: draws.to_csv(p, index=False))
+    keys = ["scenario", "point"]  # replicates pair within a design point
+    probs = ranking.table(summaries, ranking.ranked_summaries(plan.experiment.summaries), keys)
+    atomic(paths[1], lambda p: probs.to_csv(p, index=False))
+    if not probs.empty:
+        text = (out / "table.md").read_text(encoding="utf-8") + ranking.markdown(probs, keys)
+        atomic(out / "table.md", lambda p: p.write_text(text, encoding="utf-8"))
+        (out / "figures").mkdir(parents=True, exist_ok=True)
+        paths.append(ranking.figure(probs, out / "figures" / "ranking.png"))  # type: ignore[arg-type]
+    return paths
 
 
 # ------------------------------------------------------------------------- reference check

@@ -251,6 +251,13 @@ class Experiment(Params):
     overrides: dict[str, Any] = Field(
         default_factory=dict, alias="set", description="Dotted scenario overrides of every run"
     )
+    posterior: str | None = Field(
+        None,
+        description=(
+            "Draw each replicate's calibrated parameters from this posterior ('default' or a "
+            ".parquet path; sim/calibration/posterior.py)"
+        ),
+    )
     arms: dict[str, Arm] = Field(min_length=1, description="Mechanism sets compared, by name")
     design: Design = Design()
     summaries: dict[str, Summary] = Field(
@@ -369,6 +376,15 @@ class Plan:
     runs: list[Run]
     problem: dict[str, Any] | None = None  # SALib problem of a sampled design
     samples: np.ndarray | None = None  # the design's rows before rounding
+    draws: list[dict[str, float]] | None = None  # posterior draw of each replicate
+
+    def draw(self, run: Run) -> dict[str, float]:
+        """The posterior values a run takes (none without a posterior)."""
+        if not self.draws:
+            return {}
+        from sim.calibration.posterior import for_scenario
+
+        return for_scenario(self.draws[run.replicate], run.point.scenario)
 
     @property
     def factors(self) -> list[str]:
@@ -379,14 +395,23 @@ class Plan:
         """A digest of everything that decides the runs' results (not replicates or figures)."""
         exp = self.experiment.model_dump(
             mode="json",
-            exclude={"replicates", "figures", "check", "title", "question", "summaries"},
+            exclude={
+                "replicates",
+                "figures",
+                "check",
+                "title",
+                "question",
+                "summaries",
+                "posterior",
+            },
         )
         bases = {k: v.model_dump(mode="json") for k, v in self.bases.items()}
-        blob = json.dumps([exp, bases], sort_keys=True)
+        parts = [exp, bases, self.draws] if self.draws else [exp, bases]
+        blob = json.dumps(parts, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def _param_info(key: str) -> ParamInfo | None:
+def param_info(key: str) -> ParamInfo | None:
     """The declaration of a factor's key (``units.0.kind`` finds ``units.N.kind``)."""
     parts = key.split(".")
     if parts[0] == "mechanisms" and len(parts) >= 3 and parts[1] in MECHANISMS:
@@ -404,7 +429,7 @@ def lattice(key: str) -> int | None:
 
     Its declared ``multiple_of``, 1 for any other integer parameter, None for a real one.
     """
-    info = _param_info(key)
+    info = param_info(key)
     if info is None or type(info.default) is not int:
         return None
     return info.multiple_of or 1
@@ -483,7 +508,7 @@ def _check(exp: Experiment, source: str, folder: Path) -> dict[str, Scenario]:
             )
     for key, factor in exp.design.factors.items():
         field = dotted(("design", "factors", key))
-        info = _param_info(key)
+        info = param_info(key)
         if info is None:
             raise InputError(
                 source,
@@ -509,6 +534,10 @@ def _check(exp: Experiment, source: str, folder: Path) -> dict[str, Scenario]:
                     load_scenario(base, {key: value})
                 except InputError as exc:
                     raise InputError(source, field, f"value {value}: {exc.message}") from None
+    if exp.posterior is not None:
+        from sim.calibration.posterior import load
+
+        load(exp.posterior, folder, source)
     kept = list(dict.fromkeys(["day", *exp.metrics]))
     for name, s in exp.summaries.items():
         for attr in ("metric", "minus"):
@@ -702,7 +731,13 @@ def plan(
                 key = (point.index, r) if exp.common_seeds == "arms" else (r,)
                 runs.append(Run(f"p{point.index}-{arm}-r{r}", point, arm, r, key, days))
     prob = problem(exp.design) if exp.design.kind in SAMPLED else None
-    return Plan(exp, source, text, bases, points, runs, prob, x)
+    draws = None
+    if exp.posterior is not None:
+        from sim.calibration import posterior
+
+        post = posterior.load(exp.posterior, Path(source).parent if source else None, source)
+        draws = [posterior.draw(post, exp.seed, r) for r in range(reps)]
+    return Plan(exp, source, text, bases, points, runs, prob, x, draws)
 
 
 def load_plan(

@@ -97,13 +97,13 @@ def task(plan: Plan, run: Run) -> Task:
     """The worker's task for one run of a plan.
 
     Overrides apply in this order: the experiment's ``set`` (already in the base scenario),
-    the design point's values, the arm's ``set``.
+    the replicate's posterior draw (if any), the design point's values, the arm's ``set``.
     """
     exp = plan.experiment
     arm = exp.arms[run.arm]
     return Task(
         scenario=plan.bases[run.point.scenario],
-        overrides={**run.point.values, **arm.overrides},
+        overrides={**plan.draw(run), **run.point.values, **arm.overrides},
         mechanisms=arm.mechanisms,
         days=run.days,
         seed=run.seed(exp.seed),
