@@ -5,8 +5,9 @@ to the sub-district, where the sub-district, the district human-resources and so
 bureau (区人社局), university experts (高校专家) and social organisations help solve them.
 
 Rule. The platform is open every day to ``online`` residents; an offline resident uses it
-through a family member who is online (free) or, with probability ``proxy_share``, through a
-social worker (costing ``proxy_minutes`` a report); family use is partial (``family_use``).
+through a family member who is online (free; family use is partial, ``family_use``) or, with
+probability ``proxy_share`` whether or not the family is online, through a social worker, who
+gives full access (costing ``proxy_minutes`` a report).
 Residents with access report issues ``report_boost`` times more readily, and residents affected
 by known open issues comment in its threads (participation with a broadcast invitation, at a
 fraction of a meeting's time cost), which gives them voice before the decision. Issues beyond
@@ -62,7 +63,10 @@ class CloudConsultationParams(Params):
         ge=0,
         le=1,
         zh="社工代理比例",
-        help="Share of other offline residents a social worker helps",
+        help=(
+            "Share of offline residents (online family or not) a social worker helps,"
+            " with full access"
+        ),
         source="ASSUMPTION (digital-divide experiment varies it)",
     )
     proxy_minutes: float = param(

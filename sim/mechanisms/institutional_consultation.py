@@ -33,7 +33,10 @@ Rule. For issues of the ``catalogue`` types:
   for the affected, Chen et al. 2023) and ``followup_days`` later social workers visit back
   ``followup_households`` affected households, whose residents get post-decision voice
   (their evaluation heard, Lind, Kanfer & Earley 1990).
-Notices, publications and visits cost social-worker hours (``procedure`` in the ledger).
+Notices, publications and visits cost social-worker hours (``procedure`` in the ledger): a
+draft convention's notice only when the hours are there (else it is not posted); an issue's
+notice when its written opinions are taken, at the end of the hold, even with no hours left
+(the rules oblige it), and not at all when a meeting's proposal ends the hold first.
 """
 
 from __future__ import annotations

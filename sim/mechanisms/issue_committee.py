@@ -10,11 +10,11 @@ and the property firm if any. For ``draft_days`` it meets weekly with affected r
 members ask in person (neighbour canvassing, Middleton & Green 2008); those who take part,
 and their face-to-face ties, count as represented in drafting. On adoption the units share
 their after-hours spaces, the sub-district's city management allows street-side spaces with
-probability ``p_city``, and the committee's issues gain capacity. Each affected resident keeps
-the convention with probability ``compliance_base + endogenous_bonus (represented) +
-monitoring_bonus (volunteers on duty) + legitimacy x (trust - 0.5)``, minus ``decay`` a month
-without monitoring (Ostrom 1990; Tyler 1990; Dal Bó et al. 2010); conflicts of the type scale
-with one minus compliance.
+probability ``p_city``, and the committee's issues gain capacity. Each resident the convention
+binds (for parking, every car-owning resident) keeps it with probability ``compliance_base +
+endogenous_bonus (represented) + monitoring_bonus (volunteers on duty) + legitimacy x
+(trust - 0.5)``, minus ``decay`` a month without monitoring (Ostrom 1990; Tyler 1990; Dal Bó et
+al. 2010); conflicts of the type scale with one minus compliance.
 """
 
 from __future__ import annotations

@@ -19,7 +19,8 @@ compete with consultation), and serves waiting needs first come, first served, a
 ``home_visits_per_week``, ``home_minutes`` each, before the counter serves. A served need is an
 action on a resident's request: the action effect times ``quality`` on satisfaction and trust
 gain times ``quality`` (the outcome channel of MODEL 3.2-3.3, no voice); a need waiting more than
-``max_wait_days`` is taken elsewhere, which counts as a referral-only answer (Nie & Wang 2023).
+``max_wait_days`` is taken elsewhere: satisfaction falls as after a referral-only answer (Nie &
+Wang 2023), trust does not (nobody was referred).
 """
 
 from __future__ import annotations
