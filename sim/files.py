@@ -34,10 +34,12 @@ def atomic(path: Path, write: Callable[[Path], None]) -> None:
 
 
 def write_json(path: Path, data: Any) -> None:
-    """Write ``data`` as indented UTF-8 JSON, atomically."""
+    """Write ``data`` as indented UTF-8 JSON, atomically (what JSON lacks is written as text)."""
     atomic(
         path,
-        lambda p: p.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8"),
+        lambda p: p.write_text(
+            json.dumps(data, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
+        ),
     )
 
 

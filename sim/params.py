@@ -263,7 +263,7 @@ def _fill_nested_defaults(cls: type[BaseModel], data: Any) -> Any:
 
 
 # --------------------------------------------------------------------------------------------
-# The community's parameter blocks. Sources: ../shared/MODEL.md section 3 (cited by section).
+# The community's parameter blocks. Sources: docs/modelling_notes.md section 3 (cited by section).
 # --------------------------------------------------------------------------------------------
 
 SHARE = {"ge": 0.0, "le": 1.0, "unit": "share"}

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from sim.calibration import patterns as pat
-from sim.files import atomic, git_commit, version_of
+from sim.files import atomic, git_commit, version_of, write_json
 from sim.inputs import InputError
 
 #: The calibrated parameters and their uniform priors: the sensitivity experiment's ranges
@@ -244,15 +244,6 @@ def manifest(settings: Settings, gens: list[pd.DataFrame], **extra: Any) -> dict
     }
 
 
-def _write_json(path: Path, data: Any) -> None:
-    atomic(
-        path,
-        lambda p: p.write_text(
-            json.dumps(data, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
-        ),
-    )
-
-
 def _check_folder(out: Path, settings: Settings) -> None:
     old = out / "manifest.json"
     if old.exists():
@@ -299,7 +290,7 @@ def calibrate(
     gens = _finished(out)
     if gens:
         say(f"resuming after generation {len(gens) - 1} in {out}")
-    _write_json(out / "manifest.json", manifest(settings, gens, complete=False, budget_s=budget_s))
+    write_json(out / "manifest.json", manifest(settings, gens, complete=False, budget_s=budget_s))
     stopped = "generations"
     while len(gens) < settings.generations:
         t = len(gens)
@@ -324,7 +315,7 @@ def calibrate(
         )
     post = gens[-1].drop(columns=["generation", "eps"])
     atomic(out / "posterior.parquet", lambda p: post.to_parquet(p, index=False))
-    _write_json(
+    write_json(
         out / "manifest.json",
         manifest(
             settings,

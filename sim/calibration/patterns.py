@@ -7,7 +7,7 @@ numbers), a target range ``[low, high]`` and a tolerance. A statistic inside its
 misfit 0; outside, misfit = distance to the range / tolerance (capped at :data:`CAP`; a
 statistic the runs cannot give, e.g. a convention never adopted, gets the cap). A pattern is
 *reproduced* when every one of its targets has misfit <= 1 (within range widened by one
-tolerance). P1-P7 are MODEL.md section 6; P8-P10 are published urban survey figures
+tolerance). P1-P7 are MODEL 6 (docs/modelling_notes.md); P8-P10 are published urban survey figures
 (docs/calibration.md gives each source, the population measured and the model counterpart).
 
 The declarations are read by ``cogov calibrate`` (the distance), by ``scripts``/
@@ -291,7 +291,7 @@ PATTERNS: dict[str, Pattern] = {
         Pattern(
             "P1",
             "parking conflicts persist under administrative handling",
-            "the article ('especially in recent years'); MODEL.md 6",
+            "the article ('especially in recent years'); MODEL 6",
             "Xianlu Xincun",
             (
                 Target(
@@ -315,7 +315,7 @@ PATTERNS: dict[str, Pattern] = {
         Pattern(
             "P2",
             "parking conflicts fall after the convention",
-            "the article; Ostrom's design principles (MODEL.md 3.4)",
+            "the article; Ostrom's design principles (MODEL 3.4)",
             "Xianlu Xincun",
             (
                 Target(
@@ -380,7 +380,7 @@ PATTERNS: dict[str, Pattern] = {
         Pattern(
             "P5",
             "every mechanism raises participation; offline ones include the elderly",
-            "the article; digital-divide evidence (MODEL.md 3.7)",
+            "the article; digital-divide evidence (MODEL 3.7)",
             "Xianlu Xincun",
             (
                 Target(
@@ -417,7 +417,7 @@ PATTERNS: dict[str, Pattern] = {
         Pattern(
             "P6",
             "consultation stays a minority activity",
-            "MODEL.md 3.1 (ordinary attendance 2-5% of households, ASSUMPTION #2; US yearly "
+            "MODEL 3.1 (ordinary attendance 2-5% of households, ASSUMPTION #2; US yearly "
             "public-meeting attendance 13-22%, Putnam 2000)",
             "Xianlu Xincun",
             (
@@ -444,7 +444,7 @@ PATTERNS: dict[str, Pattern] = {
         Pattern(
             "P7",
             "about one palm member per household after four to five years",
-            "the article (Qixia: 126 communities, MODEL.md 3.6)",
+            "the article (Qixia: 126 communities, MODEL 3.6)",
             "Zhijia Garden",
             (
                 Target(

@@ -8,8 +8,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from sim.calibration import cli as calibration_cli
 from sim.cli import bench as bench_cli
+from sim.cli import calibrate as calibration_cli
 from sim.cli import district as district_cli
 from sim.cli import experiment as experiment_cli
 from sim.cli import ui as ui_cli

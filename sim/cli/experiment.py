@@ -290,6 +290,6 @@ def register(subparsers: Any) -> None:
     f.add_argument("experiment", metavar="NAME_OR_PATH")
     _executor_options(f)
     f.set_defaults(fn=cmd_reference, out=None)
-    from sim.calibration.cli import register_prim
+    from sim.cli.calibrate import register_prim
 
     register_prim(sub)

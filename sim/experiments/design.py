@@ -229,7 +229,9 @@ class Experiment(Params):
 
     name: str = Field(pattern=r"^[A-Za-z0-9_-]+$", description="Identifier (the file stem)")
     title: str = ""
-    question: str = Field("", description="The research question it answers (MODEL.md 5)")
+    question: str = Field(
+        "", description="The research question it answers (docs/modelling_notes.md 5)"
+    )
     scenario: tuple[str, ...] = Field(
         min_length=1,
         description=(

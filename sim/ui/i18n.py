@@ -1,8 +1,8 @@
 """The UI's texts in English and Chinese, and the choice of language from the browser.
 
-Terms follow the glossary of the modellers' notes (MODEL.md sections 1-2). Parameter labels and
-help texts are not here: they come from the declarations in :mod:`sim.params` (``help`` in
-English, ``zh`` in Chinese); metric labels from those in :mod:`sim.metrics`; a mechanism's
+Terms follow the glossary of the modellers' notes (docs/modelling_notes.md sections 1-2).
+Parameter labels and help texts are not here: they come from the declarations in
+:mod:`sim.params` (``help`` in English, ``zh`` in Chinese); metric labels from those in :mod:`sim.metrics`; a mechanism's
 explanation from its class (``explanation``, ``explanation_zh``, paraphrasing the Jiaohuidian
 article), or its ``summary`` when it has none.
 """

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.cli.argtypes import positive, seed
+from sim.files import write_json
 
 
 def _minutes(text: str) -> float:
@@ -87,7 +88,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         posterior_summary=summary.to_dict(orient="records"),
         outputs=[str(p.relative_to(out)) for p in paths],
     )
-    abc._write_json(out / "manifest.json", man)
+    write_json(out / "manifest.json", man)
     print(summary.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     print(
         "pattern reproduced (share): "
