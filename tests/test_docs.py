@@ -22,9 +22,9 @@ def test_parameter_tables_match_the_declarations():
 
 
 def test_metrics_table_matches_the_declarations():
-    assert generated(ROOT / "docs" / "metrics.md", METRICS_MARKERS) == (
-        markdown_table().strip()
-    ), "docs/metrics.md drifted: run `cogov metrics --update-docs docs/metrics.md`"
+    assert generated(ROOT / "docs" / "metrics.md", METRICS_MARKERS) == (markdown_table().strip()), (
+        "docs/metrics.md drifted: run `cogov metrics --update-docs docs/metrics.md`"
+    )
 
 
 def test_first_screen_has_exactly_two_commands_and_ci_runs_the_test_one():
