@@ -4,6 +4,8 @@ Each mutation declared in ``scripts/mutations.toml`` is one small change to one 
 exact piece of source text and its replacement). For each, the repository is copied to a
 scratch directory, the change applied there (the original text must occur exactly once),
 and the behavioural tests run against the copy; a mutation is *killed* when a test fails.
+A mutation whose changed file does not compile is *invalid* (never a kill: formatting drift in
+the list must not count as a caught rule); it counts against the kill rate.
 The exact-reference, documentation-drift, UI, browser and packaging tests are left out: they
 catch changes, not broken rules. A mutation marked ``equivalent = "why"`` has no observable
 effect; it is reported but not counted.
@@ -36,13 +38,29 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 LIST = ROOT / "scripts" / "mutations.toml"
 #: Test files left out: they compare with stored numbers or text, or drive the UI / packaging.
-EXCLUDED = {"test_reference.py", "test_docs.py", "test_ui.py", "test_ui_browser.py",
-            "test_packaging.py"}
+EXCLUDED = {
+    "test_reference.py",
+    "test_docs.py",
+    "test_ui.py",
+    "test_ui_browser.py",
+    "test_packaging.py",
+}
 #: Run first: the fast rule tests kill most mutations within seconds (pytest -x stops there).
-FIRST = ["test_behaviour.py", "test_rules_model.py", "test_rules_mechanisms.py",
-         "test_rules_zones.py"]
-IGNORED_DIRS = {".venv", ".git", "__pycache__", ".pytest_cache", ".ruff_cache", "node_modules",
-                ".hypothesis"}
+FIRST = [
+    "test_behaviour.py",
+    "test_rules_model.py",
+    "test_rules_mechanisms.py",
+    "test_rules_zones.py",
+]
+IGNORED_DIRS = {
+    ".venv",
+    ".git",
+    "__pycache__",
+    ".pytest_cache",
+    ".ruff_cache",
+    "node_modules",
+    ".hypothesis",
+}
 
 
 @dataclass(frozen=True)
@@ -81,8 +99,9 @@ def load(path: Path = LIST) -> list[Mutation]:
             continue
         count = source.read_text(encoding="utf-8").count(m.original)
         if count != 1:
-            errors.append(f"{where}: original text found {count} times in {m.file} "
-                          "(must be exactly once)")
+            errors.append(
+                f"{where}: original text found {count} times in {m.file} (must be exactly once)"
+            )
         if m.original == m.replacement:
             errors.append(f"{where}: replacement equals the original")
         out.append(m)
@@ -100,8 +119,7 @@ def test_files() -> list[str]:
 
 def scratch_copy(dest: Path) -> None:
     """Copy the repository's working tree (no venv, no git, no caches) to ``dest``."""
-    shutil.copytree(ROOT, dest, ignore=lambda _d, names: [n for n in names
-                                                            if n in IGNORED_DIRS])
+    shutil.copytree(ROOT, dest, ignore=lambda _d, names: [n for n in names if n in IGNORED_DIRS])
 
 
 def environment(tree: Path) -> dict[str, str]:
@@ -127,17 +145,31 @@ def run_one(m: Mutation, tests: list[str], timeout: float) -> tuple[str, float, 
             text = target.read_text(encoding="utf-8")
             if text.count(m.original) != 1:
                 raise SystemExit(f"{m.id}: original text not found exactly once in {m.file}")
-            target.write_text(text.replace(m.original, m.replacement), encoding="utf-8")
+            mutated = text.replace(m.original, m.replacement)
+            if target.suffix == ".py":
+                try:
+                    compile(mutated, m.file, "exec", dont_inherit=True)
+                except SyntaxError as exc:  # a broken edit, not a test's verdict
+                    return "invalid", time.monotonic() - start, f"does not compile: {exc}"
+            target.write_text(mutated, encoding="utf-8")
         env = environment(tree)
-        where = subprocess.run([sys.executable, "-c", "import sim; print(sim.__file__)"],
-                               cwd=tree, env=env, capture_output=True, text=True)
+        where = subprocess.run(
+            [sys.executable, "-c", "import sim; print(sim.__file__)"],
+            cwd=tree,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         if not where.stdout.strip().startswith(str(tree)):
-            raise SystemExit(f"{m.id}: the scratch copy's sim is not imported first "
-                             f"({where.stdout.strip() or where.stderr.strip()})")
+            raise SystemExit(
+                f"{m.id}: the scratch copy's sim is not imported first "
+                f"({where.stdout.strip() or where.stderr.strip()})"
+            )
         cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
         try:
-            proc = subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True,
-                                  timeout=timeout)
+            proc = subprocess.run(
+                cmd, cwd=tree, env=env, capture_output=True, text=True, timeout=timeout
+            )
         except subprocess.TimeoutExpired:
             return "timeout", time.monotonic() - start, ""
     seconds = time.monotonic() - start
@@ -154,13 +186,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", nargs="+", metavar="ID", help="run these mutations only")
     ap.add_argument("--jobs", type=int, default=1, help="mutations run at once (default 1)")
     ap.add_argument("--target", type=float, default=0.9, help="least kill rate (default 0.9)")
-    ap.add_argument("--tests", nargs="+", metavar="FILE",
-                    help="run these test files instead (a quick look; the kill rate then "
-                    "counts these only)")
-    ap.add_argument("--no-baseline", action="store_true",
-                    help="skip the first run of the tests on the unchanged tree")
-    ap.add_argument("--timeout", type=float, default=3600.0,
-                    help="seconds one mutation's test run may take (default 3600)")
+    ap.add_argument(
+        "--tests",
+        nargs="+",
+        metavar="FILE",
+        help="run these test files instead (a quick look; the kill rate then counts these only)",
+    )
+    ap.add_argument(
+        "--no-baseline",
+        action="store_true",
+        help="skip the first run of the tests on the unchanged tree",
+    )
+    ap.add_argument(
+        "--timeout",
+        type=float,
+        default=3600.0,
+        help="seconds one mutation's test run may take (default 3600)",
+    )
     args = ap.parse_args(argv)
     mutations = load()
     if args.list:
@@ -171,8 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.only:
         unknown = set(args.only) - {m.id for m in mutations}
         if unknown:
-            print(f"--only: unknown mutation id(s): {', '.join(sorted(unknown))}",
-                  file=sys.stderr)
+            print(f"--only: unknown mutation id(s): {', '.join(sorted(unknown))}", file=sys.stderr)
             return 2
         mutations = [m for m in mutations if m.id in args.only]
     if args.jobs < 1:
@@ -182,8 +223,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(mutations)} mutations; tests: {' '.join(tests)}", flush=True)
     if not args.no_baseline:
         verdict, seconds, detail = run_one(BASELINE, tests, args.timeout)
-        print(f"baseline (unchanged tree): {'passes' if verdict == 'survived' else verdict} "
-              f"in {seconds:.0f} s {detail}", flush=True)
+        print(
+            f"baseline (unchanged tree): {'passes' if verdict == 'survived' else verdict} "
+            f"in {seconds:.0f} s {detail}",
+            flush=True,
+        )
         if verdict != "survived":
             print("the tests fail on the unchanged tree: fix them first", file=sys.stderr)
             return 2
@@ -201,8 +245,10 @@ def main(argv: list[str] | None = None) -> int:
     killed = [m for m in counted if results[m.id] == "killed"]
     survivors = [m for m in mutations if results[m.id] != "killed"]
     rate = len(killed) / len(counted) if counted else 1.0
-    print(f"\nkilled {len(killed)} of {len(counted)} counted mutations: {rate:.1%} "
-          f"(target {args.target:.0%}; {len(mutations) - len(counted)} declared equivalent)")
+    print(
+        f"\nkilled {len(killed)} of {len(counted)} counted mutations: {rate:.1%} "
+        f"(target {args.target:.0%}; {len(mutations) - len(counted)} declared equivalent)"
+    )
     for m in survivors:
         kind = "equivalent" if m.equivalent else results[m.id]
         print(f"  {kind}: {m.id} ({m.file}): {m.rule}")

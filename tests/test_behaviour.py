@@ -7,7 +7,7 @@ rule states (MODEL section 3; README, ODD 7), so a term removed, inverted or dou
 import numpy as np
 import pytest
 
-from sim import behaviour
+from sim.model import behaviour
 from sim.params import BehaviourParams
 
 B = BehaviourParams()
@@ -17,8 +17,9 @@ ZERO = np.zeros(N)
 
 def logit_inputs(**changed):
     """Inputs of the participation rule for N residents: all zero unless changed."""
-    base = dict(resources=ZERO, engagement=ZERO, social_met=ZERO, cost=ZERO, efficacy=ZERO,
-                stake=ZERO)
+    base = dict(
+        resources=ZERO, engagement=ZERO, social_met=ZERO, cost=ZERO, efficacy=ZERO, stake=ZERO
+    )
     base.update(changed)
     return base
 
@@ -27,17 +28,25 @@ def logit_of(p):
     return np.log(p / (1.0 - p))
 
 
-@pytest.mark.parametrize("term, weight, sign", [
-    ("resources", "b_resources", 1), ("engagement", "b_engagement", 1),
-    ("social_met", "b_social", 1), ("cost", "b_cost", -1), ("efficacy", "b_efficacy", 1),
-    ("stake", "b_stake", 1)])
+@pytest.mark.parametrize(
+    "term, weight, sign",
+    [
+        ("resources", "b_resources", 1),
+        ("engagement", "b_engagement", 1),
+        ("social_met", "b_social", 1),
+        ("cost", "b_cost", -1),
+        ("efficacy", "b_efficacy", 1),
+        ("stake", "b_stake", 1),
+    ],
+)
 def test_each_logit_term_moves_participation_by_its_weight(term, weight, sign):
     """Resource model and Granovetter term: one unit of a term moves the logit by its weight."""
     base = behaviour.participation_probability(B, **logit_inputs())
     x = np.linspace(0.0, 1.0, N)
     p = behaviour.participation_probability(B, **logit_inputs(**{term: x}))
-    np.testing.assert_allclose(logit_of(p) - logit_of(base), sign * getattr(B, weight) * x,
-                               atol=1e-9)
+    np.testing.assert_allclose(
+        logit_of(p) - logit_of(base), sign * getattr(B, weight) * x, atol=1e-9
+    )
     assert getattr(B, weight) > 0
 
 
@@ -46,9 +55,10 @@ def test_baseline_is_the_logistic_of_b0():
     np.testing.assert_allclose(p, 1.0 / (1.0 + np.exp(-B.b0)))
 
 
-@pytest.mark.parametrize("kw, weight", [("asked", "ask_personal"),
-                                        ("broadcast", "ask_broadcast"),
-                                        ("visible", "visibility")])
+@pytest.mark.parametrize(
+    "kw, weight",
+    [("asked", "ask_personal"), ("broadcast", "ask_broadcast"), ("visible", "visibility")],
+)
 def test_recruitment_and_visibility_add_absolute_probability(kw, weight):
     """Canvassing, notices and a posted roster add their effect to p, not to the logit."""
     base = behaviour.participation_probability(B, **logit_inputs())
@@ -79,17 +89,24 @@ def test_performance_is_one_minus_grievance_and_harm():
 def sat(perf, expectation=None, justice=None, process=None, b=B):
     n = len(perf)
     return behaviour.satisfaction(
-        b, np.asarray(perf, float),
+        b,
+        np.asarray(perf, float),
         np.full(n, 0.5) if expectation is None else np.asarray(expectation, float),
         np.zeros(n) if justice is None else np.asarray(justice, float),
-        np.zeros(n) if process is None else np.asarray(process, float))
+        np.zeros(n) if process is None else np.asarray(process, float),
+    )
 
 
 def test_satisfaction_formula_term_by_term():
     """S = s0 + a·P + b·(P − E) + w·PJ·(1 − P) + process (Van Ryzin 2004; Brockner 1996)."""
     perf, exp_, just, proc = 0.4, 0.7, 0.5, 0.05
-    expected = (B.sat_base + B.sat_performance * perf + B.sat_disconfirmation * (perf - exp_)
-                + B.w_procedure * just * (1 - perf) + proc)
+    expected = (
+        B.sat_base
+        + B.sat_performance * perf
+        + B.sat_disconfirmation * (perf - exp_)
+        + B.w_procedure * just * (1 - perf)
+        + proc
+    )
     got = sat([perf], [exp_], [just], [proc])
     np.testing.assert_allclose(got, [expected])
 

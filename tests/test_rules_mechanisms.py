@@ -11,7 +11,8 @@ from test_rules_model import ENV, PARKING, open_issue, tiny
 
 from sim.mechanisms import configure
 from sim.mechanisms.cloud_consultation import EscalationQueue
-from sim.mechanisms.issue_committee import ConventionParams, compliance
+from sim.mechanisms.shared import ConventionParams, compliance
+from sim.model.state import Today
 from sim.params import ISSUE_TYPES
 
 ELD = ISSUE_TYPES.index("elderly_services")
@@ -38,7 +39,7 @@ def test_joint_meeting_invites_core_members_and_the_affected_in_person():
     jm.participate(m)
     expected = np.union1d(affected, np.flatnonzero(m.pop.core))
     assert list(jm.attendees) == list(expected)
-    assert jm.agenda == [issue] and m.totals["meetings"] == 1
+    assert jm.agenda == [issue] and m.totals.meetings == 1
 
 
 def test_joint_meeting_invitations_are_limited_by_staff_hours():
@@ -62,7 +63,7 @@ def test_joint_meeting_is_not_held_off_schedule_or_without_hours():
     meeting_day(m, jm)
     m.committee.free = jm.params.meeting_hours * jm.params.staff_at_meeting - 0.01
     jm.participate(m)
-    assert len(jm.attendees) == 0 and m.totals["meetings"] == 0
+    assert len(jm.attendees) == 0 and m.totals.meetings == 0
 
 
 def test_daytime_meeting_doubles_the_employed_cost():
@@ -73,7 +74,9 @@ def test_daytime_meeting_doubles_the_employed_cost():
         calls = []
         original = m.participation_probability
         m.participation_probability = lambda calls=calls, f=original, **kw: (
-            calls.append(kw), f(**kw))[1]
+            calls.append(kw),
+            f(**kw),
+        )[1]
         meeting_day(m, jm)
         jm.participate(m)
         seen.append(calls[0]["daytime"])
@@ -127,18 +130,22 @@ def test_compliance_rule_term_by_term():
     rep[:60] = True
     m.state.trust[:] = 0.5
     m.day = 90  # three months after adoption on day 0
-    m.monitored = False
+    m.levers.monitored = False
     unmon = compliance(m, p, None, rep, 0)
-    assert unmon == pytest.approx(p.compliance_base + p.endogenous_bonus / 2
-                                  - 3 * p.decay_per_month)
-    m.monitored = True
+    assert unmon == pytest.approx(
+        p.compliance_base + p.endogenous_bonus / 2 - 3 * p.decay_per_month
+    )
+    m.levers.monitored = True
     assert compliance(m, p, None, rep, 0) == pytest.approx(
-        p.compliance_base + p.endogenous_bonus / 2 + p.monitoring_bonus)
+        p.compliance_base + p.endogenous_bonus / 2 + p.monitoring_bonus
+    )
     m.state.trust[:] = 0.9
     assert compliance(m, p, None, rep, 0) == pytest.approx(
-        p.compliance_base + p.endogenous_bonus / 2 + p.monitoring_bonus + p.legitimacy * 0.4)
+        p.compliance_base + p.endogenous_bonus / 2 + p.monitoring_bonus + p.legitimacy * 0.4
+    )
     assert compliance(m, p, np.arange(60), rep, 0) == pytest.approx(
-        p.compliance_base + p.endogenous_bonus + p.monitoring_bonus + p.legitimacy * 0.4)
+        p.compliance_base + p.endogenous_bonus + p.monitoring_bonus + p.legitimacy * 0.4
+    )
     assert compliance(m, p, np.empty(0, dtype=int), rep, 0) == 0.0
 
 
@@ -181,18 +188,19 @@ def test_adopted_convention_shares_spaces_adds_support_and_sets_compliance():
     ic.participate(m)
     m.day = ic.formed_day + ic.params.draft_days - 1
     ic.decide(m)
-    assert ic.adopted_day < 0 and m.compliance[PARKING] == 0
+    assert ic.adopted_day < 0 and m.levers.compliance[PARKING] == 0
     m.day += 1
     ic.decide(m)
     assert ic.adopted_day == m.day
-    assert m.extra_spaces["units"] == sum(u.spaces_after_hours for u in m.units) > 0
-    assert m.extra_spaces["street"] == m.sub_district.street_spaces
+    assert m.levers.extra_spaces["units"] == sum(u.spaces_after_hours for u in m.units) > 0
+    assert m.levers.extra_spaces["street"] == m.sub_district.street_spaces
     issue = m.issues.open[0]
     assert issue.support == ic.params.support and issue.proposal is not None
     cars = np.arange(m.pop.n)
-    assert m.compliance[PARKING] == pytest.approx(
-        compliance(m, ic.params, cars, ic.represented, ic.adopted_day))
-    assert m.compliance[PARKING] > 0
+    assert m.levers.compliance[PARKING] == pytest.approx(
+        compliance(m, ic.params, cars, ic.represented, ic.adopted_day)
+    )
+    assert m.levers.compliance[PARKING] > 0
 
 
 # ---------------------------------------------------------------- proactive convention
@@ -224,13 +232,13 @@ def test_adopted_convention_prevents_its_share_of_new_issues_and_sets_compliance
     cv.participate(m)
     m.day += cv.params.draft_days - 1
     cv.decide(m)
-    assert m.prevention[ENV] == 0 and m.compliance[ENV] == 0  # not adopted yet
+    assert m.levers.prevention[ENV] == 0 and m.levers.compliance[ENV] == 0  # not adopted yet
     m.day += 1
     cv.decide(m)
     keep = compliance(m, cv.params, None, cv.represented[ENV], m.day)
     assert keep > 0
-    assert m.compliance[ENV] == pytest.approx(keep)
-    assert m.prevention[ENV] == pytest.approx(cv.params.prevention * keep)
+    assert m.levers.compliance[ENV] == pytest.approx(keep)
+    assert m.levers.prevention[ENV] == pytest.approx(cv.params.prevention * keep)
 
 
 # ---------------------------------------------------------------- rotation duty
@@ -244,12 +252,13 @@ def on_roster(**params):
 def test_posted_roster_raises_everyones_participation_probability():
     m, rd = on_roster()
     rd.participate(m)
-    assert m.visible == 1.0 and m.monitored
-    m.visible = 0.0
+    assert m.levers.visible == 1.0 and m.levers.monitored
+    m.levers.visible = 0.0
     before = m.participation_probability()
-    m.visible = 1.0
-    np.testing.assert_allclose(m.participation_probability() - before,
-                               m.spec.behaviour.visibility, atol=1e-12)
+    m.levers.visible = 1.0
+    np.testing.assert_allclose(
+        m.participation_probability() - before, m.spec.behaviour.visibility, atol=1e-12
+    )
 
 
 def test_shift_takes_part_gains_efficacy_and_passes_some_to_ties():
@@ -293,7 +302,7 @@ def test_cloud_access_and_reporting_boost():
     assert np.all(cc.access[pop.offline & fam] == cc.params.family_use)
     assert np.all(cc.access[pop.offline & ~fam] == 0.0)
     cc.inform(m)
-    np.testing.assert_allclose(m.report_weight, 1.0 + 2.0 * cc.access)
+    np.testing.assert_allclose(m.levers.report_weight, 1.0 + 2.0 * cc.access)
 
 
 def test_escalated_issue_is_acknowledged_and_queued_not_referred():
@@ -302,7 +311,7 @@ def test_escalated_issue_is_acknowledged_and_queued_not_referred():
     m.escalate(issue)
     assert issue.escalated and len(cc.queue) == 1
     np.testing.assert_allclose(m.state.process[:5], m.spec.behaviour.reply_effect)
-    assert m.totals["escalations"] == 1
+    assert m.totals.escalations == 1
 
 
 @pytest.mark.parametrize("p, convened", [(1.0, True), (0.0, False)])
@@ -342,8 +351,10 @@ def test_affected_residents_comment_with_pre_decision_voice():
 # ---------------------------------------------------------------- palm community
 def test_bass_imitation_needs_following_ties():
     """With no innovation, only residents whose ties or group follow can adopt."""
-    m, pc = with_mech("palm_community", {"p_launch": 0.0, "p_innovation": 0.0,
-                                         "q_imitation": 5.0, "interest": 1.0})
+    m, pc = with_mech(
+        "palm_community",
+        {"p_launch": 0.0, "p_innovation": 0.0, "q_imitation": 5.0, "interest": 1.0},
+    )
     for _ in range(20):
         pc.arrivals(m)
         m.day += 1
@@ -357,9 +368,16 @@ def test_bass_imitation_needs_following_ties():
 
 
 def test_bass_promotion_rate_only_during_the_promotion():
-    m, pc = with_mech("palm_community", {"p_launch": 1.0, "p_innovation": 0.0,
-                                         "q_imitation": 0.0, "interest": 1.0,
-                                         "promotion_days": 30})
+    m, pc = with_mech(
+        "palm_community",
+        {
+            "p_launch": 1.0,
+            "p_innovation": 0.0,
+            "q_imitation": 0.0,
+            "interest": 1.0,
+            "promotion_days": 30,
+        },
+    )
     for _ in range(30):
         pc.arrivals(m)
         m.day += 1
@@ -372,13 +390,16 @@ def test_bass_promotion_rate_only_during_the_promotion():
 
 
 def test_followers_report_more_read_policy_links_and_vote():
-    m, pc = with_mech("palm_community", {"report_boost": 3.0, "p_read": 1.0,
-                                         "poll_interval": 1}, **{"behaviour.b0": 20.0})
+    m, pc = with_mech(
+        "palm_community",
+        {"report_boost": 3.0, "p_read": 1.0, "poll_interval": 1},
+        **{"behaviour.b0": 20.0},
+    )
     pc.follows[:] = pc.eligible
     m.state.aware[:] = False
-    m.today = {"policy": 1.0, "conflicts": 0.0}
+    m.today = Today(policy=True)
     pc.inform(m)
-    np.testing.assert_allclose(m.report_weight, np.where(pc.follows, 4.0, 1.0))
+    np.testing.assert_allclose(m.levers.report_weight, np.where(pc.follows, 4.0, 1.0))
     assert np.all(m.state.aware[pc.follows])
     pc.participate(m)
     assert np.array_equal(m.state.last_part == m.day, pc.follows)
@@ -387,8 +408,9 @@ def test_followers_report_more_read_policy_links_and_vote():
 
 # ---------------------------------------------------------------- grid management
 def test_grid_visit_detects_informs_and_hears():
-    m, gm = with_mech("grid_management", {"p_detect": 1.0, "households_per_grid": 1000,
-                                          "visits_per_day": 2})
+    m, gm = with_mech(
+        "grid_management", {"p_detect": 1.0, "households_per_grid": 1000, "visits_per_day": 2}
+    )
     first = np.flatnonzero(m.pop.household < 2)
     later = np.flatnonzero(m.pop.household == 5)
     here, there = open_issue(m, first), open_issue(m, later)
@@ -414,8 +436,9 @@ def test_grid_without_detection_chance_detects_nothing_and_paid_staff_cost_nothi
 
 # ---------------------------------------------------------------- social organisations
 def test_no_linkage_support_no_new_organisations():
-    m, so = with_mech("social_organisations", {"linkage_hours_per_week": 0.0,
-                                               "cultivation_per_year": 100.0})
+    m, so = with_mech(
+        "social_organisations", {"linkage_hours_per_week": 0.0, "cultivation_per_year": 100.0}
+    )
     m.state.last_part[:] = 0
     for _ in range(60):
         m.committee.start_day()
@@ -433,8 +456,9 @@ def test_no_linkage_support_no_new_organisations():
 
 
 def test_organisations_take_over_their_issues_on_residents_mean_position():
-    m, so = with_mech("social_organisations", {"types": ("volunteer", "chamber"),
-                                               "capacity_per_month": 30.0})
+    m, so = with_mech(
+        "social_organisations", {"types": ("volunteer", "chamber"), "capacity_per_month": 30.0}
+    )
     who = np.arange(10)
     m.state.opinion[who, ENV] = np.linspace(0.0, 0.9, 10)
     env = open_issue(m, who)
@@ -450,8 +474,11 @@ def test_organisations_take_over_their_issues_on_residents_mean_position():
 
 
 def test_activities_tie_attendees_at_most_max_new_ties_each():
-    m, so = with_mech("social_organisations", {"p_new_tie": 1.0, "max_new_ties": 1,
-                                               "asks_per_activity": 1000}, **SURE)
+    m, so = with_mech(
+        "social_organisations",
+        {"p_new_tie": 1.0, "max_new_ties": 1, "asks_per_activity": 1000},
+        **SURE,
+    )
     before = m.net.degree.copy()
     for org in so.orgs:
         org.next_activity = 0

@@ -8,15 +8,20 @@ becomes aware), so that removing, inverting or doubling the rule fails the test.
 import numpy as np
 import pytest
 
-from sim import behaviour
-from sim.model import RETRY_EFFORT, CommunityModel, poisson_count
+from sim.model import CommunityModel, behaviour
+from sim.model.community import poisson_count
+from sim.model.population import ELDERLY
+from sim.model.state import Today
 from sim.params import ISSUE_TYPES
-from sim.population import ELDERLY
 
-SMALL = {"population.residents": 120, "population.households": 40,
-         "population.households_per_building": 10}
+SMALL = {
+    "population.residents": 120,
+    "population.households": 40,
+    "population.households_per_building": 10,
+}
 QUIET = {f"issues.{t}.rate.old_estate": 0.0 for t in ISSUE_TYPES} | {
-    "committee.policies_per_month": 0.0}
+    "committee.policies_per_month": 0.0
+}
 PARKING = ISSUE_TYPES.index("parking")
 ENV = ISSUE_TYPES.index("environment")
 
@@ -24,8 +29,9 @@ ENV = ISSUE_TYPES.index("environment")
 def tiny(seed=0, mechanisms="administrative", quiet=True, **overrides):
     """A community of 120 residents in 4 buildings; no arrivals unless ``quiet`` is False."""
     over = {**SMALL, **(QUIET if quiet else {}), **overrides}
-    return CommunityModel("xianlu_xincun", rng=seed, mechanisms=mechanisms, overrides=over,
-                          resident_agents=False)
+    return CommunityModel(
+        "xianlu_xincun", rng=seed, mechanisms=mechanisms, overrides=over, resident_agents=False
+    )
 
 
 def open_issue(model, members, kind=ENV, severity=0.3, complexity=0.2, effort=4.0):
@@ -40,13 +46,13 @@ def test_resolution_raises_trust_by_gain_times_favourability():
     st.opinion[who, ENV] = [0.5, 0.5, 0.3, 0.9, 0.0, 1.0]
     st.grievance[who] = 0.4
     before = st.trust[who].copy()
-    m.resolve(open_issue(m, who), quality=0.8, decision=0.5)
+    m.resolve_issue(open_issue(m, who), quality=0.8, decision=0.5)
     fav = 0.8 * (1 - np.abs(st.opinion[who, ENV] - 0.5))
     np.testing.assert_allclose(st.trust[who] - before, b.trust_gain * fav)
     np.testing.assert_allclose(st.grievance[who], 0.4 * (1 - fav))
     np.testing.assert_allclose(st.process[who], b.action_effect)
     assert np.all(st.trust[6:] == before[0])  # the unaffected keep theirs
-    assert m.issues.open == [] and m.totals["resolved"] == 1
+    assert m.issues.open == [] and m.totals.resolved == 1
 
 
 def test_co_governed_resolution_builds_twice_the_trust():
@@ -57,7 +63,7 @@ def test_co_governed_resolution_builds_twice_the_trust():
         who = np.arange(4)
         m.state.opinion[who, ENV] = 0.5
         before = m.state.trust[who].copy()
-        m.resolve(open_issue(m, who), 1.0, 0.5, co_governed=co)
+        m.resolve_issue(open_issue(m, who), 1.0, 0.5, co_governed=co)
         gains.append(m.state.trust[who] - before)
     np.testing.assert_allclose(gains[1], 2 * gains[0])
     assert np.all(gains[0] > 0)
@@ -69,7 +75,7 @@ def test_those_who_voiced_a_resolved_issue_gain_efficacy():
     issue = open_issue(m, np.arange(10))
     m.give_voice(np.array([1, 2]), issue)
     before = st.efficacy.copy()
-    m.resolve(issue, 0.5, 0.5)
+    m.resolve_issue(issue, 0.5, 0.5)
     np.testing.assert_allclose(st.efficacy[[1, 2]] - before[[1, 2]], b.efficacy_step)
     assert np.all(st.efficacy[[0, 3, 4]] == before[[0, 3, 4]])
 
@@ -85,7 +91,9 @@ def test_referral_only_answer_costs_trust_and_satisfaction_and_needs_a_quarter_e
     np.testing.assert_allclose(before - st.trust[who], b.trust_gain * b.trust_neg_ratio)
     np.testing.assert_allclose(st.process[who], -b.referral_effect)
     assert issue.referred_until == -1
-    assert issue.effort_left == pytest.approx(RETRY_EFFORT * m.spec.issues.parking.effort_hours)
+    assert issue.effort_left == pytest.approx(
+        m.spec.committee.retry_effort * m.spec.issues.parking.effort_hours
+    )
 
 
 def test_ignored_issue_costs_trust_once_at_the_asymmetric_rate():
@@ -142,7 +150,7 @@ def social_model():
     """Resident 0 and its ties; thresholds set to 0.5 for everyone (constructed, not drawn)."""
     m = tiny()
     m.state.theta[:] = 0.5
-    ties = m.net.face.indices[m.net.face.indptr[0]:m.net.face.indptr[1]]
+    ties = m.net.face.indices[m.net.face.indptr[0] : m.net.face.indptr[1]]
     assert len(ties) >= 2
     return m, ties
 
@@ -191,9 +199,8 @@ def test_daytime_doubles_the_time_cost_of_the_employed_only():
 def test_posted_roster_adds_the_visibility_effect_to_everyone():
     m = tiny()
     base = m.participation_probability()
-    m.visible = 1.0
-    np.testing.assert_allclose(m.participation_probability() - base,
-                               m.spec.behaviour.visibility)
+    m.levers.visible = 1.0
+    np.testing.assert_allclose(m.participation_probability() - base, m.spec.behaviour.visibility)
 
 
 def test_draw_participants_takes_only_the_pool():
@@ -205,7 +212,7 @@ def test_draw_participants_takes_only_the_pool():
 
 # ---------------------------------------------------------------- feedback of a day
 def feedback(m):
-    m.today = {"conflicts": 0.0}
+    m.today = Today()
     m._feedback()
 
 
@@ -225,15 +232,23 @@ def test_daily_feedback_updates_grievance_expectations_and_decays():
     g[who] += b.grievance_rise * 0.5
     np.testing.assert_allclose(st.grievance, g)
     perf = np.clip(1 - g - 0.1, 0, 1)
-    np.testing.assert_allclose(st.expectation,
-                               0.9 + behaviour.daily_rate(b.expectation_rate) * (perf - 0.9))
+    np.testing.assert_allclose(
+        st.expectation, 0.9 + behaviour.daily_rate(b.expectation_rate) * (perf - 0.9)
+    )
     decay = behaviour.halflife_factor(b.voice_halflife)
     np.testing.assert_allclose(st.process, 0.1 * decay)
     np.testing.assert_allclose(st.justice, 0.8 * decay)
     np.testing.assert_allclose(st.harm, 0.1 * (1 - b.conflict_decay))
-    np.testing.assert_allclose(st.satisfaction, behaviour.satisfaction(
-        b, perf, 0.9 + behaviour.daily_rate(b.expectation_rate) * (perf - 0.9),
-        np.full(m.pop.n, 0.8), np.full(m.pop.n, 0.1)))
+    np.testing.assert_allclose(
+        st.satisfaction,
+        behaviour.satisfaction(
+            b,
+            perf,
+            0.9 + behaviour.daily_rate(b.expectation_rate) * (perf - 0.9),
+            np.full(m.pop.n, 0.8),
+            np.full(m.pop.n, 0.1),
+        ),
+    )
 
 
 def test_expectations_close_the_monthly_share_of_the_gap_in_thirty_days():
@@ -258,17 +273,17 @@ def test_conflicts_follow_grievance_and_harm_the_buildings_they_happen_in():
     building0 = np.flatnonzero(m.pop.building == 0)
     open_issue(m, building0, kind=PARKING)
     st.grievance[building0] = 1.0
-    m.today = {"conflicts": 0.0}
+    m.today = Today()
     m._conflicts()
-    n = m.today["conflicts"]
-    assert n > 0 and m.today["conflicts_parking"] == n
+    n = m.today.conflicts
+    assert n > 0 and m.today.conflicts_by_type["parking"] == n
     np.testing.assert_allclose(st.harm[building0], min(1.0, b.conflict_harm * n))
     assert np.all(st.harm[m.pop.building != 0] == 0)
     m2 = conflict_model()
     open_issue(m2, building0, kind=PARKING)  # no grievance, no conflicts
-    m2.today = {"conflicts": 0.0}
+    m2.today = Today()
     m2._conflicts()
-    assert m2.today["conflicts"] == 0
+    assert m2.today.conflicts == 0
 
 
 def mean_conflicts(compliance, days=400):
@@ -278,10 +293,10 @@ def mean_conflicts(compliance, days=400):
     m.state.grievance[who] = 1.0
     total = 0.0
     for _ in range(days):
-        m.today = {"conflicts": 0.0}
-        m.compliance[PARKING] = compliance
+        m.today = Today()
+        m.levers.compliance[PARKING] = compliance
         m._conflicts()
-        total += m.today["conflicts"]
+        total += m.today.conflicts
     return total / days, 0.05 * len(who)
 
 
@@ -307,8 +322,12 @@ def count_arrivals(model, days):
 
 
 def busy(**over):
-    return tiny(quiet=False, **{f"issues.{t}.rate.old_estate": 365.0 for t in ISSUE_TYPES},
-                **{"committee.policies_per_month": 0.0}, **over)
+    return tiny(
+        quiet=False,
+        **{f"issues.{t}.rate.old_estate": 365.0 for t in ISSUE_TYPES},
+        **{"committee.policies_per_month": 0.0},
+        **over,
+    )
 
 
 def test_prevention_removes_its_share_of_arrivals():
@@ -322,8 +341,8 @@ def test_prevention_removes_its_share_of_arrivals():
     base = count_arrivals(free, 800)
     m = busy()
     m.car_household[:] = True
-    m.prevention[:] = 0.5
-    m.prevention[ENV] = 1.0
+    m.levers.prevention[:] = 0.5
+    m.levers.prevention[ENV] = 1.0
     got = count_arrivals(m, 800)
     assert got[ENV] == 0 and base[ENV] > 0
     for k in range(len(ISSUE_TYPES)):
@@ -376,16 +395,16 @@ def test_reports_need_grievance_and_follow_the_report_weight():
         m._detect()
     assert not issue.known  # no grievance, no report
     m.state.grievance[:5] = 0.01
-    m.report_weight[:5] = 10_000.0  # the chance is clipped near one
+    m.levers.report_weight[:5] = 10_000.0  # the chance is clipped near one
     m._detect()
-    assert issue.known and m._detection_days == [0]
+    assert issue.known and m.detection_days == [0]
 
 
 def test_word_of_mouth_informs_residents_with_aware_ties():
     m = tiny(**{"behaviour.word_of_mouth": 1.0})
     m.state.aware[:] = False
     m.state.aware[0] = True
-    ties = m.net.face.indices[m.net.face.indptr[0]:m.net.face.indptr[1]]
+    ties = m.net.face.indices[m.net.face.indptr[0] : m.net.face.indptr[1]]
     m._inform()
     assert np.all(m.state.aware[ties])
     assert m.state.aware.sum() == len(ties) + 1

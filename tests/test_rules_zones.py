@@ -12,19 +12,23 @@ import pytest
 from test_rules_model import ENV, PARKING, open_issue, tiny
 
 from sim.mechanisms import configure
-from sim.mechanisms.institutional_consultation import HOLD
-from sim.mechanisms.project_services import Project
-from sim.metrics import project_yuan_per_reached
+from sim.mechanisms.joint_meeting import meeting_attendance
+from sim.mechanisms.project_services import Project, project_yuan_per_reached
+from sim.model.population import ELDERLY, MIDDLE, YOUNG
 from sim.params import ISSUE_TYPES
-from sim.population import ELDERLY, MIDDLE, YOUNG
 
 ILLEGAL = ISSUE_TYPES.index("illegal_construction")
-CATALOGUE = {ISSUE_TYPES.index(t)
-             for t in ("parking", "property_management", "environment", "elderly_services")}
+CATALOGUE = {
+    ISSUE_TYPES.index(t)
+    for t in ("parking", "property_management", "environment", "elderly_services")
+}
 SURE = {"behaviour.b0": -20.0, "behaviour.ask_personal": 1.0}  # asked: p = 1; others: ~0
 ALL = {"behaviour.b0": 20.0}  # everyone in a pool takes part
-NO_NEEDS = {"needs_per_year_young": 0.0, "needs_per_year_middle": 0.0,
-            "needs_per_year_elderly": 0.0}
+NO_NEEDS = {
+    "needs_per_year_young": 0.0,
+    "needs_per_year_middle": 0.0,
+    "needs_per_year_elderly": 0.0,
+}
 
 
 def with_mechs(tables, **overrides):
@@ -63,18 +67,19 @@ def test_affected_by_unknown_catalogue_issues_report_more_readily():
     ic.inform(m)
     expected = np.ones(m.pop.n)
     expected[:10] = 1.5
-    np.testing.assert_allclose(m.report_weight, expected)
+    np.testing.assert_allclose(m.levers.report_weight, expected)
 
 
 def test_catalogue_issues_are_held_and_the_others_decided_top_down():
     """The default catalogue: every type but illegal construction (enforcement) is held."""
     m, _ = one("institutional_consultation")
-    issues = {k: open_issue(m, np.arange(5 * k, 5 * k + 5), kind=k)
-              for k in range(len(ISSUE_TYPES))}
+    issues = {
+        k: open_issue(m, np.arange(5 * k, 5 * k + 5), kind=k) for k in range(len(ISSUE_TYPES))
+    }
     for i in issues.values():
         m.detect(i)
     day(m, 0)
-    assert {k for k, i in issues.items() if i.referred_until == HOLD} == CATALOGUE
+    assert {k for k, i in issues.items() if i.held_by == "institutional_consultation"} == CATALOGUE
     assert issues[ILLEGAL] in m.issues.resolved and not issues[ILLEGAL].co_governed
     assert all(issues[k] in m.issues.open for k in CATALOGUE)
 
@@ -90,7 +95,7 @@ def test_notice_period_then_written_opinions_become_the_proposal():
     calls = occasions(m)
     for d in range(7):
         day(m, d)
-        assert issue in m.issues.open and issue.referred_until == HOLD, d
+        assert issue in m.issues.open and issue.held_by == "institutional_consultation", d
     assert calls == [] and np.all(m.state.last_part == -(10**6))
     day(m, 7)
     assert len(calls) == 1 and calls[0]["broadcast"] == 1.0 and calls[0]["cost_factor"] == 0.2
@@ -100,8 +105,7 @@ def test_notice_period_then_written_opinions_become_the_proposal():
     assert np.all(m.state.last_part[who] == 7) and np.all(m.state.last_part[10:] < 0)
     assert [list(v) for v in issue.voiced] == [list(who)]
     b = m.spec.behaviour
-    np.testing.assert_allclose(m.state.process[who],
-                               b.voice_pre + b.action_effect + b.reply_effect)
+    np.testing.assert_allclose(m.state.process[who], b.voice_pre + b.action_effect + b.reply_effect)
     assert ic.n_written == 1 and ic.n_procedure == 1
 
 
@@ -113,7 +117,7 @@ def test_a_proposal_made_first_releases_the_issue_without_written_consultation()
     for i in (before, held):
         m.detect(i)
     day(m, 0, ("participate",))
-    assert before.referred_until == -1 and held.referred_until == HOLD
+    assert before.held_by is None and held.held_by == "institutional_consultation"
     held.proposal = 0.7  # e.g. a meeting deliberated on it
     day(m, 1, ("participate", "consult"))
     assert before in m.issues.resolved and held in m.issues.resolved
@@ -123,23 +127,29 @@ def test_a_proposal_made_first_releases_the_issue_without_written_consultation()
 def test_with_a_joint_meeting_the_issue_waits_for_the_meeting():
     """The rules name the meeting the forum: held ``interval_days`` (not ``notice_days``),
     and the next meeting's proposal releases it."""
-    m, mech = with_mechs({"joint_meeting": {"interval_days": 60},
-                          "institutional_consultation": {"notice_days": 7}}, **SURE)
+    m, mech = with_mechs(
+        {"joint_meeting": {"interval_days": 60}, "institutional_consultation": {"notice_days": 7}},
+        **SURE,
+    )
     ic = mech["institutional_consultation"]
     issue = open_issue(m, np.flatnonzero(m.pop.building == 1), kind=PARKING)
     m.day = 60  # the day after a meeting day (59)
     m.detect(issue)
     for d in range(60, 119):
         day(m, d)
-        assert issue in m.issues.open and issue.referred_until == HOLD, d
+        assert issue in m.issues.open and issue.held_by == "institutional_consultation", d
     day(m, 119)  # meeting day
     assert issue in m.issues.resolved and issue.co_governed and ic.n_written == 0
 
 
 def test_stakeholders_of_catalogue_agenda_issues_are_invited_up_to_the_quota():
-    m, mech = with_mechs({"joint_meeting": {"invitations": 0},
-                          "institutional_consultation": {"invite_quota": 10,
-                                                         "invite_minutes": 5.0}}, **SURE)
+    m, mech = with_mechs(
+        {
+            "joint_meeting": {"invitations": 0},
+            "institutional_consultation": {"invite_quota": 10, "invite_minutes": 5.0},
+        },
+        **SURE,
+    )
     jm = mech["joint_meeting"]
     core = np.flatnonzero(m.pop.core)
     cat = np.flatnonzero((m.pop.building == 1) & ~m.pop.core)
@@ -150,14 +160,18 @@ def test_stakeholders_of_catalogue_agenda_issues_are_invited_up_to_the_quota():
     invited = np.setdiff1d(jm.attendees, core)
     assert len(invited) == 10 and np.all(np.isin(invited, cat))
     assert np.all(np.isin(core, jm.attendees))
-    assert m.today["meeting_attendance"] == len(jm.attendees) == len(core) + 10
+    assert meeting_attendance(m, jm) == len(jm.attendees) == len(core) + 10
     assert m.committee.spent["procedure"] == pytest.approx(10 * 5.0 / 60)
 
 
 def test_stakeholder_invitations_are_limited_by_staff_hours():
-    m, mech = with_mechs({"joint_meeting": {"invitations": 0},
-                          "institutional_consultation": {"invite_quota": 30,
-                                                         "invite_minutes": 5.0}}, **SURE)
+    m, mech = with_mechs(
+        {
+            "joint_meeting": {"invitations": 0},
+            "institutional_consultation": {"invite_quota": 30, "invite_minutes": 5.0},
+        },
+        **SURE,
+    )
     jm = mech["joint_meeting"]
     cat = np.flatnonzero((m.pop.building == 1) & ~m.pop.core)
     m.detect(open_issue(m, cat, kind=PARKING))
@@ -168,8 +182,13 @@ def test_stakeholder_invitations_are_limited_by_staff_hours():
 
 
 def test_draft_convention_is_posted_and_commenters_count_as_represented():
-    m, mech = with_mechs({"issue_committee": {"draft_days": 60},
-                          "institutional_consultation": {"draft_notice_days": 7}}, **ALL)
+    m, mech = with_mechs(
+        {
+            "issue_committee": {"draft_days": 60},
+            "institutional_consultation": {"draft_notice_days": 7},
+        },
+        **ALL,
+    )
     ic, rules = mech["issue_committee"], mech["institutional_consultation"]
     affected = np.flatnonzero(m.pop.building == 2)
     open_issue(m, affected, kind=PARKING)
@@ -231,8 +250,8 @@ def test_resolved_catalogue_outcomes_are_published_and_followed_up():
     cat = open_issue(m, np.arange(10), kind=PARKING)
     other = open_issue(m, np.arange(10, 20), kind=ILLEGAL)
     ic.consulted.add(cat.id)
-    m.resolve(cat, 0.5, 0.5)
-    m.resolve(other, 0.5, 0.5)
+    m.resolve_issue(cat, 0.5, 0.5)
+    m.resolve_issue(other, 0.5, 0.5)
     np.testing.assert_allclose(m.state.process[:10], b.action_effect + b.reply_effect)
     np.testing.assert_allclose(m.state.process[10:20], b.action_effect)
     assert ic.n_published == 1 and ic.n_procedure == 1 and not ic.consulted
@@ -241,11 +260,12 @@ def test_resolved_catalogue_outcomes_are_published_and_followed_up():
 
 
 def followed_up(free=None, households=3):
-    m, ic = one("institutional_consultation", {"followup_days": 30,
-                                               "followup_households": households,
-                                               "followup_minutes": 10.0})
+    m, ic = one(
+        "institutional_consultation",
+        {"followup_days": 30, "followup_households": households, "followup_minutes": 10.0},
+    )
     members = np.flatnonzero(m.pop.household < 8)
-    m.resolve(open_issue(m, members, kind=PARKING), 0.5, 0.5)
+    m.resolve_issue(open_issue(m, members, kind=PARKING), 0.5, 0.5)
     before = m.state.process.copy()
     m.day = 29
     ic.decide(m)
@@ -277,15 +297,21 @@ def test_followup_visits_are_limited_by_staff_hours():
 
 # ================================================================ public services
 def services(params=None, **overrides):
-    return one("public_services", {**NO_NEEDS, "home_visits_per_week": 0.0,
-                                   "counter_hours_per_week": 0.0, **(params or {})}, **overrides)
+    return one(
+        "public_services",
+        {**NO_NEEDS, "home_visits_per_week": 0.0, "counter_hours_per_week": 0.0, **(params or {})},
+        **overrides,
+    )
 
 
 def test_need_rates_follow_the_age_groups():
-    m, ps = services({"needs_per_year_young": 1.5, "needs_per_year_middle": 2.5,
-                      "needs_per_year_elderly": 5.0})
-    rate = np.select([m.pop.age == YOUNG, m.pop.age == MIDDLE, m.pop.age == ELDERLY],
-                     [1.5, 2.5, 5.0]) / 365
+    m, ps = services(
+        {"needs_per_year_young": 1.5, "needs_per_year_middle": 2.5, "needs_per_year_elderly": 5.0}
+    )
+    rate = (
+        np.select([m.pop.age == YOUNG, m.pop.age == MIDDLE, m.pop.age == ELDERLY], [1.5, 2.5, 5.0])
+        / 365
+    )
     np.testing.assert_allclose(ps.rate, rate)
 
 
@@ -293,8 +319,14 @@ def test_needs_arise_at_the_daily_rate_of_residents_without_one():
     """730 days, every resident free of a need each morning: expected new needs are
     n x rate x 730 per group (young 27 x 30 x 2 = 1620, sd 39; elderly 45 x 100 x 2 = 9000,
     sd 81 with the daily chance 0.27); a tolerance of 10 % is 4 sd or more for both."""
-    m, ps = services({"needs_per_year_young": 30.0, "needs_per_year_middle": 0.0,
-                      "needs_per_year_elderly": 100.0, "online_share": 0.0})
+    m, ps = services(
+        {
+            "needs_per_year_young": 30.0,
+            "needs_per_year_middle": 0.0,
+            "needs_per_year_elderly": 100.0,
+            "online_share": 0.0,
+        }
+    )
     counts = np.zeros(3)
     for d in range(730):
         m.day = d
@@ -316,14 +348,26 @@ def test_online_residents_settle_their_share_online_at_once():
     """A year of new needs at 100 a year: with online_share 1 no online resident waits and
     some offline ones do; with 0.5 about half the online needs settle at once (about 8,900
     needs: the share's sd is 0.005; tolerance 0.04)."""
-    m, ps = services({"needs_per_year_young": 100.0, "needs_per_year_middle": 100.0,
-                      "needs_per_year_elderly": 100.0, "online_share": 1.0})
+    m, ps = services(
+        {
+            "needs_per_year_young": 100.0,
+            "needs_per_year_middle": 100.0,
+            "needs_per_year_elderly": 100.0,
+            "online_share": 1.0,
+        }
+    )
     m.day = 0
     ps.inform(m)
     assert np.all(ps.since[m.pop.online] == -1) and np.any(ps.since[m.pop.offline] == 0)
     assert ps.served.sum() > 0 and ps.wait.sum() == 0
-    m, ps = services({"needs_per_year_young": 100.0, "needs_per_year_middle": 100.0,
-                      "needs_per_year_elderly": 100.0, "online_share": 0.5})
+    m, ps = services(
+        {
+            "needs_per_year_young": 100.0,
+            "needs_per_year_middle": 100.0,
+            "needs_per_year_elderly": 100.0,
+            "online_share": 0.5,
+        }
+    )
     settled = waiting = 0
     for d in range(365):
         m.day = d
@@ -419,8 +463,14 @@ def test_home_visits_are_planned_made_or_idle_and_limited_by_hours():
 def test_home_visits_come_before_the_counter():
     """The longest waiting need is an offline elder's: the visit serves her, and the counter
     the next in line; the counter going first would take her and leave the visit another."""
-    m, ps = services({"home_visits_per_week": 7.0, "home_minutes": 30.0,
-                      "counter_hours_per_week": 7.0, "case_minutes": 60.0})
+    m, ps = services(
+        {
+            "home_visits_per_week": 7.0,
+            "home_minutes": 30.0,
+            "counter_hours_per_week": 7.0,
+            "case_minutes": 60.0,
+        }
+    )
     home = np.flatnonzero(m.pop.elderly & m.pop.offline)
     other = np.flatnonzero(~m.pop.elderly)[0]
     m.day = 10
@@ -461,8 +511,13 @@ def test_served_need_is_an_outcome_quality_times_action_effect_and_trust_gain_no
 
 # ================================================================ project-run services
 def projects(params=None, tables=None, **overrides):
-    m, mech = with_mechs({**(tables or {}), "project_services": {
-        "eval_noise": 0.0, "quality_spread": 0.0, **(params or {})}}, **overrides)
+    m, mech = with_mechs(
+        {
+            **(tables or {}),
+            "project_services": {"eval_noise": 0.0, "quality_spread": 0.0, **(params or {})},
+        },
+        **overrides,
+    )
     return m, mech["project_services"], mech
 
 
@@ -482,12 +537,13 @@ def test_the_call_is_held_every_cycle_from_day_zero():
 
 def test_evaluation_scores_quality_times_reach_against_the_threshold():
     """Target: reach_per_month a month of the cycle (365 in a year at 30 a month)."""
-    m, pj, _ = projects({"outside_proposals": 0, "reach_per_month": 30.0,
-                         "renew_threshold": 0.5})
-    pj.projects = [Project("youth", 0.8, False, 0, reached=365),  # 0.8: renewed
-                   Project("youth", 0.8, False, 0, reached=182),  # 0.4: dropped
-                   Project("youth", 0.45, False, 0, reached=1000),  # 0.45 (reach capped)
-                   Project("youth", 0.55, False, 0, reached=400)]  # 0.55: renewed
+    m, pj, _ = projects({"outside_proposals": 0, "reach_per_month": 30.0, "renew_threshold": 0.5})
+    pj.projects = [
+        Project("youth", 0.8, False, 0, reached=365),  # 0.8: renewed
+        Project("youth", 0.8, False, 0, reached=182),  # 0.4: dropped
+        Project("youth", 0.45, False, 0, reached=1000),  # 0.45 (reach capped)
+        Project("youth", 0.55, False, 0, reached=400),
+    ]  # 0.55: renewed
     kept = [pj.projects[0], pj.projects[3]]
     m.day = 365
     pj.participate(m)
@@ -499,8 +555,15 @@ def test_evaluation_scores_quality_times_reach_against_the_threshold():
 def test_evaluation_noise_blurs_the_threshold():
     """Score 0.5 - 0.05 with noise SD 0.1: renewed with chance 0.31 (400 evaluations: sd
     0.023; tolerance 0.1)."""
-    m, pj, _ = projects({"outside_proposals": 0, "renew_threshold": 0.5, "eval_noise": 0.1,
-                         "cycle_days": 30, "reach_per_month": 30.0})
+    m, pj, _ = projects(
+        {
+            "outside_proposals": 0,
+            "renew_threshold": 0.5,
+            "eval_noise": 0.1,
+            "cycle_days": 30,
+            "reach_per_month": 30.0,
+        }
+    )
     renewed = 0
     for k in range(400):
         pj.projects = [Project("youth", 0.45, False, 0, reached=30)]
@@ -524,8 +587,12 @@ def test_voters_needs_choose_the_projects_divided_by_those_running():
     """Votes 30 young, 20 middle, 70 elderly; four slots: elderly (70), elderly (35),
     youth (30 > 70/3), elderly (23.3 > 20 middle, 15 young)."""
     _, pj, _ = voted([30, 20, 70], 200_000.0)
-    assert [p.kind for p in pj.projects] == ["elderly_care", "elderly_care", "youth",
-                                             "elderly_care"]
+    assert [p.kind for p in pj.projects] == [
+        "elderly_care",
+        "elderly_care",
+        "youth",
+        "elderly_care",
+    ]
     _, pj, _ = voted([20, 70, 30], 100_000.0)
     assert [p.kind for p in pj.projects] == ["neighbourhood", "neighbourhood"]
 
@@ -538,8 +605,14 @@ def test_voting_is_a_noticed_occasion_at_vote_cost_with_pre_decision_voice():
 
 
 def test_budget_funds_projects_at_their_cost_spent_pro_rata_of_the_cycle():
-    m, pj, _ = projects({"budget_per_year": 149_999.0, "project_cost": 50_000.0,
-                         "cycle_days": 90, "renew_threshold": 0.0})
+    m, pj, _ = projects(
+        {
+            "budget_per_year": 149_999.0,
+            "project_cost": 50_000.0,
+            "cycle_days": 90,
+            "renew_threshold": 0.0,
+        }
+    )
     m.day = 0
     pj.participate(m)
     assert len(pj.projects) == 2
@@ -559,26 +632,29 @@ def test_renewals_take_their_slots_first():
 
 
 def test_local_organisations_propose_their_kind_with_the_quality_bonus():
-    m, pj, mech = projects({"outside_proposals": 0, "quality": 0.6, "local_bonus": 0.1,
-                            "renew_threshold": 0.0},
-                           {"social_organisations": {"types": ("volunteer", "elderly_care"),
-                                                     "initial": 2}})
+    m, pj, mech = projects(
+        {"outside_proposals": 0, "quality": 0.6, "local_bonus": 0.1, "renew_threshold": 0.0},
+        {"social_organisations": {"types": ("volunteer", "elderly_care"), "initial": 2}},
+    )
     orgs = mech["social_organisations"].orgs
     m.day = 0
     pj.participate(m)
-    assert {(p.org.kind, p.kind) for p in pj.projects} == {("volunteer", "neighbourhood"),
-                                                           ("elderly_care", "elderly_care")}
-    assert all(p.local and p.org in orgs and p.quality == pytest.approx(0.7)
-               for p in pj.projects)
+    assert {(p.org.kind, p.kind) for p in pj.projects} == {
+        ("volunteer", "neighbourhood"),
+        ("elderly_care", "elderly_care"),
+    }
+    assert all(p.local and p.org in orgs and p.quality == pytest.approx(0.7) for p in pj.projects)
     m.day = 365
     pj.participate(m)  # renewed; an organisation with a project does not propose another
     assert len(pj.projects) == 2 and pj.funded == 2
 
 
 def test_outside_proposals_have_the_mean_quality_and_lose_ties_to_local_ones():
-    m, pj, _ = projects({"outside_proposals": 20, "quality": 0.6, "local_bonus": 0.1},
-                        {"social_organisations": {"types": ("elderly_care",), "initial": 1}},
-                        **ALL)
+    m, pj, _ = projects(
+        {"outside_proposals": 20, "quality": 0.6, "local_bonus": 0.1},
+        {"social_organisations": {"types": ("elderly_care",), "initial": 1}},
+        **ALL,
+    )
     m.pop.age[:] = ELDERLY
     m.day = 0
     pj.participate(m)
@@ -588,15 +664,18 @@ def test_outside_proposals_have_the_mean_quality_and_lose_ties_to_local_ones():
 
 
 def running(kind, quality=0.5, local=False, orgs=False, **params):
-    m, pj, mech = projects({"management_hours_per_week": 1.0, **params},
-                           {"social_organisations": {}} if local or orgs else None)
+    m, pj, mech = projects(
+        {"management_hours_per_week": 1.0, **params},
+        {"social_organisations": {}} if local or orgs else None,
+    )
     org = mech["social_organisations"].orgs[0] if local else None
     pj.projects = [Project(kind, quality, local, 0, org)]
     return m, pj, mech
 
 
-@pytest.mark.parametrize("kind, group", [("elderly_care", ELDERLY), ("youth", YOUNG),
-                                         ("neighbourhood", None)])
+@pytest.mark.parametrize(
+    "kind, group", [("elderly_care", ELDERLY), ("youth", YOUNG), ("neighbourhood", None)]
+)
 def test_a_project_reaches_its_target_group_only(kind, group):
     m, pj, _ = running(kind, reach_per_month=3000.0)
     for d in range(5):
@@ -660,4 +739,4 @@ def test_money_per_resident_reached_is_spending_over_residents_reached_once():
         pj.decide(m)
     k = np.count_nonzero(pj.reached)
     assert 0 < k < pj.projects[0].reached  # some reached twice, counted once
-    assert project_yuan_per_reached(m) == pytest.approx(50_000.0 / k)
+    assert project_yuan_per_reached(m, pj) == pytest.approx(50_000.0 / k)
