@@ -3,8 +3,8 @@
 Terms follow the glossary of the modellers' notes (docs/modelling_notes.md sections 1-2).
 Parameter labels and help texts are not here: they come from the declarations in
 :mod:`sim.params` (``help`` in English, ``zh`` in Chinese); metric labels from those in
-:mod:`sim.metrics`; a mechanism's explanation from its class (``explanation``, ``explanation_zh``, paraphrasing the Jiaohuidian
-article), or its ``summary`` when it has none.
+:mod:`sim.metrics`; a mechanism's explanation from its class (``explanation``,
+``explanation_zh``, paraphrasing the Jiaohuidian article), or its ``summary`` when it has none.
 """
 
 from __future__ import annotations
