@@ -78,9 +78,19 @@ def _nearest(loc: tuple[Any, ...], model: type[BaseModel]) -> str:
         block = _block_of(field.annotation) if field is not None else None
     if block is None:
         return ""
-    keys = [f.alias or name for name, f in block.model_fields.items()]
-    close = difflib.get_close_matches(str(loc[-1]), keys, n=1)
-    return f"; did you mean {close[0]!r}?" if close else f"; allowed: {', '.join(keys)}"
+    return suggest(str(loc[-1]), [f.alias or name for name, f in block.model_fields.items()])
+
+
+def suggest(word: str, choices: list[str], listed: str | None = "allowed") -> str:
+    """'; did you mean ...?' with the choice nearest ``word`` (difflib), else the choices.
+
+    ``listed`` names the list when nothing is near (``allowed``, ``available``); None: too
+    long to list, say nothing.
+    """
+    close = difflib.get_close_matches(word, choices, n=1)
+    if close:
+        return f"; did you mean {close[0]!r}?"
+    return f"; {listed}: {', '.join(choices)}" if listed is not None else ""
 
 
 def error_message(err: Any, model: type[BaseModel] | None = None) -> str:
@@ -94,6 +104,8 @@ def error_message(err: Any, model: type[BaseModel] | None = None) -> str:
         return "required field is missing"
     if kind == "finite_number":
         return "must be a finite number (not nan or inf)"
+    if kind in ("bool_type", "bool_parsing"):
+        return f"must be true or false, got {_shown(given)}"
     if kind in ("int_type", "int_parsing", "int_from_float", "float_type", "float_parsing"):
         boolean = " (a boolean is not a number)" if isinstance(given, bool) else ""
         return f"{err['msg']}, got {_shown(given)}{boolean}"

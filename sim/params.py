@@ -36,9 +36,10 @@ def param(
 ) -> Any:
     """Declare one parameter with its metadata.
 
-    A parameter with a number as its default or with bounds is strict: a boolean, a string
-    or a fractional value for an integer is refused (never read as 1, 1.0 or rounded), and
-    the model's configuration refuses NaN and infinity.
+    A parameter with a number or a boolean as its default or with bounds is strict: a
+    boolean, a string or a fractional value for a number is refused (never read as 1, 1.0 or
+    rounded), so is a number or a string for a boolean (only ``true``/``false``), and the
+    model's configuration refuses NaN and infinity.
 
     Args:
         default: The default value.
@@ -53,7 +54,7 @@ def param(
         multiple_of: Only multiples of this are allowed (an integer lattice, e.g. 2: even).
     """
     bounded = any(b is not None for b in (ge, le, gt, lt))
-    number = isinstance(default, int | float) and not isinstance(default, bool)
+    number = isinstance(default, int | float)  # a bool is an int: strict too
     return Field(
         default,
         ge=ge,

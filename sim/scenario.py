@@ -12,13 +12,13 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from sim.inputs import InputError, InputTypeError, invalid, read_toml
 from sim.params import (
@@ -97,11 +97,19 @@ class Scenario(Params):
         return value
 
 
-def _allowed(field: str) -> str:
-    row = find(describe(Scenario), field)
-    if row is not None and row.allowed:
-        return f" (allowed: {row.allowed} {row.unit})".replace(" )", ")")
-    return ""
+def allowed_in(model: type[BaseModel]) -> Callable[[str], str]:
+    """The allowed range of a dotted field of ``model`` in words (`` (allowed: 1 to 36500 days)``).
+
+    The one wording of a bound for every file: scenario and experiment errors add it.
+    """
+
+    def allowed(field: str) -> str:
+        row = find(describe(model), field)
+        if row is not None and row.allowed:
+            return f" (allowed: {row.allowed} {row.unit})".replace(" )", ")")
+        return ""
+
+    return allowed
 
 
 def validate(raw: dict[str, Any], source: str) -> Scenario:
@@ -115,7 +123,7 @@ def validate(raw: dict[str, Any], source: str) -> Scenario:
         cause = err.get("ctx", {}).get("error")
         if isinstance(cause, MechanismError):  # it names its own dotted field
             raise InputError(source, cause.field, cause.message) from None
-        raise invalid(exc, source, Scenario, _allowed) from None
+        raise invalid(exc, source, Scenario, allowed_in(Scenario)) from None
 
 
 def builtin(kind: str = "scenarios") -> list[str]:

@@ -295,6 +295,25 @@ def test_messages_say_what_is_wrong(tmp_path, capsys, text, words, not_words):
         assert w not in err
 
 
+@pytest.mark.parametrize(
+    "key", ["mechanisms.joint_meeting.daytime", "mechanisms.joint_meeting.formats.studio.personal"]
+)
+def test_a_boolean_parameter_takes_only_true_or_false(tmp_path, capsys, key):
+    for value in ("1", "0", "'true'"):
+        assert exit_code(["run", "xianlu_xincun", "--quiet", "--set", f"{key}={value}"]) == 2
+        line = one_error_line(capsys.readouterr().err)
+        assert f"--set: {key}: must be true or false, got " in line
+    # the text true/false (what --set passes) is still read as a boolean
+    value = sim.load_scenario("xianlu_xincun", {key: "false"}).mechanisms
+    for part in key.split(".")[1:]:
+        value = value[part]
+    assert value is False
+    table, _, leaf = key.rpartition(".")
+    path = write(tmp_path, f"name = 'x'\n[{table}]\n{leaf} = 1\n")
+    assert main(["validate", str(path)]) == 2
+    assert f"{key}: must be true or false, got 1" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("value", ["true", "false", "nan"])
 def test_set_refuses_booleans_and_nan_where_a_number_is_meant(capsys, value):
     assert exit_code(["run", "xianlu_xincun", "--set", f"committee.admin_share={value}"]) == 2

@@ -161,6 +161,22 @@ def test_loader_names_bad_input(tmp_path):
         load_district("atlantis")
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        ("residents = [300]", "residents = [true]", "sub_districts.0.communities.1.residents.0"),
+        ("residents = [300]", "residents = [300.0]", "sub_districts.0.communities.1.residents.0"),
+    ],
+)
+def test_loader_refuses_a_boolean_or_fraction_as_a_size(tmp_path, old, new, field):
+    bad = tmp_path / "bad.toml"
+    assert old in MINI
+    bad.write_text(MINI.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(InputError, match="valid integer") as exc:
+        load_district(bad)
+    assert exc.value.field == field and exc.value.source == str(bad)
+
+
 def test_cli_runs_a_district_and_writes_its_tables(mini, tmp_path, capsys):
     assert main(["district", "run", str(mini), "--days", "20", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out

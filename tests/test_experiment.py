@@ -115,6 +115,58 @@ def test_bad_experiment_file_exits_2_naming_file_and_field(tmp_path, capsys, tex
     assert not (tmp_path / "out").exists()
 
 
+SUGGESTED = [
+    # (text, words the message must contain, words it must not: the full list of choices)
+    ("titel = 'x'\n" + BASE, ["titel: unknown key; did you mean 'title'?"], []),
+    (
+        BASE + "[design]\nkind = 'factorial'\nsample = 3\n",
+        ["design.sample: unknown key; did you mean 'samples'?"],
+        [],
+    ),
+    (
+        BASE + "[design]\nkind = 'factorial'\n[design.factors]\n'behaviour.sat_bas' = [0.1, 0.3]\n",
+        ["not a declared parameter; did you mean 'behaviour.sat_base'?"],
+        [],
+    ),
+    (
+        BASE.replace('"trust_mean"', '"trust_men"'),
+        ["metrics.1: unknown metric 'trust_men'; did you mean 'trust_mean'?"],
+        ["available", "participation_rate"],
+    ),
+    (
+        BASE.replace('["administrative"]\nlow', '["administrativ"]\nlow'),
+        ["unknown mechanism 'administrativ'; did you mean 'administrative'?"],
+        ["available"],
+    ),
+    # an experiment's bound in the words of a scenario's (the range, its unit)
+    (
+        BASE.replace("replicates = 4", "replicates = 1000000"),
+        ["replicates: ", "(allowed: 1 to 100000 runs)"],
+        [],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "words", "not_words"), SUGGESTED)
+def test_experiment_typos_get_the_nearest_name(tmp_path, capsys, text, words, not_words):
+    path = write(tmp_path, text)
+    assert main(["experiment", "validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(path) in err
+    for w in words:
+        assert w in err
+    for w in not_words:
+        assert w not in err
+
+
+def test_experiment_validate_of_a_scenario_file_says_so(capsys):
+    path = data_dir("scenarios") / "xianlu_xincun.toml"
+    assert main(["experiment", "validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}: this is a scenario file; use cogov validate" in err
+    assert "required field" not in err
+
+
 def test_unknown_experiment_name(capsys):
     assert main(["experiment", "run", "no_such_experiment"]) == 2
     assert "no such experiment; built-in: " in capsys.readouterr().err

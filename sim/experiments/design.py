@@ -34,11 +34,18 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from sim.inputs import InputError, dotted, error_message, read_toml
+from sim.inputs import InputError, dotted, invalid, read_toml, suggest
 from sim.mechanisms import MECHANISMS
 from sim.metrics import METRICS, SPECS
 from sim.params import MAX_DAYS, MAX_REPLICATES, ParamInfo, Params, describe, find, param
-from sim.scenario import Scenario, builtin, builtin_names, load_scenario, locate
+from sim.scenario import (
+    Scenario,
+    allowed_in,
+    builtin,
+    builtin_names,
+    load_scenario,
+    locate,
+)
 
 DESIGNS = ("none", "factorial", "latin", "sobol", "morris")
 SAMPLED = ("latin", "sobol", "morris")
@@ -321,14 +328,20 @@ def experiment_path(name_or_path: str | Path) -> Path:
 
 def validate(raw: dict[str, Any], source: str) -> Experiment:
     """Validate an experiment table's shape; raise :class:`InputError` on the first problem."""
+    if len(SCENARIO_KEYS & raw.keys()) >= 2 and "scenario" not in raw:
+        raise InputError(source, "", "this is a scenario file; use cogov validate")
     try:
         return Experiment.model_validate(raw)
     except ValidationError as exc:
         err = exc.errors()[0]
-        msg = error_message(err)
         if err["type"] == "model_type":
             msg = "expected " + _SHAPES.get(err["loc"][:-1], "a table")
-        raise InputError(source, dotted(err["loc"]), msg) from None
+            raise InputError(source, dotted(err["loc"]), msg) from None
+        raise invalid(exc, source, Experiment, allowed_in(Experiment)) from None
+
+
+#: Keys only a scenario file has (two of them mark one, as EXPERIMENT_KEYS mark an experiment).
+SCENARIO_KEYS = frozenset(Scenario.model_fields) - frozenset(Experiment.model_fields)
 
 
 _SHAPES = {
@@ -423,6 +436,14 @@ def param_info(key: str) -> ParamInfo | None:
     return find(rows, key)
 
 
+def _declared() -> list[str]:
+    """Every key a factor may vary: the scenario's parameters and every mechanism's."""
+    rows = describe(Scenario) + [
+        r for name, m in MECHANISMS.items() for r in describe(m.Params, f"mechanisms.{name}.")
+    ]
+    return [r.path for r in rows]
+
+
 _STEP_WORDS = {1: "integer", 2: "even number"}
 
 
@@ -497,7 +518,7 @@ def _check(exp: Experiment, source: str, folder: Path) -> dict[str, Scenario]:
                 raise InputError(
                     source,
                     f"arms.{name}.mechanisms.{i}",
-                    f"unknown mechanism {mech!r}; available: {', '.join(known)}",
+                    f"unknown mechanism {mech!r}" + suggest(mech, known, "available"),
                 )
         for base in bases.values():
             _check_overrides(base, arm.overrides, source, f"arms.{name}.set")
@@ -506,7 +527,7 @@ def _check(exp: Experiment, source: str, folder: Path) -> dict[str, Scenario]:
             raise InputError(
                 source,
                 f"metrics.{i}",
-                f"unknown metric {metric!r}; available: " + ", ".join(METRICS),
+                f"unknown metric {metric!r}" + suggest(metric, list(METRICS), "available"),
             )
     for key, factor in exp.design.factors.items():
         field = dotted(("design", "factors", key))
@@ -515,7 +536,9 @@ def _check(exp: Experiment, source: str, folder: Path) -> dict[str, Scenario]:
             raise InputError(
                 source,
                 field,
-                "not a declared parameter (see `cogov params` and `cogov mechanisms`)",
+                "not a declared parameter"
+                + suggest(key, _declared(), None)
+                + " (see `cogov params` and `cogov mechanisms`)",
             )
         if key == "days":
             raise InputError(source, field, "vary the horizon with the experiment's days")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 from sim.inputs import InputError, invalid, read_toml
 from sim.mechanisms import MECHANISMS
@@ -26,7 +26,7 @@ class CommunityGroup(_Spec):
     """Communities of one base scenario: one per entry of ``residents``."""
 
     scenario: str = Field(min_length=1)
-    residents: tuple[int, ...] = Field(min_length=1)
+    residents: tuple[StrictInt, ...] = Field(min_length=1)  # a boolean is not a count
 
 
 class SubDistrictSpec(_Spec):
@@ -34,7 +34,7 @@ class SubDistrictSpec(_Spec):
 
     name: str = Field(min_length=1)
     name_zh: str = ""
-    capacity_per_month: float = Field(12.0, ge=0, le=10_000)
+    capacity_per_month: float = Field(12.0, ge=0, le=10_000, strict=True)
     communities: tuple[CommunityGroup, ...] = Field(min_length=1)
 
 
@@ -45,8 +45,8 @@ class DistrictSpec(_Spec):
     title: str = ""
     title_zh: str = ""
     mechanisms: tuple[str, ...] = ("joint_meeting", "issue_committee", "cloud_consultation")
-    exchange_days: int = Field(30, ge=1, le=MAX_DAYS)
-    district_capacity_per_month: float = Field(0.0, ge=0, le=100_000)
+    exchange_days: int = Field(30, ge=1, le=MAX_DAYS, strict=True)
+    district_capacity_per_month: float = Field(0.0, ge=0, le=100_000, strict=True)
     sub_districts: tuple[SubDistrictSpec, ...] = Field(min_length=1)
 
     @property
