@@ -16,13 +16,14 @@ import solara
 
 from sim.cli import ui as cli
 from sim.inputs import InputError
-from sim.mechanisms import MECHANISMS, Mechanism
+from sim.mechanisms import MECHANISMS, PACKAGES, Mechanism
 from sim.metrics import SPECS
 from sim.model import CommunityModel
 from sim.params import describe
 from sim.scenario import Scenario, load_scenario
 from sim.ui import charts
 from sim.ui.app import Page
+from sim.ui.components import mechanism_title, package_title
 from sim.ui.i18n import TEXT, UNITS_ZH, explanation, metric_label, pick_language, t
 from sim.ui.state import (
     OFFICIAL_PARAMS,
@@ -517,3 +518,55 @@ def test_two_pages_have_their_own_runs():
     finally:
         first.close()
         second.close()
+
+
+def switched_on(rc):
+    """The mechanisms whose switch is on (single-set mode)."""
+    return {n for n in MECHANISMS if rc.find(v.Switch, class_=f"cogov-mech-{n}").widget.v_model}
+
+
+def choose_package(rc, which, title):
+    select = rc.find(v.Select, class_=f"cogov-package-{which}").widget
+    select.v_model = title
+    return rc.find(v.Select, class_=f"cogov-package-{which}").widget
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_choosing_a_zone_package_switches_on_exactly_its_mechanisms(page, lang):
+    if lang == "zh":
+        click(page, "cogov-language")
+    select = page.find(v.Select, class_="cogov-package-A").widget
+    assert select.label == t("package", lang)
+    assert select.items == [package_title(n, lang) for n in PACKAGES]
+    assert select.v_model is None  # the baseline alone is no package
+    click(page, "cogov-step")
+    for name, package in PACKAGES.items():
+        select = choose_package(page, "A", package_title(name, lang))
+        assert switched_on(page) == {"administrative", *package.mechanisms}, name
+        assert select.v_model == package_title(name, lang)
+        assert day(page) == t("day", lang, n=0)  # a new set of mechanisms starts again
+    # switching one more mechanism on makes the set no package any more
+    extra = next(n for n in MECHANISMS if n not in {"administrative", *package.mechanisms})
+    page.find(v.Switch, class_=f"cogov-mech-{extra}").widget.v_model = True
+    assert page.find(v.Select, class_="cogov-package-A").widget.v_model is None
+    switch = page.find(v.Switch, class_=f"cogov-mech-{extra}").widget
+    assert switch.label == mechanism_title(extra, lang)
+
+
+def test_ab_has_a_package_choice_per_set(page):
+    page.find(v.Switch, class_="cogov-compare").widget.v_model = True
+    choose_package(page, "B", package_title("gusu", "en"))
+    choose_package(page, "A", package_title("gulou", "en"))
+    headings = [c for w in widgets(page) if isinstance(w, v.Html) for c in w.children[:1]]
+    headings = [h for h in headings if isinstance(h, str)]
+    for name in MECHANISMS:
+        explained = f"{mechanism_title(name, 'en')} ({MECHANISMS[name].title_zh})"
+        heading = next(h for h in headings if h.startswith(explained))  # the explanation's
+        sets = heading.split(" · on in ")[1].split(", ") if " · on in " in heading else []
+        want = [
+            w
+            for w in "AB"
+            if name == "administrative"
+            or name in PACKAGES[{"A": "gulou", "B": "gusu"}[w]].mechanisms
+        ]
+        assert sets == want, name

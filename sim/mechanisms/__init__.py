@@ -4,7 +4,8 @@
 resident voice, channels and resources on top of it. Other packages add mechanisms through
 the entry-point group ``cogov.mechanisms`` (``name = "package.module:Class"``); they follow the
 built-ins, sorted by name, and ``"all"`` still means the built-ins only, so a scenario's
-``all`` does not change meaning when a package is installed.
+``all`` does not change meaning when a package is installed. The five zones' packages of
+mechanisms are declared once in :mod:`sim.mechanisms.packages` (``PACKAGES``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from sim.mechanisms.grid_management import GridManagement
 from sim.mechanisms.institutional_consultation import InstitutionalConsultation
 from sim.mechanisms.issue_committee import IssueCommittee
 from sim.mechanisms.joint_meeting import JointMeeting
+from sim.mechanisms.packages import PACKAGES as PACKAGES  # re-exported
 from sim.mechanisms.palm_community import PalmCommunity
 from sim.mechanisms.project_services import ProjectServices
 from sim.mechanisms.public_services import PublicServices

@@ -16,7 +16,7 @@ import solara
 from ipyvuetify.extra import FileInput
 
 from sim.inputs import InputError
-from sim.mechanisms import MECHANISMS
+from sim.mechanisms import MECHANISMS, PACKAGES
 from sim.model.population import Population
 from sim.params import ParamInfo
 from sim.scenario import Scenario
@@ -35,6 +35,7 @@ from sim.ui.state import (
     headline,
     load_upload,
     metrics_csv,
+    package_of,
     scenario_toml,
     scenario_value,
 )
@@ -59,6 +60,12 @@ def mechanism_title(name: str, lang: str) -> str:
     """A mechanism's title in ``lang``."""
     cls = MECHANISMS[name]
     return (cls.title_zh or cls.title) if lang == "zh" else (cls.title or name)
+
+
+def package_title(name: str, lang: str) -> str:
+    """A zone package's title in ``lang``."""
+    package = PACKAGES[name]
+    return package.title_zh if lang == "zh" else package.title
 
 
 def hint(info: ParamInfo, lang: str) -> str:
@@ -210,6 +217,8 @@ def MechanismSwitches(config: RunConfig, lang: str, on_config: Callable[[RunConf
             classes=["cogov-compare"],
             on_value=lambda on: on_config(config.with_compare(on)),
         )
+        for which in ("A", "B") if compare else ("A",):
+            PackagePicker(config, which, lang, on_config)
         for name in MECHANISMS:
             fixed = name == "administrative"
             title = mechanism_title(name, lang) + (f" ({t('always_on', lang)})" if fixed else "")
@@ -233,6 +242,33 @@ def MechanismSwitches(config: RunConfig, lang: str, on_config: Callable[[RunConf
                         ),
                     )
                 solara.Text(title)
+
+
+@solara.component
+def PackagePicker(
+    config: RunConfig, which: str, lang: str, on_config: Callable[[RunConfig], None]
+) -> None:
+    """A zone's package for set ``which``: choosing one switches on exactly its mechanisms.
+
+    Shows the package the set is now, or nothing when the switches make no package.
+    """
+    titles = {package_title(name, lang): name for name in PACKAGES}
+    current = package_of(config.mechanisms_a if which == "A" else config.mechanisms_b)
+
+    def pick(title: str | None) -> None:
+        if title in titles:
+            on_config(config.with_package(which, titles[title]))
+
+    solara.Select(
+        t("package_set", lang, which=which)
+        if config.mechanisms_b is not None
+        else t("package", lang),
+        values=list(titles),
+        value=package_title(current, lang) if current is not None else None,
+        on_value=pick,
+        dense=True,
+        classes=[f"cogov-package-{which}"],
+    )
 
 
 @solara.component

@@ -48,6 +48,8 @@ TEXT: dict[str, dict[str, str]] = {
     "running": {"en": "Running: day {day} of {target}", "zh": "运行中:第 {day} / {target} 天"},
     "mechanisms": {"en": "Mechanisms", "zh": "协商机制"},
     "always_on": {"en": "always on", "zh": "始终启用"},
+    "package": {"en": "Zone package", "zh": "实验区做法"},
+    "package_set": {"en": "Zone package, set {which}", "zh": "实验区做法({which} 组)"},
     "compare": {"en": "Compare two sets of mechanisms (A/B)", "zh": "对比两组机制(A/B)"},
     "legend_a": {"en": "A (solid): {names}", "zh": "A(实线):{names}"},
     "legend_b": {"en": "B (dashed): {names}", "zh": "B(虚线):{names}"},

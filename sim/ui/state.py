@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from sim.inputs import InputError, read_toml
-from sim.mechanisms import MECHANISMS
+from sim.mechanisms import MECHANISMS, PACKAGES
 from sim.metrics import METRICS
 from sim.model import CommunityModel
 from sim.params import ParamInfo, describe
@@ -96,13 +96,28 @@ class RunConfig:
     def with_mechanism(self, which: str, name: str, on: bool) -> RunConfig:
         """This configuration with a mechanism switched on or off in set ``which`` (A or B)."""
         current = self.mechanisms_a if which == "A" else self.mechanisms_b or ()
-        chosen = set(current) | {name} if on else set(current) - {name}
+        return self._with_set(which, set(current) | {name} if on else set(current) - {name})
+
+    def with_package(self, which: str, package: str) -> RunConfig:
+        """This configuration with set ``which`` (A or B) exactly a zone's package.
+
+        The package's mechanisms are on, every other is off; ``administrative`` stays on.
+        """
+        return self._with_set(which, set(PACKAGES[package].mechanisms))
+
+    def _with_set(self, which: str, chosen: set[str]) -> RunConfig:
         ordered = tuple(n for n in MECHANISMS if n in chosen or n == "administrative")
         return replace(self, **{"mechanisms_a" if which == "A" else "mechanisms_b": ordered})
 
     def with_compare(self, on: bool) -> RunConfig:
         """A/B on (set B starts as every mechanism) or off."""
         return replace(self, mechanisms_b=tuple(MECHANISMS) if on else None)
+
+
+def package_of(mechanisms: tuple[str, ...] | None) -> str | None:
+    """The zone package whose mechanisms a set is exactly (besides the baseline), or None."""
+    chosen = set(mechanisms or ()) - {"administrative"}
+    return next((n for n, p in PACKAGES.items() if set(p.mechanisms) == chosen), None)
 
 
 def scenario_value(spec: Scenario, path: str) -> Any:
