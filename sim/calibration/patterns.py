@@ -22,20 +22,16 @@ from typing import Any
 
 import numpy as np
 
+from sim.mechanisms import BUILTIN
 from sim.model import CommunityModel
 from sim.model.population import YOUNG
 
 CAP = 10.0  # largest misfit of one target (a missing statistic counts as this)
 YEAR = 365
-CONSULTATION = (
-    "joint_meeting",
-    "issue_committee",
-    "cloud_consultation",
-    "palm_community",
-    "rotation_duty",
-    "convention",
-)
-OFFLINE = ("joint_meeting", "issue_committee", "rotation_duty", "convention")
+#: Every built-in consultation mechanism (all but the baseline's routine), in registry order:
+#: P5 is stated for every mechanism, so each one is a run of the pattern checks.
+CONSULTATION = tuple(m for m in BUILTIN if m != "administrative")
+OFFLINE = tuple(m for m in CONSULTATION if not BUILTIN[m].online)
 #: Daily metrics a bundle keeps from each run.
 COLUMNS = (
     "conflicts_parking",
