@@ -3,9 +3,12 @@
 import tomllib
 
 import numpy as np
+import pandas as pd
 import pytest
+from scipy import stats
 
 from sim.cli import main
+from sim.experiments.analysis import contrasts
 from sim.experiments.design import (
     Design,
     builtin_experiments,
@@ -100,6 +103,11 @@ BAD = [
         ["arms.base", "a list of mechanism names or a table"],
     ),
     ("scenario = 'tiny.toml\n", ["malformed TOML"]),
+    ("baseline = 'bas'\n" + BASE, ["baseline", "unknown arm 'bas'; did you mean 'base'?"]),
+    (
+        BASE.replace("set = {", "versus = 'nobody', set = {"),
+        ["arms.low_admin.versus", "unknown arm 'nobody'"],
+    ),
 ]
 
 
@@ -387,3 +395,50 @@ def test_validate_prints_the_plan_and_runs_nothing(tmp_path, capsys, monkeypatch
     assert main(["experiment", "validate", str(bad)]) == 2
     err = capsys.readouterr().err
     assert str(bad) in err and "unknown metric 'happiness'" in err
+
+
+def test_contrasts_pair_replicates_by_seed_and_say_which_arms_differ(tmp_path):
+    """Differences are taken replicate by replicate (replicates share their seed across
+    arms): a shift of 0.1 on top of large replicate noise is found, unpaired it would not
+    be; an alternating +-1 is not; the interval is the paired t interval."""
+    text = "baseline = 'base'\n" + BASE + "shifted = ['administrative']\n"
+    plan = load_plan(write(tmp_path, text))
+    base = np.array([1.0, 5.0, 2.0, 9.0])
+    alternating = np.array([-1.0, 1.0, -1.0, 1.0])
+    rows = []
+    for arm, values in [
+        ("base", base),
+        ("low_admin", base + alternating),
+        ("shifted", base + 0.1),
+    ]:
+        for r, v in enumerate(values):
+            rows.append(
+                {
+                    "scenario": "tiny",
+                    "arm": arm,
+                    "point": 0,
+                    "replicate": r,
+                    "satisfaction_mean_last": v,
+                    "trust_mean_last": v,
+                }
+            )
+    table = contrasts(plan, pd.DataFrame(rows))
+    sat = table[table["summary"] == "satisfaction_mean_last"].set_index("arm")
+    assert set(sat.index) == {"low_admin", "shifted"} and (sat["versus"] == "base").all()
+    assert sat.loc["shifted", "verdict"] == "higher"
+    assert sat.loc["shifted", "mean"] == pytest.approx(0.1)
+    assert sat.loc["low_admin", "verdict"] == "no difference"
+    ci = stats.ttest_rel(base + alternating, base).confidence_interval()
+    assert sat.loc["low_admin", "ci95_low"] == pytest.approx(ci.low)
+    assert sat.loc["low_admin", "ci95_high"] == pytest.approx(ci.high)
+    assert sat.loc["shifted", "noise"] == pytest.approx(base.std(ddof=1))
+
+
+def test_an_experiment_with_a_baseline_writes_its_contrasts(tmp_path):
+    path = write(tmp_path, "baseline = 'base'\n" + BASE)
+    out = tmp_path / "out"
+    assert main(["experiment", "run", str(path), "--out", str(out)]) == 0
+    text = (out / "table.md").read_text(encoding="utf-8")
+    assert "Contrasts" in text and "low_admin − base" in text
+    table = pd.read_csv(out / "contrasts.csv")
+    assert set(table["arm"]) == {"low_admin"} and (table["n"] == 4).all()

@@ -3,7 +3,9 @@
 Per-run summaries, group means with 95% confidence intervals, Sobol and Morris indices
 (SALib), matplotlib figures, and the comparison with a reference.
 
-Confidence intervals are across replicates: mean +- t(0.975, n-1) x sd / sqrt(n). A reference
+Confidence intervals are across replicates: mean +- t(0.975, n-1) x sd / sqrt(n). Contrasts
+(an arm against its reference arm) pair replicates, which share their seed across arms, and
+take the same interval over the paired differences. A reference
 holds the group means and standard errors of an experiment's ``[check]`` version; a rerun
 passes a row when |new - reference| <= k_se x sqrt(se_new^2 + se_ref^2) + band.
 """
@@ -80,16 +82,84 @@ def grouped(summaries: pd.DataFrame, keys: list[str], names: list[str]) -> pd.Da
     return long
 
 
-def markdown(table: pd.DataFrame, keys: list[str]) -> str:
-    """Groups as rows, summaries as columns, cells 'mean +- 95% CI half-width'."""
+def contrasts(plan: Plan, summaries: pd.DataFrame) -> pd.DataFrame:
+    """Each arm minus its reference arm, paired by replicate, per group and summary.
+
+    Columns: the group keys, ``arm``, ``versus``, ``summary``, ``n`` pairs, ``mean`` and ``sd``
+    of the paired differences, their 95% CI, ``noise`` (the reference arm's sd across
+    replicates), and ``verdict``: ``higher`` or ``lower`` when the CI excludes 0, else
+    ``no difference``. Empty when the experiment declares no contrast.
+    """
+    names = list(plan.experiment.summaries)
+    keys = [k for k in group_keys(plan) if k != "arm"]
+    pair = ["scenario", "point", "replicate"]
+    frames = []
+    for arm, ref in plan.experiment.contrasts():
+        a = summaries[summaries["arm"] == arm].set_index(pair)
+        b = summaries[summaries["arm"] == ref].set_index(pair)
+        both = a.index.intersection(b.index)
+        if both.empty:
+            continue
+        diff = (a.loc[both, names] - b.loc[both, names]).join(a.loc[both, keys[1:]])
+        long = grouped(diff.reset_index(), keys, names)
+        noise = grouped(b.loc[both].reset_index(), keys, names)["sd"].to_numpy()
+        frames.append(long.assign(arm=arm, versus=ref, noise=noise))
+    if not frames:
+        return pd.DataFrame()
+    out = pd.concat(frames, ignore_index=True)
+    out["verdict"] = np.select(
+        [out["ci95_low"] > 0, out["ci95_high"] < 0], ["higher", "lower"], "no difference"
+    )
+    return out[
+        [
+            *keys,
+            "arm",
+            "versus",
+            "summary",
+            "n",
+            "mean",
+            "sd",
+            "ci95_low",
+            "ci95_high",
+            "noise",
+            "verdict",
+        ]
+    ]
+
+
+def contrasts_markdown(table: pd.DataFrame, keys: list[str]) -> str:
+    """Arms as rows, summaries as columns, cells 'difference [95% CI] verdict'."""
+    mark = {"higher": " ↑", "lower": " ↓", "no difference": ""}
     cell = table.assign(
         cell=[
+            f"{m:+.3g} [{lo:+.2g}, {hi:+.2g}]{mark[v]}" if np.isfinite(hi) else f"{m:+.3g}"
+            for m, lo, hi, v in zip(
+                table["mean"],
+                table["ci95_low"],
+                table["ci95_high"],
+                table["verdict"],
+                strict=True,
+            )
+        ],
+        arm=[f"{a} − {b}" for a, b in zip(table["arm"], table["versus"], strict=True)],
+    )
+    return markdown(cell, [*keys, "arm"], cells="cell")
+
+
+def markdown(table: pd.DataFrame, keys: list[str], cells: str | None = None) -> str:
+    """Groups as rows, summaries as columns, cells 'mean +- 95% CI half-width'.
+
+    ``cells``: a column of ready-made cell texts to show instead.
+    """
+    if cells is None:
+        texts = [
             f"{m:.3g} ± {(h - m):.2g}" if np.isfinite(h) else f"{m:.3g}"
             for m, h in zip(table["mean"], table["ci95_high"], strict=True)
         ]
-    )
-    wide = cell.pivot_table(
-        index=keys, columns="summary", values="cell", aggfunc="first", sort=False
+        table = table.assign(cell=texts)
+        cells = "cell"
+    wide = table.pivot_table(
+        index=keys, columns="summary", values=cells, aggfunc="first", sort=False
     )
     wide = wide[list(dict.fromkeys(table["summary"]))].reset_index()
     head = "| " + " | ".join(wide.columns) + " |"
@@ -98,7 +168,6 @@ def markdown(table: pd.DataFrame, keys: list[str]) -> str:
     return "\n".join([head, rule, *rows]) + "\n"
 
 
-# ------------------------------------------------------------------------- indices
 def sobol_indices(
     problem: dict[str, Any], y: np.ndarray, *, second_order: bool = False, seed: int = 0
 ) -> pd.DataFrame:
@@ -403,7 +472,7 @@ def missing_groups(plan: Plan, table: pd.DataFrame) -> list[str]:
 
 
 def write_outputs(plan: Plan, out: Path, table: pd.DataFrame) -> list[Path]:
-    """Write summary.csv, table.csv, table.md, indices.csv (if any) and the figures.
+    """Write summary.csv, table.csv, table.md, contrasts.csv and indices.csv (if any), figures.
 
     Each file is written whole or not at all (:func:`sim.files.atomic`). Groups whose every run
     failed are listed below the table in table.md.
@@ -414,6 +483,13 @@ def write_outputs(plan: Plan, out: Path, table: pd.DataFrame) -> list[Path]:
     keys = group_keys(plan)
     grouped_ = grouped(summaries, keys, list(plan.experiment.summaries))
     text = markdown(grouped_, keys)
+    contrast = contrasts(plan, summaries)
+    if not contrast.empty:
+        text += (
+            "\nContrasts: each arm minus its reference arm, paired by replicate; mean "
+            "difference [95% CI], ↑ or ↓ where the interval excludes 0.\n\n"
+            + contrasts_markdown(contrast, [k for k in keys if k != "arm"])
+        )
     if missing := missing_groups(plan, table):
         text += "\nMissing (every run of the group failed; see failed/):\n\n" + "".join(
             f"- {m}\n" for m in missing
@@ -422,6 +498,9 @@ def write_outputs(plan: Plan, out: Path, table: pd.DataFrame) -> list[Path]:
     atomic(paths[0], lambda p: summaries.to_csv(p, index=False))
     atomic(paths[1], lambda p: grouped_.to_csv(p, index=False))
     atomic(paths[2], lambda p: p.write_text(text, encoding="utf-8"))
+    if not contrast.empty:
+        paths.append(out / "contrasts.csv")
+        atomic(paths[-1], lambda p: contrast.to_csv(p, index=False))
     idx = indices(plan, summaries)
     if idx is not None:
         paths.append(out / "indices.csv")

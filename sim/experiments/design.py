@@ -68,6 +68,13 @@ class Arm(Params):
     overrides: dict[str, Any] = Field(
         default_factory=dict, alias="set", description="Dotted scenario overrides of this arm"
     )
+    versus: str | None = Field(
+        None,
+        description=(
+            "The arm this one is contrasted with, replicate by replicate (default: the "
+            "experiment's baseline)"
+        ),
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -268,6 +275,10 @@ class Experiment(Params):
         ),
     )
     arms: dict[str, Arm] = Field(min_length=1, description="Mechanism sets compared, by name")
+    baseline: str | None = Field(
+        None,
+        description="The arm every other arm is contrasted with (contrasts in table.md)",
+    )
     design: Design = Design()
     summaries: dict[str, Summary] = Field(
         default_factory=dict, description="Per-run summaries, by name"
@@ -295,6 +306,11 @@ class Experiment(Params):
                 if isinstance(m, str) and m != "day"
             }
         return out
+
+    def contrasts(self) -> list[tuple[str, str]]:
+        """(arm, reference arm) pairs: each arm against its ``versus`` or the baseline."""
+        pairs = [(name, arm.versus or self.baseline) for name, arm in self.arms.items()]
+        return [(a, ref) for a, ref in pairs if ref is not None and ref != a]
 
     def reduced(self) -> Experiment:
         """The ``[check]`` version: fewer replicates, days, samples and arms."""
@@ -522,6 +538,13 @@ def _check(exp: Experiment, source: str, folder: Path) -> dict[str, Scenario]:
                 )
         for base in bases.values():
             _check_overrides(base, arm.overrides, source, f"arms.{name}.set")
+    for field, ref in [("baseline", exp.baseline)] + [
+        (f"arms.{name}.versus", arm.versus) for name, arm in exp.arms.items()
+    ]:
+        if ref is not None and ref not in exp.arms:
+            raise InputError(
+                source, field, f"unknown arm {ref!r}" + suggest(ref, list(exp.arms), "arms")
+            )
     for i, metric in enumerate(exp.metrics):
         if metric not in METRICS:
             raise InputError(
