@@ -108,6 +108,14 @@ BAD = [
         BASE.replace("set = {", "versus = 'nobody', set = {"),
         ["arms.low_admin.versus", "unknown arm 'nobody'"],
     ),
+    (
+        BASE.replace("set = {", "expect = { trust_mean_last = 'lower' }, set = {"),
+        ["arms.low_admin.expect", "needs a versus arm or a baseline"],
+    ),
+    (
+        "baseline = 'base'\n" + BASE.replace("set = {", "expect = { trust = 'up' }, set = {"),
+        ["arms.low_admin.expect.trust", "'higher', 'lower' or 'differs'"],
+    ),
 ]
 
 
@@ -432,6 +440,39 @@ def test_contrasts_pair_replicates_by_seed_and_say_which_arms_differ(tmp_path):
     assert sat.loc["low_admin", "ci95_low"] == pytest.approx(ci.low)
     assert sat.loc["low_admin", "ci95_high"] == pytest.approx(ci.high)
     assert sat.loc["shifted", "noise"] == pytest.approx(base.std(ddof=1))
+    assert (sat["expected"] == "").all() and (sat["met"] == "").all()
+
+
+def test_an_expected_direction_is_met_only_beyond_the_replicate_noise(tmp_path):
+    """``expect``: the verdict must be the stated direction and the mean difference larger
+    than the reference arm's replicate sd (the knock-out table's bar)."""
+    text = (
+        "baseline = 'base'\n"
+        + BASE
+        + "small = { mechanisms = ['administrative'], expect = { trust_mean_last = 'higher' } }\n"
+        + "large = { mechanisms = ['administrative'], expect = { trust_mean_last = 'higher', "
+        + "satisfaction_mean_last = 'lower' } }\n"
+    )
+    plan = load_plan(write(tmp_path, text))
+    base = np.array([1.0, 5.0, 2.0, 9.0])  # sd 3.6
+    rows = [
+        {
+            "scenario": "tiny",
+            "arm": arm,
+            "point": 0,
+            "replicate": r,
+            "satisfaction_mean_last": v,
+            "trust_mean_last": v,
+        }
+        for arm, values in [("base", base), ("small", base + 0.1), ("large", base + 5.0)]
+        for r, v in enumerate(values)
+    ]
+    table = contrasts(plan, pd.DataFrame(rows)).set_index(["arm", "summary"])
+    assert table.loc[("small", "trust_mean_last"), "verdict"] == "higher"
+    assert table.loc[("small", "trust_mean_last"), "met"] == "no"  # 0.1 < noise
+    assert table.loc[("large", "trust_mean_last"), "met"] == "yes"
+    assert table.loc[("large", "satisfaction_mean_last"), "met"] == "no"  # wrong way
+    assert table.loc[("small", "satisfaction_mean_last"), "met"] == ""  # nothing expected
 
 
 def test_an_experiment_with_a_baseline_writes_its_contrasts(tmp_path):

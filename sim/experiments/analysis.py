@@ -87,8 +87,10 @@ def contrasts(plan: Plan, summaries: pd.DataFrame) -> pd.DataFrame:
 
     Columns: the group keys, ``arm``, ``versus``, ``summary``, ``n`` pairs, ``mean`` and ``sd``
     of the paired differences, their 95% CI, ``noise`` (the reference arm's sd across
-    replicates), and ``verdict``: ``higher`` or ``lower`` when the CI excludes 0, else
-    ``no difference``. Empty when the experiment declares no contrast.
+    replicates), ``verdict``: ``higher`` or ``lower`` when the CI excludes 0, else
+    ``no difference``; where the arm declares an ``expect``ed direction, ``expected`` and
+    ``met``: the verdict is that direction (``differs``: either) and the mean difference
+    exceeds the replicate noise. Empty when the experiment declares no contrast.
     """
     names = list(plan.experiment.summaries)
     keys = [k for k in group_keys(plan) if k != "arm"]
@@ -110,6 +112,20 @@ def contrasts(plan: Plan, summaries: pd.DataFrame) -> pd.DataFrame:
     out["verdict"] = np.select(
         [out["ci95_low"] > 0, out["ci95_high"] < 0], ["higher", "lower"], "no difference"
     )
+    arms = plan.experiment.arms
+    out["expected"] = [
+        arms[a].expect.get(k, "") for a, k in zip(out["arm"], out["summary"], strict=True)
+    ]
+    direction = np.where(
+        out["expected"] == "differs",
+        out["verdict"] != "no difference",
+        out["verdict"] == out["expected"],
+    )
+    out["met"] = np.where(
+        out["expected"] == "",
+        "",
+        np.where(direction & (out["mean"].abs() > out["noise"]), "yes", "no"),
+    )
     return out[
         [
             *keys,
@@ -123,6 +139,8 @@ def contrasts(plan: Plan, summaries: pd.DataFrame) -> pd.DataFrame:
             "ci95_high",
             "noise",
             "verdict",
+            "expected",
+            "met",
         ]
     ]
 

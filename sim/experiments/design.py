@@ -75,6 +75,13 @@ class Arm(Params):
             "experiment's baseline)"
         ),
     )
+    expect: dict[str, Literal["higher", "lower", "differs"]] = Field(
+        default_factory=dict,
+        description=(
+            "Expected direction of this arm minus its reference arm, by summary: a hypothesis "
+            "the contrasts table checks"
+        ),
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -545,6 +552,16 @@ def _check(exp: Experiment, source: str, folder: Path) -> dict[str, Scenario]:
             raise InputError(
                 source, field, f"unknown arm {ref!r}" + suggest(ref, list(exp.arms), "arms")
             )
+    for name, arm in exp.arms.items():
+        if arm.expect and (arm.versus or exp.baseline) in (None, name):
+            raise InputError(source, f"arms.{name}.expect", "needs a versus arm or a baseline")
+        for key in arm.expect:
+            if key not in exp.summaries:
+                raise InputError(
+                    source,
+                    f"arms.{name}.expect.{key}",
+                    f"unknown summary {key!r}" + suggest(key, list(exp.summaries), "summaries"),
+                )
     for i, metric in enumerate(exp.metrics):
         if metric not in METRICS:
             raise InputError(
