@@ -203,13 +203,13 @@ def _poisson_ties(
     apart: np.ndarray,
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Ties within each block: each pair j, l with ``apart[j] != apart[l]`` gets
-    Poisson(p s_j s_l) draws, so it is tied with probability 1 - exp(-p s_j s_l).
+    """Ties within blocks, pair j, l tied with probability 1 - exp(-p s_j s_l).
 
-    Per block b, Poisson(p S_b^2 / 2) draws of two endpoints, each chosen with probability
-    proportional to s within the block (S_b its sum); draws within one ``apart`` group
-    (the same household, stairwell or building: another level's pairs) and self-pairs are
-    dropped. O(ties), never a pairs matrix. ``block`` is non-decreasing.
+    Only pairs with ``apart[j] != apart[l]`` (the other pairs belong to another level). Per
+    block b, Poisson(p S_b^2 / 2) draws of two endpoints, each chosen with probability
+    proportional to s within the block (S_b its sum), so pair j, l gets Poisson(p s_j s_l)
+    draws; draws within one ``apart`` group (the same household, stairwell or building) and
+    self-pairs are dropped. O(ties), never a pairs matrix. ``block`` is non-decreasing.
     """
     n = len(block)
     n_blocks = int(block[-1]) + 1 if n else 0
@@ -230,16 +230,21 @@ def _poisson_ties(
 
 
 def sociability(pop: Population, p: NetworkParams, rng: np.random.Generator) -> np.ndarray:
-    """Each resident's sociability: Gamma(k, 1/k) (mean 1), times ``sociability_elderly``
-    for residents aged 60+ and ``sociability_employed`` for those in work (design 5.1)."""
+    """Each resident's sociability: Gamma(k, 1/k) (mean 1) times the multipliers.
+
+    ``sociability_elderly`` for residents aged 60+, ``sociability_employed`` for those in
+    work (design 5.1).
+    """
     s = rng.gamma(p.sociability_shape, 1.0 / p.sociability_shape, pop.n)
     s *= np.where(pop.elderly, p.sociability_elderly, 1.0)
     return s * np.where(pop.employed, p.sociability_employed, 1.0)
 
 
 def _face(n: int, u: np.ndarray, v: np.ndarray) -> tuple[sp.csr_matrix, _FaceCache]:
-    """The symmetric 0/1 CSR matrix of ties u-v (any order, repeats and self-pairs
-    dropped), with its derived arrays already filled in."""
+    """The symmetric 0/1 CSR matrix of ties u-v, with its derived arrays filled in.
+
+    Any order; repeats and self-pairs are dropped.
+    """
     keep = u != v
     keys = np.unique(np.minimum(u[keep], v[keep]) * n + np.maximum(u[keep], v[keep]))
     lo, hi = keys // n, keys % n
@@ -298,9 +303,10 @@ def build_network(
     units: Sequence[str] = (),
     property_firm: bool = False,
 ) -> Network:
-    """Build both layers and the affiliations from the population, the parameters, the
-    kinds of the community's units, whether it has a property firm, and the run's network
-    stream (design 5.1).
+    """Build both layers and the affiliations (design 5.1).
+
+    From the population, the parameters, the kinds of the community's units, whether it has
+    a property firm, and the run's network stream.
 
     Face ties: household cliques; stairwell, building and estate ties by
     :func:`_poisson_ties` at ``p_stair``, ``p_bldg`` and ``p_estate``; ``activist_ties``

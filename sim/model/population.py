@@ -86,10 +86,12 @@ def household_sizes(residents: int, households: int, rng: np.random.Generator) -
 
 
 def stairwells(households: int, per_building: int, per_stairwell: int) -> np.ndarray:
-    """Stairwell of each household: buildings of ``per_building`` households in order, each
-    split into stairwells of ``per_stairwell`` (the last one of a building may be smaller; a
-    building smaller than a stairwell is one stairwell). Stairwells are numbered from 0 in
-    building order."""
+    """Stairwell of each household, numbered from 0 in building order.
+
+    Buildings of ``per_building`` households in order, each split into stairwells of
+    ``per_stairwell`` (the last one of a building may be smaller; a building smaller than a
+    stairwell is one stairwell).
+    """
     h = np.arange(households)
     local = h % per_building
     starts = (local % min(per_stairwell, per_building)) == 0
