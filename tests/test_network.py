@@ -141,7 +141,7 @@ def test_sociability_scales_degree_and_follows_age_and_work():
 
 
 def test_same_seed_same_network_and_affiliations_other_seed_differs():
-    pop_a, a = community(4, "zhijia_garden")
+    _, a = community(4, "zhijia_garden")
     _, b = community(4, "zhijia_garden")
     _, c = community(5, "zhijia_garden")
     assert (a.face != b.face).nnz == 0 and (a.groups != b.groups).nnz == 0
@@ -196,7 +196,8 @@ def test_networkx_graph_for_drawing_has_the_same_ties():
     g = net.graph()
     u, v = net.edges
     assert g.number_of_nodes() == net.face.shape[0]
-    assert sorted(map(tuple, map(sorted, g.edges()))) == list(zip(u.tolist(), v.tolist()))
+    pairs = sorted(map(tuple, map(sorted, g.edges())))
+    assert pairs == list(zip(u.tolist(), v.tolist(), strict=True))
 
 
 @pytest.mark.parametrize("scenario", ["zhijia_garden", "qixia_affordable", "qixia_rural"])
@@ -204,7 +205,9 @@ def test_other_communities_are_sparser_or_denser_as_their_scenarios_say(scenario
     # zhijia/affordable: fewer neighbour ties than the old estate; rural: more (ASSUMPTION
     # comments in the scenario files), by mean non-household degree over two seeds
     def nonhh(name):
-        return np.mean([statistics(*community(s, name))["mean_nonhousehold_degree"] for s in (0, 1)])
+        return np.mean(
+            [statistics(*community(s, name))["mean_nonhousehold_degree"] for s in (0, 1)]
+        )
 
     old, other = nonhh("xianlu_xincun"), nonhh(scenario)
     assert other > 1.2 * old if scenario == "qixia_rural" else other < 0.8 * old

@@ -30,7 +30,7 @@ class Population:
     age: np.ndarray  # int8, YOUNG / MIDDLE / ELDERLY
     employed: np.ndarray  # bool
     online: np.ndarray  # bool, uses WeChat / a smartphone
-    core: np.ndarray  # bool, resident core member (居民骨干)
+    core: np.ndarray  # bool, resident core member (居民骨干): the network's activists
     household_stairwell: np.ndarray  # int32, stairwell of each household
     n_households: int
     n_stairwells: int
