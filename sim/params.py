@@ -299,6 +299,15 @@ class PopulationParams(Params):
         zh="每栋楼户数",
         help="Households per building (6 floors x 3 stairwells x 2 flats)",
     )
+    households_per_stairwell: int = param(
+        12,
+        ge=1,
+        le=2000,
+        unit="households",
+        zh="每单元户数",
+        help="Households per stairwell (单元) inside a building (6 floors x 2 flats)",
+        source="ASSUMPTION: Xianlu Xincun scenario, 6 floors x 3 stairwells x 2 flats a building",
+    )
     share_young: float = param(
         0.30, **SHARE, zh="青年比例", help="Share of residents under 35 (children included)"
     )
@@ -407,30 +416,91 @@ class ParkingParams(Params):
 
 
 class NetworkParams(Params):
-    """The face-to-face and WeChat layers (MODEL 3.8)."""
+    """The face-to-face and WeChat layers and the organisational affiliations (MODEL 3.8)."""
 
-    mean_degree: int = param(
-        6,
-        ge=2,
-        le=100,
-        multiple_of=2,
-        unit="ties",
-        zh="平均邻里关系数",
-        help="Face-to-face ties per resident beyond the household (even)",
-        source="ASSUMPTION (Watts & Strogatz 1998; MODEL 3.8)",
-    )
-    rewire_p: float = param(
-        0.05,
+    p_stair: float = param(
+        0.07,
         **SHARE,
-        zh="随机重连概率",
-        help="Watts-Strogatz rewiring probability of a neighbour tie",
-        source="Watts & Strogatz 1998 (0.01-0.1 keeps clustering)",
+        zh="同单元结识概率",
+        help="Tie probability of two residents of one stairwell (times both sociabilities)",
+        source="ASSUMPTION, calibrated to SUNS 2017 (design 5.2); MODEL 3.8's 0.3 per pair "
+        "gives ~30 ties each, far above a degree of 6-8",
+    )
+    p_bldg: float = param(
+        0.012,
+        **SHARE,
+        zh="同楼栋结识概率",
+        help="Tie probability of two residents of one building, other stairwells",
+        source="ASSUMPTION, calibrated to SUNS 2017 (design 5.2); MODEL 3.8's 0.05 per pair "
+        "is too high as written",
+    )
+    p_estate: float = param(
+        0.0002,
+        **SHARE,
+        zh="同小区结识概率",
+        help="Tie probability of two residents of different buildings",
+        source="ASSUMPTION, calibrated to SUNS 2017 (design 5.2); MODEL 3.8's 0.005 per pair "
+        "would make the estate level dominate",
+    )
+    sociability_shape: float = param(
+        0.4,
+        gt=0,
+        le=100,
+        zh="社交性形状参数",
+        help="Shape k of the sociability s ~ Gamma(k, 1/k) (mean 1; small k: a few very social)",
+        source="ASSUMPTION, calibrated to SUNS 2017's 23.5-27.5% without neighbour contact "
+        "(design 5.2)",
+    )
+    sociability_elderly: float = param(
+        1.3,
+        ge=0,
+        le=10,
+        zh="老年社交性倍数",
+        help="Sociability multiplier of residents aged 60+",
+        source="ASSUMPTION: direction from SUNS age differences and Li, Mao & Du 2019 (design 5.1)",
+    )
+    sociability_employed: float = param(
+        0.8,
+        ge=0,
+        le=10,
+        zh="在业者社交性倍数",
+        help="Sociability multiplier of residents in work",
+        source="ASSUMPTION: less time at home (design 5.1)",
+    )
+    activist_ties: int = param(
+        15,
+        ge=0,
+        le=1000,
+        unit="ties",
+        zh="骨干额外关系数",
+        help="Extra face-to-face ties of each core member (activist), spread over the estate",
+        source="ASSUMPTION (design 5.1; activists, Read 2012 via MODEL 3.8)",
     )
     wechat_group_share: float = param(
         0.7,
         **SHARE,
         zh="楼栋微信群加入比例",
         help="Share of online residents in their building's WeChat group",
+    )
+    child_household_share: float = param(
+        0.08,
+        **SHARE,
+        zh="有学龄前儿童户比例",
+        help="Share of households with a child under 6 (the kindergarten's parents)",
+        source="ASSUMPTION for an old estate (design 5.1)",
+    )
+    park_employee_share: float = param(
+        0.05,
+        **SHARE,
+        zh="在产业园工作比例",
+        help="Share of employed residents working at the industrial park, where there is one",
+        source="ASSUMPTION (design 5.1)",
+    )
+    fee_paying_share: float = param(
+        0.85,
+        **SHARE,
+        zh="缴纳物业费户比例",
+        help="Share of households paying the property fee, where there is a property firm",
     )
 
 

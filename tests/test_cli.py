@@ -48,7 +48,7 @@ BAD_FILES = [
     ("name = 'x'\ndays = 0\n", ["days", "allowed: 1 to 36500"]),
     ("name = 'x'\n[[units]]\nname = 'a unit'\n", ["units.0.kind", "required field is missing"]),
     ("name = 'x'\n[mechanisms.nonsense]\n", ["mechanisms", "unknown mechanism", "administrative"]),
-    ("name = 'x'\n[network]\nmean_degree = 5\n", ["network", "even"]),
+    ("name = 'x'\n[network]\np_stair = 1.5\n", ["network.p_stair", "0.0 to 1.0"]),
     ("name = 'x\n", ["malformed TOML"]),
     ("   \n", ["empty"]),
 ]

@@ -8,6 +8,7 @@ import pytest
 from scipy import stats
 
 from sim.cli import main
+from sim.experiments import design
 from sim.experiments.analysis import contrasts
 from sim.experiments.design import (
     Design,
@@ -345,11 +346,21 @@ samples = 8
 )
 
 
-def test_sampled_even_only_factor_is_drawn_on_even_numbers(tmp_path):
-    # mean_degree is declared multiple_of=2 in sim/params.py: every drawn value must be even,
-    # an int within [low, high], and the design must still spread over the range.
-    path = write(tmp_path, LATIN + "'network.mean_degree' = { low = 2, high = 10 }\n")
-    values = [p.values["network.mean_degree"] for p in load_plan(path).points]
+@pytest.fixture
+def even_activist_ties(monkeypatch):
+    """No parameter is declared even-only since network.mean_degree went (issue 20 item 5):
+    read network.activist_ties as a ``multiple_of=2`` declaration would make it read."""
+    real = design.lattice
+    monkeypatch.setattr(
+        design, "lattice", lambda key: 2 if key == "network.activist_ties" else real(key)
+    )
+
+
+def test_sampled_even_only_factor_is_drawn_on_even_numbers(tmp_path, even_activist_ties):
+    # An even-only factor: every drawn value must be even, an int within [low, high], and
+    # the design must still spread over the range.
+    path = write(tmp_path, LATIN + "'network.activist_ties' = { low = 2, high = 10 }\n")
+    values = [p.values["network.activist_ties"] for p in load_plan(path).points]
     assert all(type(v) is int and v % 2 == 0 and 2 <= v <= 10 for v in values)
     assert len(set(values)) >= 4  # 8 latin strata over 5 even values reach at least 4
     # An integer factor keeps plain rounding (results of existing designs do not move).
@@ -360,11 +371,13 @@ def test_sampled_even_only_factor_is_drawn_on_even_numbers(tmp_path):
     ]
 
 
-def test_even_only_factor_without_an_even_value_in_range_is_refused(tmp_path, capsys):
-    path = write(tmp_path, LATIN + "'network.mean_degree' = { low = 3, high = 3.5 }\n")
+def test_even_only_factor_without_an_even_value_in_range_is_refused(
+    tmp_path, capsys, even_activist_ties
+):
+    path = write(tmp_path, LATIN + "'network.activist_ties' = { low = 3, high = 3.5 }\n")
     assert main(["experiment", "validate", str(path)]) == 2
     err = capsys.readouterr().err
-    assert 'design.factors."network.mean_degree"' in err and "no even number" in err
+    assert 'design.factors."network.activist_ties"' in err and "no even number" in err
 
 
 def test_sampled_points_that_fail_together_are_refused_before_any_run(tmp_path, capsys):

@@ -131,7 +131,7 @@ def test_p6_consultation_stays_a_minority_activity(arms):
     for model in arms["joint_meeting"]:
         df = model.metrics()
         held = df["meeting_attendance"][df["meeting_attendance"] > 0]
-        assert len(held) >= 30  # nearly every month of the three years
+        assert len(held) >= 28  # most of the 36 months (the hours left miss a few)
         assert held.mean() / model.pop.n_households <= attendance.high + attendance.tolerance
     df = run("xianlu_xincun", seed=0, mechanisms="all").metrics
     assert df["participation_rate"].max() < ceiling.high

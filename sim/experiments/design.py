@@ -7,8 +7,7 @@ a reduced ``[check]`` version. Ranges belong to the experiment, defaults to the 
 every varied key is a dotted scenario key (``committee.admin_share``,
 ``mechanisms.cloud_consultation.proxy_share``) checked against its declaration. A sampled
 integer factor is rounded to its declared lattice (integers, or multiples of the declared
-``multiple_of``: even numbers for ``network.mean_degree``), and every sampled point is
-validated before the first run.
+``multiple_of``), and every sampled point is validated before the first run.
 
 Seeds: one root seed per experiment. Run (design point ``p``, replicate ``r``) gets
 ``SeedSequence(root, spawn_key=(p, r))``, the child ``SeedSequence(root).spawn(...)`` would

@@ -152,7 +152,13 @@ class CommunityModel(mesa.Model):
     def _build(self, resident_agents: bool = True) -> None:
         s = self.spec
         self.pop = pop = build_population(s.population, self.stream("population"))
-        self.net = build_network(pop, s.network, self.stream("network"))
+        self.net = build_network(
+            pop,
+            s.network,
+            self.stream("network"),
+            units=[u.kind for u in s.units],
+            property_firm=s.property_firm is not None,
+        )
         n, k = pop.n, len(ISSUE_TYPES)
         b = s.behaviour
         init = self.stream("initial")

@@ -1,8 +1,9 @@
 """Building a community's residents as a structure of arrays (one array per attribute).
 
-Residents are ordered by household and households by building, so a household is a
-contiguous block and neighbours in the order live in the same stairwell or building; the
-network builder relies on this order to make ties spatially local (Grannis 2009).
+Households live in flats, flats in stairwells (单元) and stairwells in buildings. Residents are
+ordered by household, households by stairwell and stairwells by building, so a household, a
+stairwell and a building are each a contiguous block of residents; the network builder
+samples ties per block (Grannis 2009: ties form within small pedestrian-connected units).
 """
 
 from __future__ import annotations
@@ -24,12 +25,15 @@ class Population:
     """Static attributes of residents (index = resident id)."""
 
     household: np.ndarray  # int32, household of each resident
+    stairwell: np.ndarray  # int32, stairwell (单元) of each resident
     building: np.ndarray  # int32, building of each resident
     age: np.ndarray  # int8, YOUNG / MIDDLE / ELDERLY
     employed: np.ndarray  # bool
     online: np.ndarray  # bool, uses WeChat / a smartphone
-    core: np.ndarray  # bool, resident core member (居民骨干)
+    core: np.ndarray  # bool, resident core member (居民骨干): the network's activists
+    household_stairwell: np.ndarray  # int32, stairwell of each household
     n_households: int
+    n_stairwells: int
     n_buildings: int
 
     @property
@@ -81,8 +85,24 @@ def household_sizes(residents: int, households: int, rng: np.random.Generator) -
     return 1 + extra
 
 
+def stairwells(households: int, per_building: int, per_stairwell: int) -> np.ndarray:
+    """Stairwell of each household, numbered from 0 in building order.
+
+    Buildings of ``per_building`` households in order, each split into stairwells of
+    ``per_stairwell`` (the last one of a building may be smaller; a building smaller than a
+    stairwell is one stairwell).
+    """
+    h = np.arange(households)
+    local = h % per_building
+    starts = (local % min(per_stairwell, per_building)) == 0
+    return (np.cumsum(starts) - 1).astype(np.int32)
+
+
 def build_population(p: PopulationParams, rng: np.random.Generator) -> Population:
     """Draw a population with exactly ``p.residents`` residents in ``p.households`` households.
+
+    Households fill buildings of ``p.households_per_building`` and, inside them, stairwells
+    of ``p.households_per_stairwell``, in household order.
 
     Age groups, work and online use are drawn per resident from the shares in ``p``; core
     members are drawn without replacement, weighted toward middle-aged and elderly residents
@@ -91,6 +111,9 @@ def build_population(p: PopulationParams, rng: np.random.Generator) -> Populatio
     sizes = household_sizes(p.residents, p.households, rng)
     household = np.repeat(np.arange(p.households, dtype=np.int32), sizes)
     building = (household // p.households_per_building).astype(np.int32)
+    household_stairwell = stairwells(
+        p.households, p.households_per_building, p.households_per_stairwell
+    )
     n = p.residents
     u = rng.random(n)
     age = np.full(n, MIDDLE, dtype=np.int8)
@@ -106,11 +129,14 @@ def build_population(p: PopulationParams, rng: np.random.Generator) -> Populatio
         core[rng.choice(n, size=n_core, replace=False, p=weights / weights.sum())] = True
     return Population(
         household=household,
+        stairwell=household_stairwell[household],
         building=building,
         age=age,
         employed=employed,
         online=online,
         core=core,
+        household_stairwell=household_stairwell,
         n_households=p.households,
+        n_stairwells=int(household_stairwell[-1]) + 1,
         n_buildings=int(building[-1]) + 1,
     )
