@@ -1060,11 +1060,13 @@ class DecisionParams(Params):
         help="Follow-through hours a decision needs, as a share of the issue's effort",
     )
     s_ref: float = param(
-        0.1,
+        0.25,
         gt=0,
         le=5,
         zh="转办尺度",
         help="Scale of the referral logit (complexity - capacity x tau - resources) / s_ref",
+        source="ASSUMPTION; design's 0.1 widened so the share decided has elasticity <= 3 "
+        "(design 6.3)",
     )
     eta0: float = param(-2.0, ge=-10, le=10, zh="参与基础", help="Actor engagement intercept")
     eta_seat: float = param(

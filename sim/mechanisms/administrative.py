@@ -146,6 +146,7 @@ def settle(
     p, c, st = model.spec.decision, model.spec.committee, model.state
     t = getattr(model.spec.issues, issue.type_name)
     m = issue.members
+    ask_actors(model, issue, rng)
     cap = c.capacity if capacity is None else capacity
     tau = decision.staff_time(issue.hours, t.effort_hours, p) if staffed else 1.0
     voice, heard = decision.voice_record(model, issue)
