@@ -39,8 +39,8 @@ def tiny(seed=0, scenario="xianlu_xincun", **overrides):
 def prepared(model, kind, complexity, members=np.arange(20)):
     """A known issue whose preparation is done (its full effort spent)."""
     t = getattr(model.spec.issues, ISSUE_TYPES[kind])
-    issue = model.issues.add(kind, model.day, np.asarray(members), 0.3, complexity, 0.0)
-    issue.hours = t.effort_hours
+    issue = model.issues.add(kind, model.day, np.asarray(members), 0.3, complexity, t.effort_hours)
+    issue.effort_left, issue.hours = 0.0, t.effort_hours
     model.detect(issue)
     return issue
 

@@ -466,8 +466,7 @@ def test_committee_refers_with_the_graded_chance_and_decides_the_rest_top_down()
     m.committee.start_day()
     m.committee.free = 1e9
     c, p = m.spec.committee, m.spec.decision
-    # each issue takes 1 h to prepare; tau is against the type's effort (4 h)
-    tau = decision.staff_time(1.0, m.spec.issues.environment.effort_hours, p)
+    tau = decision.staff_time(1.0, 1.0, p)  # prepared with its full effort
     issues = []
     for k in range(400):
         issue = open_issue(m, np.arange(5 * (k % 20), 5 * (k % 20) + 5), effort=1.0)

@@ -61,7 +61,7 @@ class Administrative(Mechanism):
 
 def follow_through(model: CommunityModel, issue: Issue) -> float:
     """Staff hours a decision's implementation needs: ``impl_share`` of the issue's effort."""
-    return model.spec.decision.impl_share * getattr(model.spec.issues, issue.type_name).effort_hours
+    return model.spec.decision.impl_share * issue.effort
 
 
 def handle(
@@ -88,8 +88,7 @@ def handle(
         if issue.effort_left > 1e-9:
             break
         ask_actors(model, issue, rng)
-        effort = getattr(model.spec.issues, issue.type_name).effort_hours
-        tau = decision.staff_time(issue.hours, effort, p)
+        tau = decision.staff_time(issue.hours, issue.effort, p)
         refer = decision.referral_probability(
             p, issue.complexity, c.capacity * tau, decision.resource_share(issue.resources)
         )
@@ -148,7 +147,7 @@ def settle(
     m = issue.members
     ask_actors(model, issue, rng)
     cap = c.capacity if capacity is None else capacity
-    tau = decision.staff_time(issue.hours, t.effort_hours, p) if staffed else 1.0
+    tau = decision.staff_time(issue.hours, issue.effort, p) if staffed else 1.0
     voice, heard = decision.voice_record(model, issue)
     x = st.opinion[m, issue.kind]
     agreed = decision.agreement(

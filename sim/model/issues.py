@@ -28,6 +28,7 @@ class Issue:
     severity: float
     complexity: float
     effort_left: float  # staff hours still needed
+    effort: float = 0.0  # staff hours its preparation needs (E)
     known_day: int = -1  # day the committee learned of it
     resolved_day: int = -1
     referred_until: int = -1  # a referral is pending until this day
@@ -113,7 +114,7 @@ class IssueBook:
         effort: float,
     ) -> Issue:
         """Open a new issue."""
-        issue = Issue(self.next_id, kind, day, members, severity, complexity, effort)
+        issue = Issue(self.next_id, kind, day, members, severity, complexity, effort, effort)
         self.next_id += 1
         self.open.append(issue)
         return issue
