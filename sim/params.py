@@ -1132,7 +1132,6 @@ class DecisionParams(Params):
     )
 
 
-
 class UnitParams(Params):
     """A resident unit (辖区单位) located in the community."""
 

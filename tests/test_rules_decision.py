@@ -36,8 +36,9 @@ def tiny(seed=0, scenario="xianlu_xincun", **overrides):
     )
 
 
-def prepared(model, kind, complexity, members=np.arange(20)):
+def prepared(model, kind, complexity, members=None):
     """A known issue whose preparation is done (its full effort spent)."""
+    members = np.arange(20) if members is None else members
     t = getattr(model.spec.issues, ISSUE_TYPES[kind])
     issue = model.issues.add(kind, model.day, np.asarray(members), 0.3, complexity, t.effort_hours)
     issue.effort_left, issue.hours = 0.0, t.effort_hours
@@ -55,8 +56,10 @@ def test_information_rises_with_informants_and_saturates():
 
 
 def test_quality_rises_with_informants_and_saturates_below_one():
-    q = [rules.quality(P, rules.inputs(P, 0.475, rules.information(n, P), 0, 0), 0.8) for n in
-         range(0, 60, 4)]
+    q = [
+        rules.quality(P, rules.inputs(P, 0.475, rules.information(n, P), 0, 0), 0.8)
+        for n in range(0, 60, 4)
+    ]
     assert np.all(np.diff(q) > 0) and np.all(np.diff(q, 2) < 0) and q[-1] < 1
     assert rules.quality(P, 0.0, 0.8) == P.q_lo
     # the design's check (parking 0.8, capacity 0.5, tau 1): committee alone 0.38

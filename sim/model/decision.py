@@ -96,10 +96,8 @@ def resource_share(rho: float) -> float:
     return rho / (1.0 + rho)
 
 
-def engagement_probability(
-    p: DecisionParams, seat: float, interest: float, asked: float
-) -> float:
-    """An actor's chance to engage: ``logit^-1(eta0 + eta_seat seat + eta_int int + eta_ask ask)``."""
+def engagement_probability(p: DecisionParams, seat: float, interest: float, asked: float) -> float:
+    """An actor's chance to engage: ``logit^-1(eta0 + eta_seat s + eta_int i + eta_ask a)``."""
     return float(logistic(p.eta0 + p.eta_seat * seat + p.eta_int * interest + p.eta_ask * asked))
 
 

@@ -3,9 +3,9 @@
 An issue is a problem of one type (parking, illegal construction, property management,
 environment, elderly services) that touches the eligible residents of some buildings. It is
 unknown to the committee until detected, then handled, possibly referred upward, and finally
-decided (quality, position, acceptance, implementation; sim.model.decision). Issues are few (a handful open at a time),
-so they are plain objects and the daily step loops over the open ones, each acting on its
-members' rows.
+decided (quality, position, acceptance, implementation; sim.model.decision). Issues are few
+(a handful open at a time), so they are plain objects and the daily step loops over the open
+ones, each acting on its members' rows.
 """
 
 from __future__ import annotations
