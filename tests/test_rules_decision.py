@@ -253,6 +253,12 @@ def test_property_firm_strength_changes_property_outcomes():
     _, weak = firm_outcomes(strength=0.1)
     _, strong = firm_outcomes(strength=0.9)
     assert strong > weak + 0.02
+    # an engaged firm pledges its strength, delivered with its strength as reliability
+    m = tiny(0, "zhijia_garden", **{"property_firm.strength": 0.3, "decision.eta0": 10.0})
+    m.committee.start_day()
+    issue = prepared(m, PROPERTY, 0.4)
+    settle(m, issue, np.random.default_rng(0))
+    assert issue.pledges["property_firm"] == (0.3, 0.3)
 
 
 def test_returned_referral_is_decided_with_the_departments_resources():
