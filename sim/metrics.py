@@ -153,6 +153,28 @@ def resolution_days_mean(model: CommunityModel) -> float:
     )
 
 
+def resolution_quality_mean(model: CommunityModel) -> float:
+    """Mean decision quality Q over the issues decided so far (NaN if none; sim.model.decision)."""
+    done = model.issues.resolved
+    return _memo(
+        model,
+        "resolution_quality_mean",
+        len(done),
+        lambda: float(np.mean([i.quality for i in done])) if done else float("nan"),
+    )
+
+
+def acceptance_mean(model: CommunityModel) -> float:
+    """Mean over the issues decided so far of the affected's mean acceptance (NaN if none)."""
+    done = model.issues.resolved
+    return _memo(
+        model,
+        "acceptance_mean",
+        len(done),
+        lambda: float(np.mean([i.acceptance.mean() for i in done])) if done else float("nan"),
+    )
+
+
 def detection_days_mean(model: CommunityModel) -> float:
     """Mean days from an issue's arrival to the committee knowing of it (NaN if none)."""
     d = model.detection_days
@@ -283,6 +305,20 @@ CORE: list[Metric] = [
         issues_resolved_total, unit="issues", label="Issues resolved", zh="已解决问题", stat="last"
     ),
     metric(resolution_days_mean, unit="days", label="Days to resolve", zh="解决用时", stat="last"),
+    metric(
+        resolution_quality_mean,
+        unit="0 to 1",
+        label="Resolution quality",
+        zh="解决方案质量",
+        stat="last",
+    ),
+    metric(
+        acceptance_mean,
+        unit="0 to 1",
+        label="Acceptance of decisions",
+        zh="决定接受度",
+        stat="last",
+    ),
     metric(detection_days_mean, unit="days", label="Days to detect", zh="发现用时", stat="last"),
     metric(
         detection_days_mean_offline,

@@ -536,10 +536,9 @@ class CommitteeParams(Params):
         0.5,
         **SHARE,
         zh="自行解决能力",
-        help="Highest issue complexity the committee resolves alone",
-    )
-    base_quality: float = param(
-        0.5, **SHARE, zh="行政方案质量", help="Quality of a top-down solution"
+        help="The committee's own problem-solving input to an issue (X's capacity term, and "
+        "against complexity in the referral chance)",
+        source="ASSUMPTION (design causal_core 1.3)",
     )
     p_dept_response: float = param(
         0.33,
@@ -1065,6 +1064,144 @@ class IssuesParams(Params):
 ISSUE_TYPES = tuple(IssuesParams.model_fields)
 
 
+class DecisionParams(Params):
+    """How an issue is decided and carried out (design causal_core 1; all ASSUMPTIONS).
+
+    Quality ``Q = q_lo + (1 - q_lo)(1 - exp(-X / complexity))`` with ``X`` the (CES) sum of
+    the committee's input, information, resources and expert input; acceptance per resident
+    a logistic in favourability, voice, representation, agreement and trust; implementation
+    ``M = M_staff x M_res x M_comp``.
+    """
+
+    q_lo: float = param(
+        0.1, **SHARE, zh="最低方案质量", help="Quality of a decision with no inputs at all"
+    )
+    w_cap: float = param(
+        0.6, ge=0, le=5, zh="居委会能力权重", help="Weight of capacity x staff time in X"
+    )
+    w_info: float = param(
+        0.5, ge=0, le=5, zh="信息权重", help="Weight of the information surfaced in X"
+    )
+    w_res: float = param(0.8, ge=0, le=5, zh="资源权重", help="Weight of pledged resources in X")
+    w_exp: float = param(0.5, ge=0, le=5, zh="专家权重", help="Weight of expert input in X")
+    ces: float = param(
+        1.0,
+        ge=0.1,
+        le=1,
+        zh="投入互补指数",
+        help="CES exponent s of X = (sum w z^s)^(1/s): 1 additive, below 1 complements",
+        source="ASSUMPTION; Ostrom 1996 (coproduction inputs as complements)",
+    )
+    n_info: float = param(
+        8.0,
+        gt=0,
+        le=1000,
+        unit="residents",
+        zh="信息饱和人数",
+        help="Informants who surface 63 % of the local knowledge (I = 1 - exp(-n / n_info))",
+    )
+    m_rep: float = param(
+        1.5,
+        gt=0,
+        le=100,
+        unit="voices",
+        zh="代表饱和声音数",
+        help="Voices per group for 63 % representation (R = sum share (1 - exp(-n / m_rep)))",
+    )
+    org_share: float = param(
+        0.1,
+        **SHARE,
+        zh="组织代表权重",
+        help="Weight of each stakeholder organisation as a group in R (before renormalising)",
+    )
+    time_scale: float = param(
+        0.33,
+        gt=0,
+        le=5,
+        zh="工时尺度",
+        help="Hours, as a share of an issue's effort, that give 63 % of the staff-time "
+        "terms (tau = 1 - exp(-H / (time_scale E)); the full effort gives 0.95)",
+    )
+    impl_share: float = param(
+        0.5,
+        ge=0,
+        le=5,
+        zh="落实工时比例",
+        help="Follow-through hours a decision needs, as a share of the issue's effort",
+    )
+    s_ref: float = param(
+        0.25,
+        gt=0,
+        le=5,
+        zh="转办尺度",
+        help="Scale of the referral logit (complexity - capacity x tau - resources) / s_ref",
+        source="ASSUMPTION; design's 0.1 widened so the share decided has elasticity <= 3 "
+        "(design 6.3)",
+    )
+    eta0: float = param(-2.0, ge=-10, le=10, zh="参与基础", help="Actor engagement intercept")
+    eta_seat: float = param(
+        2.0, ge=-10, le=10, zh="席位效应", help="Engagement effect of a seat at the consultation"
+    )
+    eta_int: float = param(
+        1.5, ge=-10, le=10, zh="利益效应", help="Engagement effect of the actor's interest"
+    )
+    eta_ask: float = param(
+        1.0, ge=-10, le=10, zh="请求效应", help="Engagement effect of being asked by the committee"
+    )
+    interest_other: float = param(
+        0.3,
+        **SHARE,
+        zh="非相关方利益",
+        help="An actor's interest in an issue it is not a stakeholder of (1 for a stakeholder)",
+    )
+    alpha0: float = param(0.0, ge=-10, le=10, zh="接受度基础", help="Acceptance intercept")
+    alpha_f: float = param(
+        1.5,
+        ge=-10,
+        le=10,
+        zh="结果有利效应",
+        help="Acceptance effect of announced favourability",
+        source="ASSUMPTION; ordering Arnesen 2017 (largest)",
+    )
+    alpha_v: float = param(
+        0.6,
+        ge=-10,
+        le=10,
+        zh="发声效应",
+        help="Acceptance effect of own voice (1 heard, 0.5 represented)",
+        source="ASSUMPTION; Esaiasson, Gilljam & Persson 2012",
+    )
+    alpha_r: float = param(
+        0.4,
+        ge=-10,
+        le=10,
+        zh="代表性效应",
+        help="Acceptance effect of the representation of affected groups",
+        source="ASSUMPTION; Jacobs 2019",
+    )
+    alpha_d: float = param(
+        0.3, ge=-10, le=10, zh="共识效应", help="Acceptance effect of deliberation agreement"
+    )
+    alpha_t: float = param(
+        0.4, ge=-10, le=10, zh="信任效应", help="Acceptance effect of trust in the committee"
+    )
+    alpha_vt: float = param(
+        0.5,
+        ge=-10,
+        le=10,
+        zh="发声与信任交互",
+        help="Voice x (trust - 0.5) interaction in acceptance",
+        source="ASSUMPTION; Wu & Wu 2015",
+    )
+    needs_compliance: tuple[Literal[ISSUE_TYPES], ...] = param(
+        ("parking", "illegal_construction"),
+        zh="需居民遵守的议题",
+        help="Issue types whose decisions need residents' behaviour (implementation x mean "
+        "acceptance)",
+        source="ASSUMPTION; design causal_core 1.3 (M_comp)",
+    )
+
+
 class UnitParams(Params):
     """A resident unit (辖区单位) located in the community."""
 
@@ -1081,6 +1218,22 @@ class UnitParams(Params):
         zh="错时车位",
         help="Parking spaces the unit can share after hours",
     )
+    resources: float = param(
+        0.3,
+        ge=0,
+        le=10,
+        zh="单位资源",
+        help="Resources the unit pledges when it engages on an issue (after-hours spaces for "
+        "parking, rooms otherwise), as a share of the issue's need",
+        source="ASSUMPTION; Ostrom 1996 (coproduction)",
+    )
+    reliability: float = param(
+        0.8,
+        **SHARE,
+        zh="单位可靠性",
+        help="Chance the unit delivers what it pledged",
+        source="ASSUMPTION (design causal_core 1.3)",
+    )
 
 
 class PropertyFirmParams(Params):
@@ -1088,7 +1241,12 @@ class PropertyFirmParams(Params):
 
     name: str = Field("", description="Name (a scenario without this table has no firm)")
     strength: float = param(
-        0.5, **SHARE, zh="物业能力", help="Share of property issues the firm settles by itself"
+        0.5,
+        **SHARE,
+        zh="物业能力",
+        help="The firm's fee and staff input to an issue it engages on (share of the need) and "
+        "its reliability (chance it delivers)",
+        source="ASSUMPTION (design causal_core 1.3)",
     )
 
 
@@ -1104,4 +1262,13 @@ class SubDistrictParams(Params):
         unit="spaces",
         zh="路边错时车位",
         help="Street-side spaces city management can allow at some hours",
+    )
+    resources: float = param(
+        0.5,
+        ge=0,
+        le=10,
+        zh="街道部门资源",
+        help="Resources departments bring to an issue they act on (referral answered, cloud "
+        "consultation convened), as a share of the issue's need",
+        source="ASSUMPTION (design causal_core 1.3)",
     )

@@ -26,6 +26,7 @@ from sim.params import (
     MAX_DAYS,
     BehaviourParams,
     CommitteeParams,
+    DecisionParams,
     IssuesParams,
     NetworkParams,
     Params,
@@ -77,6 +78,7 @@ class Scenario(Params):
     parking: ParkingParams = ParkingParams()
     network: NetworkParams = NetworkParams()
     committee: CommitteeParams = CommitteeParams()
+    decision: DecisionParams = DecisionParams()
     behaviour: BehaviourParams = BehaviourParams()
     issues: IssuesParams = IssuesParams()
     units: tuple[UnitParams, ...] = ()

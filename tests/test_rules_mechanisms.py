@@ -12,6 +12,7 @@ from test_rules_model import ENV, PARKING, open_issue, tiny
 from sim.mechanisms import configure
 from sim.mechanisms.cloud_consultation import EscalationQueue
 from sim.mechanisms.shared import ConventionParams, compliance
+from sim.model import decision
 from sim.model.state import Today
 from sim.params import ISSUE_TYPES
 
@@ -97,7 +98,8 @@ def test_joint_meeting_deliberation_gives_proposal_quality_support_and_voice():
     p = jm.params
     for i in (parking, env):
         assert i.proposal is not None
-        assert i.quality_bonus == pytest.approx(p.quality_bonus + 0.15)
+        assert i.quality_bonus == pytest.approx(0.15)  # the think tank's expert input
+        assert i.rung == p.authority and np.array_equal(i.participants, jm.attendees)
     assert parking.support == p.unit_support and env.support == 0.0
     assert np.all(m.state.last_part[jm.attendees] == m.day)
     np.testing.assert_allclose(m.state.process[affected], b.voice_pre)
@@ -321,7 +323,7 @@ def test_served_issue_is_solved_with_experts_or_gets_a_referral_answer(p, conven
     trust = m.state.trust[:5].copy()
     cc.settle(m, issue)
     assert (issue.quality_bonus == cc.params.expert_quality) == convened
-    assert (issue.support >= issue.complexity) == convened
+    assert ("sub_district" in issue.pledges) == convened  # departments bring resources
     assert np.all(m.state.trust[:5] < trust) == (not convened)
 
 
@@ -469,7 +471,11 @@ def test_organisations_take_over_their_issues_on_residents_mean_position():
     p = so.params
     assert env in m.issues.resolved and eld in m.issues.open  # no elderly-care organisation
     assert env.decision == pytest.approx(0.45)
-    assert env.quality == pytest.approx(p.quality + p.chamber_quality)
+    # graded: the organisation's capacity as input, the chamber's as expert input
+    alone = decision.quality(
+        m.spec.decision, decision.inputs(m.spec.decision, p.quality, 0, 0, 0), env.complexity
+    )
+    assert env.quality > alone and env.authority == 0
     assert eld.quality_bonus == p.chamber_quality
 
 

@@ -97,7 +97,7 @@ def test_catalogue_issues_are_consulted_published_and_held_until_consulted():
             "administrative", "participation_rate", s
         )
         others = [i for i in model.issues.resolved if i.kind not in catalogue]
-        assert not any(i.co_governed for i in others)  # outside the catalogue: top-down
+        assert not any(i.authority for i in others)  # outside the catalogue: top-down
 
 
 def test_rules_invite_stakeholders_to_the_joint_meeting():

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from sim.mechanisms.base import Mechanism
+from sim.model import decision
 
 if TYPE_CHECKING:
     from sim.model import CommunityModel
@@ -40,35 +43,164 @@ class Administrative(Mechanism):
     )
 
     def decide(self, model: CommunityModel) -> None:
-        """Answer returning referrals, then work through known issues in order."""
-        c, committee = model.spec.committee, model.committee
+        """Answer returning referrals, then prepare and decide known issues in order."""
         rng = model.stream(self.name)
         for issue in [i for i in model.issues.open if i.referred_until == model.day]:
             issue.referred_until = -1
-            if rng.random() < c.p_dept_response:
-                settle(model, issue)
+            if rng.random() < model.spec.committee.p_dept_response:
+                model.sub_district.respond(issue)
+                settle(model, issue, rng)
             else:
                 model.referral_failed(issue)
         queue = sorted(
             (i for i in model.issues.open if i.known and i.queued),
             key=lambda i: (i.known_day, i.id),
         )
-        for issue in queue:
-            if committee.free <= 0:
-                break
-            issue.effort_left -= committee.spend(issue.effort_left, "handling")
-            if issue.effort_left > 1e-9:
-                break
-            if issue.complexity <= c.capacity + issue.support:
-                settle(model, issue)
-            else:
-                model.escalate(issue)
+        handle(model, queue, rng)
 
 
-def settle(model: CommunityModel, issue: Issue) -> None:
-    """Resolve an issue on the residents' proposal if they made one, else top-down."""
-    quality = min(1.0, model.spec.committee.base_quality + issue.quality_bonus)
-    if issue.proposal is None:
-        model.resolve_issue(issue, quality, model.committee.position)
+def follow_through(model: CommunityModel, issue: Issue) -> float:
+    """Staff hours a decision's implementation needs: ``impl_share`` of the issue's effort."""
+    return model.spec.decision.impl_share * issue.effort
+
+
+def handle(
+    model: CommunityModel, queue: list[Issue], rng: np.random.Generator, reserve: bool = False
+) -> None:
+    """Prepare issues in queue order with today's free hours; decide or refer each prepared one.
+
+    The one handling routine of every mechanism that decides issues. Hours are the binding
+    cost: an issue is prepared until its effort is spent (the hours count towards its staff
+    time tau), then the actors are asked to engage and the committee refers it upward with
+    chance ``logit^-1((complexity - capacity x tau - rho~) / s_ref)`` (no threshold), else
+    decides it (:func:`settle`). An issue a department or the sub-district has acted on is
+    decided with their resources, not referred again. With ``reserve`` (a priority on
+    implementation), preparation leaves the decision's follow-through hours free.
+    """
+    committee, c, p = model.committee, model.spec.committee, model.spec.decision
+    for issue in queue:
+        keep = follow_through(model, issue) if reserve else 0.0
+        if committee.free - keep <= 0:
+            break
+        granted = committee.spend(min(issue.effort_left, committee.free - keep), "handling")
+        issue.effort_left -= granted
+        issue.hours += granted
+        if issue.effort_left > 1e-9:
+            break
+        ask_actors(model, issue, rng)
+        tau = decision.staff_time(issue.hours, issue.effort, p)
+        refer = decision.referral_probability(
+            p, issue.complexity, c.capacity * tau, decision.resource_share(issue.resources)
+        )
+        if "sub_district" in issue.pledges or rng.random() >= refer:
+            settle(model, issue, rng)
+        else:
+            model.escalate(issue)
+
+
+def ask_actors(model: CommunityModel, issue: Issue, rng: np.random.Generator) -> None:
+    """Once per issue, when it is decided, the units and the property firm may engage.
+
+    Each engages with ``logit^-1(eta0 + eta_seat seat + eta_int interest + eta_ask asked)``
+    (design 1.2, item 5; a seat: pledges were made at a consultation table on the issue;
+    asked: a forum consulted on it) and pledges its resources
+    (:meth:`sim.model.agents.Actor.pledge`). Top-down handling asks nobody.
+    """
+    if issue.asked:
+        return
+    issue.asked = True
+    t = getattr(model.spec.issues, issue.type_name)
+    actors = [(f"unit {k}", u) for k, u in enumerate(model.units)]
+    if model.property_firm is not None:
+        actors.append(("property_firm", model.property_firm))
+    u = rng.random(len(actors))
+    seat = float(issue.support > 0)
+    consulted = float(issue.proposal is not None or issue.support > 0)
+    for (name, actor), ui in zip(actors, u, strict=True):
+        amount = actor.pledge(model.spec.decision, t.stakeholders, seat, consulted, ui)
+        if amount > 0:
+            issue.pledge(name, amount, actor.reliability)
+
+
+def settle(
+    model: CommunityModel,
+    issue: Issue,
+    rng: np.random.Generator,
+    *,
+    capacity: float | None = None,
+    position: float | None = None,
+    staffed: bool = True,
+) -> None:
+    """Decide an issue by the graded rules of :mod:`sim.model.decision` (design 1.3).
+
+    Inputs from the issue's record: the committee's capacity x staff time, information and
+    representation from the heard, agreement of the participants (of the heard without a
+    proposal), pledged resources, expert input. The position is ``lambda P + (1 - lambda)
+    x_RC`` with ``lambda = rung x sqrt(D)``; implementation is the follow-through hours, the
+    share of planned inputs delivered (each pledge with its reliability) and, for issue types
+    that need residents' behaviour, their mean acceptance. ``capacity``, ``position`` and
+    ``staffed=False`` are for other deciders (an organisation taking an issue over with its
+    own capacity, on its own position and with its own hands).
+    """
+    p, c, st = model.spec.decision, model.spec.committee, model.state
+    t = getattr(model.spec.issues, issue.type_name)
+    m = issue.members
+    ask_actors(model, issue, rng)
+    cap = c.capacity if capacity is None else capacity
+    tau = decision.staff_time(issue.hours, issue.effort, p) if staffed else 1.0
+    voice, heard = decision.voice_record(model, issue)
+    x = st.opinion[m, issue.kind]
+    agreed = decision.agreement(
+        x[heard]
+        if issue.proposal is None or issue.participants is None
+        else st.opinion[issue.participants, issue.kind]
+    )
+    engaged = {
+        "units": any(a.startswith("unit ") for a in issue.pledges),
+        "property_firm": "property_firm" in issue.pledges,
+        "city_management": "sub_district" in issue.pledges,
+        "experts": issue.quality_bonus > 0,
+    }
+    rep = decision.representation(
+        decision.groups(model, issue),
+        heard,
+        sum(engaged[s] for s in t.stakeholders),
+        len(t.stakeholders),
+        p,
+    )
+    info = decision.information(int(heard.sum()), p)
+    planned = decision.inputs(
+        p, cap * tau, info, decision.resource_share(issue.resources), issue.quality_bonus
+    )
+    q = decision.quality(p, planned, issue.complexity)
+    if position is not None:
+        lam, d = 0.0, position
+    elif issue.proposal is not None:
+        lam = decision.authority(issue.rung, agreed)
+        d = decision.position(lam, issue.proposal, model.committee.position)
     else:
-        model.resolve_issue(issue, quality, issue.proposal, co_governed=True)
+        lam, d = 0.0, model.committee.position
+    accept = decision.acceptance(
+        p, decision.favourability(q, 1.0, x, d), voice, rep, agreed, st.trust[m]
+    )
+    staff = 1.0
+    if staffed:
+        need = follow_through(model, issue)
+        staff = decision.staff_time(model.committee.spend(need, "implementation"), need, p)
+    pledged = list(issue.pledges.values())
+    kept = rng.random(len(pledged)) < np.array([psi for _, psi in pledged])
+    delivered = issue.support + sum(a for (a, _), ok in zip(pledged, kept, strict=True) if ok)
+    done = decision.inputs(
+        p, cap * tau, info, decision.resource_share(delivered), issue.quality_bonus
+    )
+    share = done / planned if planned > 0 else 1.0
+    comply = float(accept.mean()) if issue.type_name in p.needs_compliance else 1.0
+    model.resolve_issue(
+        issue,
+        q,
+        d,
+        authority=lam,
+        implementation=decision.implementation(staff, share, comply),
+        agreement=agreed,
+        acceptance=accept,
+    )

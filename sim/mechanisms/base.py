@@ -24,8 +24,10 @@ The contract. A mechanism may **read**: ``model.spec`` (the validated scenario),
 - through the one typed record of shared levers, ``model.levers`` (:class:`sim.model.Levers`:
   ``report_weight``, ``compliance``, ``prevention``, ``extra_spaces``, ``visible``,
   ``monitored``, ``escalator``);
-- on an issue it handles: the consultation fields ``proposal``, ``quality_bonus``, ``support``,
-  ``escalated``, ``effort_left``, and a typed hold (``issue.hold(self.name)`` /
+- on an issue it handles: the consultation fields ``quality_bonus`` (expert input), ``support``
+  (resources pledged at its table), ``escalated``, ``effort_left``, a proposal with its forum's
+  authority (``issue.propose(position, participants, authority)``), an actor's pledge
+  (``issue.pledge``, or ``sub_district.respond``), and a typed hold (``issue.hold(self.name)`` /
   ``issue.release()``) that keeps an issue out of the committee's queue.
 
 Another mechanism is found with ``model.mechanism(name)`` (None when it is not active; a name

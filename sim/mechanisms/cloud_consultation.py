@@ -288,6 +288,6 @@ class CloudConsultation(Mechanism):
         issue.release()
         if model.stream(self.name).random() < p.p_convened:
             issue.quality_bonus += p.expert_quality
-            issue.support = max(issue.support, issue.complexity)
+            model.sub_district.respond(issue)
         else:
             model.referral_failed(issue)

@@ -52,6 +52,14 @@ class ProactiveParams(ConventionParams):
         zh="起草期",
         help="Days from the drafting consultation to adoption",
     )
+    authority: float = param(
+        0.9,
+        ge=0,
+        le=1,
+        zh="自定公约权重",
+        help="Authority of the residents' drafted position in decisions on the type (lambda_auth)",
+        source="ASSUMPTION; ordering from Fung 2006 (self-drafted rules)",
+    )
     asks: int = param(
         100,
         ge=0,
@@ -127,7 +135,7 @@ class Convention(Mechanism):
             model.give_voice(who, None, pre=True)
             proposal = model.deliberate(who, k, p.drafting_eps)
             for issue in warned:
-                issue.proposal = proposal
+                issue.propose(proposal, who, p.authority)
             self.represented[k][who] = True
             self.represented[k][model.net.ties_of(who)[0]] = True
             self.drafted[k] = model.day

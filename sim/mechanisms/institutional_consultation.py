@@ -27,8 +27,10 @@ Rule. For issues of the ``catalogue`` types:
   the proposal, and the issue is released to handling;
 - an issue committee's draft convention is posted ``draft_notice_days`` before adoption; the
   affected who comment count as represented in drafting (which raises their compliance);
-- obligatory implementation: consulted catalogue issues are handled before the committee's other
-  work (协商结果落实), within its free hours;
+- obligatory implementation (协商结果落实): consulted catalogue issues are prepared and decided
+  before the committee's other work, within its free hours, and their preparation leaves the
+  decision's follow-through hours free (a priority on implementation hours, not a guaranteed
+  resolution: the shared graded routine of ``administrative`` decides or refers them);
 - publication and follow-up: a resolved catalogue issue's outcome is published (the reply effect
   for the affected, Chen et al. 2023) and ``followup_days`` later social workers visit back
   ``followup_households`` affected households, whose residents get post-decision voice
@@ -46,10 +48,10 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from sim.mechanisms.administrative import settle
+from sim.mechanisms.administrative import handle
 from sim.mechanisms.base import Mechanism
 from sim.metrics import metric
-from sim.params import ISSUE_TYPES, Params, param
+from sim.params import ISSUE_TYPES, SHARE, Params, param
 
 if TYPE_CHECKING:
     from sim.model import CommunityModel
@@ -65,6 +67,13 @@ class InstitutionalConsultationParams(Params):
         help="Issue types that must be consulted (illegal construction is enforcement, not "
         "consultation)",
         source="ASSUMPTION; 中办国办 2015 城乡社区协商意见 (协商内容)",
+    )
+    authority: float = param(
+        0.5,
+        **SHARE,
+        zh="协商结果权重",
+        help="Authority of written opinions under the binding consult-first rule (lambda_auth)",
+        source="ASSUMPTION; ordering from Fung 2006",
     )
     raise_boost: float = param(
         0.5,
@@ -318,11 +327,10 @@ class InstitutionalConsultation(Mechanism):
             return
         model.took_part(who)
         model.give_voice(who, issue, pre=True)
-        issue.proposal = float(model.state.opinion[who, issue.kind].mean())
+        issue.propose(float(model.state.opinion[who, issue.kind].mean()), who, p.authority)
 
     def consult(self, model: CommunityModel) -> None:
-        """Consulted catalogue issues are implemented before the committee's other work."""
-        committee, c = model.committee, model.spec.committee
+        """Consulted catalogue issues are handled first, with their follow-through reserved."""
         for issue in self._catalogue(model):
             if issue.proposal is not None:
                 self.consulted.add(issue.id)
@@ -331,16 +339,7 @@ class InstitutionalConsultation(Mechanism):
             (i for i in self._catalogue(model) if i.id in self.consulted and i.known and i.queued),
             key=lambda i: (i.known_day, i.id),
         )
-        for issue in queue:
-            if committee.free <= 0:
-                break
-            issue.effort_left -= committee.spend(issue.effort_left, "handling")
-            if issue.effort_left > 1e-9:
-                break
-            if issue.complexity <= c.capacity + issue.support:
-                settle(model, issue)
-            else:
-                model.escalate(issue)
+        handle(model, queue, model.stream(self.name), reserve=True)
 
     def on_resolved(self, model: CommunityModel, issue: Issue) -> None:
         """Publish a catalogue issue's outcome and schedule its follow-up."""

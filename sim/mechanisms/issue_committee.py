@@ -10,7 +10,8 @@ and the property firm if any. For ``draft_days`` it meets weekly with affected r
 members ask in person (neighbour canvassing, Middleton & Green 2008); those who take part,
 and their face-to-face ties, count as represented in drafting. On adoption the units share
 their after-hours spaces, the sub-district's city management allows street-side spaces with
-probability ``p_city``, and the committee's issues gain capacity. Each resident the convention
+probability ``p_city``, and the committee pledges resources to its issues and proposes its
+members' position with its ``authority``. Each resident the convention
 binds (for parking, every car-owning resident) keeps it with probability ``compliance_base +
 endogenous_bonus (represented) + monitoring_bonus (volunteers on duty) + legitimacy x
 (trust - 0.5)``, minus ``decay`` a month without monitoring (Ostrom 1990; Tyler 1990; Dal Bó et
@@ -26,7 +27,7 @@ import numpy as np
 from sim.mechanisms.base import Mechanism
 from sim.mechanisms.shared import ConventionParams, compliance
 from sim.metrics import metric
-from sim.params import ISSUE_TYPES, param
+from sim.params import ISSUE_TYPES, SHARE, param
 
 if TYPE_CHECKING:
     from sim.model import CommunityModel
@@ -78,7 +79,14 @@ class IssueCommitteeParams(ConventionParams):
         ge=0,
         le=1,
         zh="委员会处理能力",
-        help="Capacity the committee adds to issues of its type",
+        help="Resources the committee pledges to issues of its type (share of the need)",
+    )
+    authority: float = param(
+        0.7,
+        **SHARE,
+        zh="委员会方案权重",
+        help="Authority of the committee's position in decisions on its type (lambda_auth)",
+        source="ASSUMPTION; ordering from Fung 2006",
     )
     staff_hours_per_week: float = param(
         2.0,
@@ -201,10 +209,12 @@ class IssueCommittee(Mechanism):
         for issue in model.issues.of_kind(self.kind):
             issue.support = max(issue.support, p.support)
             if issue.proposal is None:
-                issue.proposal = (
+                issue.propose(
                     float(model.state.opinion[self.members, self.kind].mean())
                     if len(self.members)
-                    else model.committee.position
+                    else model.committee.position,
+                    self.members,
+                    p.authority,
                 )
         who = (
             np.flatnonzero(model.car_household[model.pop.household])

@@ -14,7 +14,8 @@ daytime meeting). Attendees deliberate on each agenda issue (Hegselmann-Krause w
 confidence bound widened by facilitation, Luskin et al. 2022; a committee chair pulls toward
 the committee's view, Spada & Vreeland 2013) and agree on a proposal; affected attendees get
 pre-decision voice. Units present commit resources to issues that need them (after-hours
-parking spaces), which adds to the committee's capacity; a think-tank adds expert quality.
+parking spaces) and have a seat when the committee asks actors to engage; a think-tank adds
+expert input. The proposal carries the meeting's ``authority`` in the decision.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import numpy as np
 
 from sim.mechanisms.base import Mechanism
 from sim.metrics import metric
-from sim.params import Params, param
+from sim.params import SHARE, Params, param
 
 if TYPE_CHECKING:
     from sim.model import CommunityModel
@@ -144,20 +145,19 @@ class JointMeetingParams(Params):
         help="Pull toward the committee's view per meeting",
         source="ASSUMPTION; Spada & Vreeland 2013",
     )
-    quality_bonus: float = param(
-        0.2,
-        ge=0,
-        le=1,
-        zh="协商方案质量提升",
-        help="Solution quality added by residents' deliberation",
-        source="ASSUMPTION",
+    authority: float = param(
+        0.7,
+        **SHARE,
+        zh="协商方案权重",
+        help="Authority of the meeting's proposal in the decision (lambda_auth)",
+        source="ASSUMPTION; ordering from Fung 2006",
     )
     unit_support: float = param(
         0.3,
         ge=0,
         le=1,
         zh="驻区单位支持",
-        help="Capacity units add to issues needing their resources",
+        help="Resources units at the meeting pledge to issues needing them (share of the need)",
         source="ASSUMPTION; article: units share parking spaces",
     )
 
@@ -253,10 +253,11 @@ class JointMeeting(Mechanism):
         expert = getattr(p.formats, p.format).expert_quality
         units = bool(model.units)
         for issue in self.agenda:
-            issue.proposal = model.deliberate(
+            position = model.deliberate(
                 self.attendees, issue.kind, p.facilitation_eps, p.facilitator_pull
             )
-            issue.quality_bonus = max(issue.quality_bonus, p.quality_bonus + expert)
+            issue.propose(position, self.attendees, p.authority)
+            issue.quality_bonus = max(issue.quality_bonus, expert)
             if units and "units" in getattr(model.spec.issues, issue.type_name).stakeholders:
                 issue.support = max(issue.support, p.unit_support)
             voiced = np.intersect1d(self.attendees, issue.members, assume_unique=True)

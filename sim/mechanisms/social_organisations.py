@@ -16,7 +16,8 @@ chamber of local businesses (商会) brings outside resources, a quality bonus o
 both types. Each day, in the decide phase after the committee, organisations with capacity take
 over the oldest open issues of their types that the committee knows of or that they notice
 (chance ``p_notice`` a day each; they then report it, so it counts as detected) and resolve
-them at ``quality`` on the affected residents' own mean position (self-service).
+them by the graded rule (sim.model.decision) with ``quality`` as their own capacity, their own
+hands for implementation, on the affected residents' own mean position (self-service).
 
 Each organisation holds ``activities_per_month`` activities: volunteers ask
 ``asks_per_activity`` residents of its target group (the elderly for elderly care) in person, a
@@ -36,6 +37,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import field_validator
 
+from sim.mechanisms.administrative import settle
 from sim.mechanisms.base import Mechanism
 from sim.model.behaviour import RECENT_DAYS
 from sim.model.population import ELDERLY
@@ -143,7 +145,7 @@ class SocialOrganisationsParams(Params):
         le=1,
         unit="share",
         zh="服务方案质量",
-        help="Quality of an organisation's solution",
+        help="An organisation's own input to an issue it takes over (as the committee's capacity)",
         source="ASSUMPTION: specialised, above the committee's 0.5",
     )
     chamber_quality: float = param(
@@ -348,4 +350,4 @@ class SocialOrganisations(Mechanism):
                 if issue.proposal is not None
                 else float(model.state.opinion[issue.members, issue.kind].mean())
             )
-            model.resolve_issue(issue, min(1.0, p.quality + issue.quality_bonus), decision)
+            settle(model, issue, rng, capacity=p.quality, position=decision, staffed=False)

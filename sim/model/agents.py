@@ -13,11 +13,14 @@ from typing import TYPE_CHECKING, Any
 import mesa
 import numpy as np
 
+from sim.model import decision
 from sim.model.population import AGE_GROUPS
 from sim.params import CommitteeParams, PropertyFirmParams, SubDistrictParams, UnitParams
 
 if TYPE_CHECKING:
     from sim.model import CommunityModel
+    from sim.model.issues import Issue
+    from sim.params import DecisionParams
 
 
 def _static(name: str, doc: str) -> property:
@@ -108,23 +111,71 @@ class ResidentCommittee(mesa.Agent):
         return granted
 
 
-class ResidentUnit(mesa.Agent):
-    """A resident unit (辖区单位): kindergarten, industrial park, enterprise or school."""
+class Actor(mesa.Agent):
+    """An organisation that can bring resources to an issue (coproduction, Ostrom 1996).
+
+    Subclasses set ``stakeholder`` (its name in an issue type's ``stakeholders``),
+    ``resources`` (what it pledges, as a share of an issue's need) and ``reliability`` (the
+    chance it delivers a pledge).
+    """
+
+    stakeholder = ""
+    resources = 0.0
+    reliability = 1.0
+
+    def pledge(
+        self,
+        p: DecisionParams,
+        stakeholders: tuple[str, ...],
+        seat: float,
+        consulted: float,
+        u: float,
+    ) -> float:
+        """What it pledges to an issue (0 if it does not engage).
+
+        It engages when ``u`` (a uniform) falls below ``logit^-1(eta0 + eta_seat seat +
+        eta_int interest + eta_ask asked)`` (design causal_core 1.2): interest 1 for an issue
+        it is a stakeholder of, else ``interest_other``; asked when it is a stakeholder and a
+        forum consulted on the issue (``consulted``).
+        """
+        party = self.stakeholder in stakeholders
+        interest = 1.0 if party else p.interest_other
+        chance = decision.engagement_probability(p, seat, interest, consulted * party)
+        return self.resources if u < chance else 0.0
+
+
+class ResidentUnit(Actor):
+    """A resident unit (辖区单位): kindergarten, industrial park, enterprise or school.
+
+    It pledges its after-hours parking spaces or rooms (``resources``) and delivers with
+    ``reliability``.
+    """
+
+    stakeholder = "units"
 
     def __init__(self, model: CommunityModel, params: UnitParams):
         super().__init__(model)
         self.params = params
         self.kind = params.kind
         self.spaces_after_hours = params.spaces_after_hours
+        self.resources = params.resources
+        self.reliability = params.reliability
 
 
-class PropertyFirm(mesa.Agent):
-    """The property firm (物业), where the estate has one."""
+class PropertyFirm(Actor):
+    """The property firm (物业), where the estate has one.
+
+    Its ``strength`` is both its fee and staff input to an issue it engages on and its
+    reliability (design causal_core 1.3).
+    """
+
+    stakeholder = "property_firm"
 
     def __init__(self, model: CommunityModel, params: PropertyFirmParams):
         super().__init__(model)
         self.params = params
         self.strength = params.strength
+        self.resources = self.reliability = params.strength
 
 
 class SubDistrict(mesa.Agent):
@@ -134,3 +185,12 @@ class SubDistrict(mesa.Agent):
         super().__init__(model)
         self.params = params
         self.street_spaces = params.street_spaces
+        self.resources = params.resources
+
+    def respond(self, issue: Issue) -> None:
+        """Departments act on a referred or escalated issue: they pledge their resources.
+
+        Their response is the chance that they act at all (``p_dept_response``, Chen, Pan & Xu
+        2016; cloud consultation's ``p_convened``), so an answered pledge is delivered.
+        """
+        issue.pledge("sub_district", self.resources, 1.0)

@@ -16,6 +16,7 @@ from sim import classic
 from sim.mechanisms import MECHANISMS, Mechanism, build
 from sim.metrics import METRICS
 from sim.model import behaviour
+from sim.model import decision as decision_rules
 from sim.model.agents import (
     PropertyFirm,
     Resident,
@@ -377,24 +378,37 @@ class CommunityModel(mesa.Model):
 
     # 5. decide (helpers the mechanisms call) ------------------------------------
     def resolve_issue(
-        self, issue: Issue, quality: float, decision: float, co_governed: bool = False
+        self,
+        issue: Issue,
+        quality: float,
+        decision: float,
+        *,
+        authority: float = 0.0,
+        implementation: float = 1.0,
+        agreement: float = 0.0,
+        acceptance: np.ndarray | None = None,
     ) -> None:
-        """Resolve an issue: outcomes, trust and efficacy of the affected, then hooks.
+        """Decide an issue: record the decision, apply its effects, then the hooks.
 
-        Favourability for an affected resident is ``quality x (1 - |opinion - decision|)``;
-        it lowers grievance proportionally and raises trust (twice as much when decided
-        with resident voice: power-sharing builds trust, MODEL 3.3). Those who gave voice
-        gain efficacy (Finkel 1985).
+        Realised favourability ``fav_j = quality x implementation x (1 - |x_j - decision|)``
+        (design causal_core 1.1); ``acceptance`` per member, by default from the rule of
+        :func:`sim.model.decision.acceptance` on the issue's voice record. The effects on the
+        affected are :meth:`outcome`; those who gave voice gain efficacy (Finkel 1985).
         """
         st, b = self.state, self.spec.behaviour
         m = issue.members
-        issue.quality, issue.decision, issue.co_governed = quality, decision, co_governed
-        fav = quality * (1.0 - np.abs(st.opinion[m, issue.kind] - decision))
-        st.grievance[m] *= 1.0 - fav
-        st.process[m] += b.action_effect
-        st.trust[m] = np.clip(
-            st.trust[m] + b.trust_gain * fav * (2 if co_governed else 1), 0.0, 1.0
-        )
+        x = st.opinion[m, issue.kind]
+        if acceptance is None:
+            voice, _ = decision_rules.voice_record(self, issue)
+            fav0 = decision_rules.favourability(quality, 1.0, x, decision)
+            acceptance = decision_rules.acceptance(
+                self.spec.decision, fav0, voice, 0.0, agreement, st.trust[m]
+            )
+        fav = decision_rules.favourability(quality, implementation, x, decision)
+        issue.quality, issue.decision, issue.implementation = quality, decision, implementation
+        issue.authority, issue.agreement = authority, agreement
+        issue.fav, issue.acceptance = fav, acceptance
+        self.outcome(m, fav, acceptance, authority)
         for voiced in issue.voiced:
             st.efficacy[voiced] = np.minimum(st.efficacy[voiced] + b.efficacy_step, 1.0)
         self.issues.close(issue, self.day)
@@ -403,11 +417,27 @@ class CommunityModel(mesa.Model):
         for mech in self.mechanisms:
             mech.on_resolved(self, issue)
 
+    def outcome(
+        self, members: np.ndarray, fav: np.ndarray, acceptance: np.ndarray, authority: float
+    ) -> None:
+        """A decision's effects on the affected residents (``members``, per-member arrays).
+
+        Grievance falls in proportion to favourability; the action is seen (``action_effect``);
+        trust rises with favourability, twice as much when the participants' position carried
+        weight (``authority >= 0.5``: power-sharing builds trust, MODEL 3.3).
+        """
+        st, b = self.state, self.spec.behaviour
+        st.grievance[members] *= 1.0 - fav
+        st.process[members] += b.action_effect
+        st.trust[members] = np.clip(
+            st.trust[members] + b.trust_gain * fav * (2 if authority >= 0.5 else 1), 0.0, 1.0
+        )
+
     def referral_failed(self, issue: Issue) -> None:
         """A referral came back with no action: a referral-only answer (Nie & Wang 2023).
 
-        The issue returns to the committee, which needs a quarter of its effort to pass it
-        up again.
+        The issue returns to the committee, which needs ``retry_effort`` of its effort before
+        it decides or refers it again.
         """
         st, b = self.state, self.spec.behaviour
         issue.referred_until = -1
@@ -422,12 +452,13 @@ class CommunityModel(mesa.Model):
         )
 
     def escalate(self, issue: Issue) -> None:
-        """Pass an issue beyond the committee's capacity upward.
+        """Refer an issue upward (the committee drew a referral, sim.model.decision).
 
         By default it is referred to a department (answered after ``referral_days``); a
         mechanism that sets ``model.levers.escalator`` (cloud consultation) takes it instead.
         """
         self.totals.escalations += 1
+        issue.referred = True
         if self.levers.escalator is not None:
             self.levers.escalator.escalate(self, issue)
         else:

@@ -3,9 +3,9 @@
 An issue is a problem of one type (parking, illegal construction, property management,
 environment, elderly services) that touches the eligible residents of some buildings. It is
 unknown to the committee until detected, then handled, possibly referred upward, and finally
-resolved with a quality and a decided position. Issues are few (a handful open at a time),
-so they are plain objects and the daily step loops over the open ones, each acting on its
-members' rows.
+decided (quality, position, acceptance, implementation; sim.model.decision). Issues are few
+(a handful open at a time), so they are plain objects and the daily step loops over the open
+ones, each acting on its members' rows.
 """
 
 from __future__ import annotations
@@ -28,18 +28,30 @@ class Issue:
     severity: float
     complexity: float
     effort_left: float  # staff hours still needed
+    effort: float = 0.0  # staff hours its preparation needs (E)
     known_day: int = -1  # day the committee learned of it
     resolved_day: int = -1
     referred_until: int = -1  # a referral is pending until this day
     held_by: str | None = None  # the mechanism holding it out of the committee's queue
     ignored: bool = False  # open past residents' patience
-    support: float = 0.0  # capacity added by stakeholders, experts, the sub-district
-    quality_bonus: float = 0.0  # solution quality added by deliberation or expert input
-    proposal: float | None = None  # position residents agreed on in consultation, if any
+    support: float = 0.0  # resources pledged at a consultation table (share of the need)
+    quality_bonus: float = 0.0  # expert input (think tank, sub-district experts, chamber)
+    proposal: float | None = None  # position the participants agreed on, if any
+    rung: float = 0.0  # authority of the forum that made the proposal (Fung's ladder)
+    participants: np.ndarray | None = None  # who agreed on the proposal
+    hours: float = 0.0  # staff hours spent preparing it
+    pledges: dict[str, tuple[float, float]] = field(default_factory=dict)  # actor: (amount, psi)
+    asked: bool = False  # the committee has asked the actors to engage
     escalated: bool = False  # passed to the sub-district's cloud consultation
-    quality: float = 0.0  # quality of the chosen solution, once resolved
-    decision: float = 0.5  # decided position on the issue's opinion axis
-    co_governed: bool = False  # decided with resident voice
+    referred: bool = False  # referred upward at least once
+    # The decision, once made (design causal_core 1):
+    quality: float = 0.0  # Q
+    implementation: float = 0.0  # M
+    authority: float = 0.0  # lambda, the weight of the participants' position
+    agreement: float = 0.0  # D
+    decision: float = 0.5  # d, the decided position on the issue's opinion axis
+    fav: np.ndarray | None = None  # realised favourability of each member
+    acceptance: np.ndarray | None = None  # acceptance of each member
     voiced: list[np.ndarray] = field(default_factory=list)  # residents who gave voice
 
     @property
@@ -56,6 +68,19 @@ class Issue:
     def queued(self) -> bool:
         """In the committee's queue: no referral pending and no mechanism holding it."""
         return self.referred_until < 0 and self.held_by is None
+
+    @property
+    def resources(self) -> float:
+        """Resources pledged so far, as a share of the need: the table's and the actors'."""
+        return self.support + sum(amount for amount, _ in self.pledges.values())
+
+    def propose(self, position: float, participants: np.ndarray, rung: float) -> None:
+        """Participants agreed on a position in a forum with authority ``rung``."""
+        self.proposal, self.participants, self.rung = position, np.asarray(participants), rung
+
+    def pledge(self, actor: str, amount: float, reliability: float) -> None:
+        """Record an actor's pledge (share of the need) and its chance of delivery."""
+        self.pledges[actor] = (amount, reliability)
 
     def hold(self, by: str) -> None:
         """Hold the issue out of the committee's queue (for mechanism ``by``) until released.
@@ -89,7 +114,7 @@ class IssueBook:
         effort: float,
     ) -> Issue:
         """Open a new issue."""
-        issue = Issue(self.next_id, kind, day, members, severity, complexity, effort)
+        issue = Issue(self.next_id, kind, day, members, severity, complexity, effort, effort)
         self.next_id += 1
         self.open.append(issue)
         return issue
