@@ -73,7 +73,7 @@ def test_unit_spaces_are_filled_after_own_spaces_and_count_their_overstays():
 
 # ---------------------------------------------------------------- conflicts
 def test_conflict_rate_is_the_sum_over_defectors_by_where_they_are():
-    """Defectors: kappa_grab x unplaced + kappa_lock x lock_share x placed + kappa_over x in units."""
+    """Defectors: kappa_grab x unplaced + kappa_lock x ell x placed + kappa_over x in units."""
     m = lot_model()
     p = m.spec.parking
     m.levers.units_open[0] = True  # 10 own + units[0]'s spaces; the rest unplaced
