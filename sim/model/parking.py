@@ -118,7 +118,8 @@ class ParkingLot:
             rate[users] += p.kappa_over
         rate *= self.defect
         self.lam = lam = float(rate.sum())
-        n = int(poisson.ppf(rng.random(), lam)) if lam > 0 else 0  # one uniform a night
+        u = rng.random()  # one uniform a night, whatever the rate (common random numbers)
+        n = int(poisson.ppf(u, lam)) if lam > 0 else 0
         if not n:
             return 0, np.empty(0, dtype=np.int64)
         at = model.stream("parking_where").choice(h, size=n, p=rate / lam)
