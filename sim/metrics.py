@@ -229,10 +229,30 @@ def meetings_held_total(model: CommunityModel) -> float:
 
 
 def convention_compliance(model: CommunityModel) -> float:
-    """Mean compliance over issue types that have an adopted convention (0 if none)."""
+    """Realised share keeping a convention this month, over the residents bound (0 if none)."""
     c = model.levers.compliance
-    adopted = c[c > 0]
-    return float(adopted.mean()) if len(adopted) else 0.0
+    bound = c[~np.isnan(c)]
+    return float(bound.mean()) if len(bound) else 0.0
+
+
+def cars_unplaced(model: CommunityModel) -> float:
+    """Car households without a legal space tonight."""
+    return float(np.count_nonzero(model.parking.unplaced))
+
+
+def parking_defectors(model: CommunityModel) -> float:
+    """Car households defecting tonight (grab, block, lock, overstay), under any rule."""
+    return float(np.count_nonzero(model.parking.defect))
+
+
+def parking_conflict_rate(model: CommunityModel) -> float:
+    """Tonight's expected parking conflicts (the Poisson mean of sim.model.parking)."""
+    return model.parking.lam
+
+
+def shared_spaces(model: CommunityModel) -> float:
+    """Spaces shared with the estate tonight: units' open after-hours spaces and others won."""
+    return float(model.parking.supply(model) - model.spaces)
 
 
 def parking_shortage(model: CommunityModel) -> float:
@@ -344,6 +364,15 @@ CORE: list[Metric] = [
     metric(parking_shortage, unit="share of car owners", label="Parking shortage", zh="停车位缺口"),
     metric(meetings_held_total, unit="meetings", label="Meetings held", zh="累计协商会议"),
     metric(convention_compliance, unit="share", label="Convention compliance", zh="公约遵守率"),
+    metric(cars_unplaced, unit="households", label="Cars without a space", zh="无位车辆"),
+    metric(parking_defectors, unit="households", label="Parking defectors", zh="违规停车户"),
+    metric(
+        parking_conflict_rate,
+        unit="conflicts/day",
+        label="Expected parking conflicts",
+        zh="停车冲突期望",
+    ),
+    metric(shared_spaces, unit="spaces", label="Shared spaces open", zh="共享车位"),
     *[
         metric(
             _group(m, g),

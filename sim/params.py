@@ -413,6 +413,67 @@ class ParkingParams(Params):
         help="Yearly growth of car-owning households",
         source="ASSUMPTION: below Nanjing's +26% of 2013-14 for an elderly estate (MODEL 3.7)",
     )
+    kappa_grab: float = param(
+        0.005,
+        ge=0,
+        le=1,
+        unit="1/night",
+        zh="抢位冲突率",
+        help="Conflicts a night per unplaced car household that grabs or blocks a space",
+        source="ASSUMPTION: calibrated to a few conflicts a week (causal_core.md 2.2)",
+    )
+    kappa_lock: float = param(
+        0.002,
+        ge=0,
+        le=1,
+        unit="1/night",
+        zh="地锁冲突率",
+        help="Conflicts a night per placed defecting household that locks its space",
+        source="ASSUMPTION (causal_core.md 2.2)",
+    )
+    lock_share: float = param(
+        0.3,
+        ge=0,
+        le=1,
+        zh="装地锁比例",
+        help="Share of placed defecting households that install a ground lock",
+        source="ASSUMPTION (causal_core.md 2.2)",
+    )
+    kappa_over: float = param(
+        0.0015,
+        ge=0,
+        le=1,
+        unit="1/night",
+        zh="超时占位冲突率",
+        help="Conflicts a night per defecting household overstaying in a unit's space",
+        source="ASSUMPTION: below kappa_grab, a dispute the next morning (causal_core.md 2.2)",
+    )
+    compliance_norule: float = param(
+        0.4,
+        ge=0,
+        le=1,
+        zh="无公约守序率",
+        help="Chance a car household keeps the tacit first-come rule (no convention)",
+        source="ASSUMPTION; tacit 先占先得 rule (法治日报 c. 2022; causal_core.md 2.2)",
+    )
+    unit_keep0: float = param(
+        3.0,
+        ge=-10,
+        le=10,
+        unit="logit",
+        zh="单位续开截距",
+        help="Logit of a unit keeping its shared spaces open a month, with no overstay",
+        source="ASSUMPTION (causal_core.md 2.2)",
+    )
+    unit_keep_overstay: float = param(
+        5.0,
+        ge=0,
+        le=100,
+        unit="logit per share",
+        zh="超时占位影响",
+        help="Fall of that logit per share of the unit's users who overstayed last month",
+        source="ASSUMPTION: 10% overstay keeps 73%, 25% keeps 12% (causal_core.md 2.2)",
+    )
 
 
 class NetworkParams(Params):
@@ -978,7 +1039,7 @@ class IssueTypeParams(Params):
         help="Complexity; above the committee's capacity it needs outside stakeholders",
     )
     effort_hours: float = param(
-        8.0,
+        5.0,
         ge=0,
         le=1000,
         unit="staff-hours",
@@ -1005,7 +1066,8 @@ class IssueTypeParams(Params):
         le=1,
         unit="1/resident/day",
         zh="冲突率",
-        help="Conflicts per fully aggrieved affected resident per day",
+        help="Conflicts per fully aggrieved affected resident per day, on top of parking's "
+        "nightly rule (sim.model.parking)",
     )
     stakeholders: tuple[Literal[STAKEHOLDERS], ...] = param(
         (),
@@ -1033,7 +1095,6 @@ class IssuesParams(Params):
         effort_hours=20,
         affects="car_owners",
         buildings=4,
-        conflict_rate=0.002,
         stakeholders=("units", "city_management"),
     )
     illegal_construction: IssueTypeParams = _issue(

@@ -260,12 +260,11 @@ def test_escalation_congests_when_many_communities_share_the_platform():
 
 
 def test_monitoring_by_volunteers_raises_convention_compliance(arms):
-    """Rotation duty monitors the parking convention: compliance in the last year is
-    higher with it than with the committee alone (paired seeds)."""
-    for seed, alone in zip(SEEDS, arms["issue_committee"], strict=True):
-        both = CommunityModel(
-            "xianlu_xincun", rng=seed, mechanisms=["issue_committee", "rotation_duty"]
-        )
+    """Rotation duty's volunteers monitor proactive conventions in their buildings: compliance
+    in the last year is higher with it than with the conventions alone (paired seeds; measured
+    about 0.39 against 0.29)."""
+    for seed, alone in zip(SEEDS, arms["convention"], strict=True):
+        both = CommunityModel("xianlu_xincun", rng=seed, mechanisms=["convention", "rotation_duty"])
         both.run(DAYS)
         last = slice(DAYS - 365, DAYS)
         assert (

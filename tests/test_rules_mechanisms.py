@@ -11,8 +11,8 @@ from test_rules_model import ENV, PARKING, open_issue, tiny
 
 from sim.mechanisms import configure
 from sim.mechanisms.cloud_consultation import EscalationQueue
-from sim.mechanisms.shared import ConventionParams, compliance
 from sim.model import decision
+from sim.model.behaviour import RECENT_DAYS
 from sim.model.state import Today
 from sim.params import ISSUE_TYPES
 
@@ -123,34 +123,6 @@ def test_facilitator_pulls_the_proposal_toward_the_committee():
     assert props[1] == pytest.approx(0.1 + 0.5 * 0.4)
 
 
-# ---------------------------------------------------------------- compliance rule
-def test_compliance_rule_term_by_term():
-    """base + endogenous (represented) + monitoring, or - decay a month; + legitimacy (T - 0.5)."""
-    m = tiny()
-    p = ConventionParams()
-    rep = np.zeros(m.pop.n, dtype=bool)
-    rep[:60] = True
-    m.state.trust[:] = 0.5
-    m.day = 90  # three months after adoption on day 0
-    m.levers.monitored = False
-    unmon = compliance(m, p, None, rep, 0)
-    assert unmon == pytest.approx(
-        p.compliance_base + p.endogenous_bonus / 2 - 3 * p.decay_per_month
-    )
-    m.levers.monitored = True
-    assert compliance(m, p, None, rep, 0) == pytest.approx(
-        p.compliance_base + p.endogenous_bonus / 2 + p.monitoring_bonus
-    )
-    m.state.trust[:] = 0.9
-    assert compliance(m, p, None, rep, 0) == pytest.approx(
-        p.compliance_base + p.endogenous_bonus / 2 + p.monitoring_bonus + p.legitimacy * 0.4
-    )
-    assert compliance(m, p, np.arange(60), rep, 0) == pytest.approx(
-        p.compliance_base + p.endogenous_bonus + p.monitoring_bonus + p.legitimacy * 0.4
-    )
-    assert compliance(m, p, np.empty(0, dtype=int), rep, 0) == 0.0
-
-
 # ---------------------------------------------------------------- issue committee
 def test_issue_committee_forms_at_the_grievance_threshold_with_affected_core_members():
     m, ic = with_mech("issue_committee")
@@ -163,7 +135,7 @@ def test_issue_committee_forms_at_the_grievance_threshold_with_affected_core_mem
     ic.participate(m)
     assert ic.formed_day == m.day
     assert list(ic.members) == list(np.flatnonzero(m.pop.core))[: ic.params.max_core_members]
-    assert np.all(ic.represented[ic.members])
+    assert np.all(ic.represented[ic.members] == 1.0)
 
 
 def test_issue_committee_drafting_represents_participants_and_their_ties():
@@ -178,31 +150,68 @@ def test_issue_committee_drafting_represents_participants_and_their_ties():
     assert len(ic.members) and np.all(np.isin(ic.members, joined))
     assert np.all(np.isin(joined, affected)) and len(joined) > len(ic.members)
     tied, _ = m.net.ties_of(joined)
-    assert np.all(ic.represented[tied]) and np.all(ic.represented[joined])
+    assert np.all(ic.represented[joined] == 1.0)  # heard
+    assert np.all(ic.represented[np.setdiff1d(tied, joined)] == 0.5)  # represented by a tie
+    assert np.all(ic.represented[np.setdiff1d(np.arange(m.pop.n), np.union1d(tied, joined))] == 0)
     np.testing.assert_allclose(m.state.process[joined], m.spec.behaviour.voice_pre)
 
 
-def test_adopted_convention_shares_spaces_adds_support_and_sets_compliance():
-    m, ic = with_mech("issue_committee", {"p_city": 1.0})
-    m.car_household[:] = True
+def adopted_committee(**params):
+    m, ic = with_mech("issue_committee", {"p_city": 1.0, **params})
+    m.car_household[:] = np.arange(m.pop.n_households) % 2 == 0  # every other household
     open_issue(m, np.arange(m.pop.n), kind=PARKING)
     m.state.grievance[:] = 1.0
     ic.participate(m)
     m.day = ic.formed_day + ic.params.draft_days - 1
     ic.decide(m)
-    assert ic.adopted_day < 0 and m.levers.compliance[PARKING] == 0
+    return m, ic
+
+
+def test_adopted_convention_shares_spaces_adds_support_and_binds_car_households():
+    m, ic = adopted_committee()
+    assert ic.adopted_day < 0 and np.all(np.isnan(m.levers.compliance))
+    assert m.parking.supply(m) == m.spaces
     m.day += 1
     ic.decide(m)
     assert ic.adopted_day == m.day
-    assert m.levers.extra_spaces["units"] == sum(u.spaces_after_hours for u in m.units) > 0
+    assert np.all(m.levers.units_open) and len(m.units) > 0
     assert m.levers.extra_spaces["street"] == m.sub_district.street_spaces
+    shared = sum(u.spaces_after_hours for u in m.units) + m.sub_district.street_spaces
+    assert m.parking.supply(m) == m.spaces + shared
     issue = m.issues.open[0]
     assert issue.support == ic.params.support and issue.proposal is not None
-    cars = np.arange(m.pop.n)
-    assert m.levers.compliance[PARKING] == pytest.approx(
-        compliance(m, ic.params, cars, ic.represented, ic.adopted_day)
-    )
-    assert m.levers.compliance[PARKING] > 0
+    row = m.levers.compliance[PARKING]
+    cars = m.car_household[m.pop.household]
+    assert np.all(np.isin(row[cars], [0.0, 1.0])) and np.all(np.isnan(row[~cars]))
+    assert np.all(np.isnan(m.levers.compliance[ENV]))  # only its own type
+    # one decision a household: every member has the head's
+    heads = row[m.parking.head][m.pop.household]
+    np.testing.assert_array_equal(row[cars], heads[cars])
+
+
+def test_committee_without_space_sharing_shares_nothing():
+    m, ic = adopted_committee(share_spaces=False)
+    m.day += 1
+    ic.decide(m)
+    assert ic.adopted_day == m.day and m.parking.supply(m) == m.spaces
+
+
+def test_committee_after_adoption_monitors_and_wins_back_withdrawn_units():
+    m, ic = adopted_committee(p_reagree=1.0)
+    m.day += 1
+    ic.decide(m)
+    m.levers.units_open[:] = False  # the units withdrew
+    m.day = ic.formed_day + 6 + 7 * 20  # a weekly meeting after adoption
+    ic.participate(m)
+    assert np.all(m.levers.units_open)
+    assert np.all(m.levers.monitored == m.day)
+    m2, ic2 = adopted_committee(p_reagree=0.0, monitors=False)
+    m2.day += 1
+    ic2.decide(m2)
+    m2.levers.units_open[:] = False
+    m2.day = ic2.formed_day + 6 + 7 * 20
+    ic2.participate(m2)
+    assert not m2.levers.units_open.any() and np.all(m2.levers.monitored < 0)
 
 
 # ---------------------------------------------------------------- proactive convention
@@ -224,46 +233,43 @@ def test_convention_drafts_at_the_early_warning_only():
     assert cv.drafted == {ENV: m.day} and issue.proposal is not None
     joined = np.flatnonzero(m.state.last_part == m.day)
     assert set(affected) <= set(joined)
-    assert np.all(cv.represented[ENV][m.net.ties_of(joined)[0]])
+    voice = cv.voice[ENV]
+    assert np.all(voice[joined] == 1.0)
+    assert np.all(voice[np.setdiff1d(m.net.ties_of(joined)[0], joined)] == 0.5)
     np.testing.assert_allclose(m.state.process[joined], m.spec.behaviour.voice_pre)
 
 
-def test_adopted_convention_prevents_its_share_of_new_issues_and_sets_compliance():
+def test_adopted_convention_binds_the_affected_and_prevents_by_the_share_keeping_it():
     m, cv, affected, _ = drafted_convention()
     m.state.grievance[affected] = 1.0
     cv.participate(m)
     m.day += cv.params.draft_days - 1
     cv.decide(m)
-    assert m.levers.prevention[ENV] == 0 and m.levers.compliance[ENV] == 0  # not adopted yet
+    assert m.levers.prevention[ENV] == 0 and np.all(np.isnan(m.levers.compliance[ENV]))
     m.day += 1
     cv.decide(m)
-    keep = compliance(m, cv.params, None, cv.represented[ENV], m.day)
-    assert keep > 0
-    assert m.levers.compliance[ENV] == pytest.approx(keep)
+    row = m.levers.compliance[ENV]
+    assert np.all(np.isin(row[affected], [0.0, 1.0]))
+    others = np.setdiff1d(np.arange(m.pop.n), affected)
+    assert np.all(np.isnan(row[others]))  # not affected by an open issue of the type
+    keep = row[affected].mean()
+    assert 0 < keep < 1
     assert m.levers.prevention[ENV] == pytest.approx(cv.params.prevention * keep)
+    m.levers.compliance[:] = np.nan  # the next morning
+    m.day += 1
+    cv.decide(m)  # restated, the month's decision unchanged
+    np.testing.assert_array_equal(m.levers.compliance[ENV], row)
 
 
 # ---------------------------------------------------------------- rotation duty
 def on_roster(**params):
-    m, rd = with_mech("rotation_duty", params)
+    m, rd = with_mech("rotation_duty", params, **SURE)  # the due turn up
     rd.roster = np.array([5, 50, 100])
     m.day = 1  # not a recruitment day
     return m, rd
 
 
-def test_posted_roster_raises_everyones_participation_probability():
-    m, rd = on_roster()
-    rd.participate(m)
-    assert m.levers.visible == 1.0 and m.levers.monitored
-    m.levers.visible = 0.0
-    before = m.participation_probability()
-    m.levers.visible = 1.0
-    np.testing.assert_allclose(
-        m.participation_probability() - before, m.spec.behaviour.visibility, atol=1e-12
-    )
-
-
-def test_shift_takes_part_gains_efficacy_and_passes_some_to_ties():
+def test_shift_serves_by_the_participation_rule_gains_efficacy_and_passes_some_to_ties():
     m, rd = on_roster(on_duty=2)
     st = m.state
     before = st.efficacy.copy()
@@ -278,6 +284,35 @@ def test_shift_takes_part_gains_efficacy_and_passes_some_to_ties():
     m.day += 1
     rd.participate(m)
     assert list(np.flatnonzero(st.last_part == m.day)) == [5, 100]  # the next in turn
+
+
+def test_due_members_who_do_not_turn_up_neither_serve_nor_monitor():
+    m, rd = with_mech("rotation_duty", **{"behaviour.b0": -20.0, "behaviour.ask_personal": 0.0})
+    rd.roster = np.array([5, 50, 100])
+    m.day = 1
+    rd.participate(m)
+    assert not np.any(m.state.last_part == m.day)
+    assert np.all(m.levers.monitored < 0) and not m.levers.visible.any()
+
+
+def test_duty_monitors_its_buildings_and_is_seen_by_its_ties_for_a_month():
+    m, rd = with_mech("rotation_duty", {"on_duty": 1}, **SURE)
+    rd.roster = np.array([5])
+    m.day = 1
+    rd.participate(m)
+    here = m.pop.building[5]
+    assert m.levers.monitored[here] == 1
+    assert np.all(m.levers.monitored[np.arange(m.pop.n_buildings) != here] < 0)
+    tied, _ = m.net.ties_of(np.array([5]))
+    rd.roster = np.empty(0, dtype=np.int64)  # nobody serves from now on
+    m.day = 2
+    rd.participate(m)
+    seen = np.zeros(m.pop.n, dtype=bool)
+    seen[tied] = True
+    np.testing.assert_array_equal(m.levers.visible, seen)
+    m.day = 1 + RECENT_DAYS
+    rd.participate(m)
+    assert not m.levers.visible.any()
 
 
 def test_shift_notices_unknown_issues_in_its_buildings():

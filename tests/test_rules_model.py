@@ -19,15 +19,19 @@ SMALL = {
     "population.households": 40,
     "population.households_per_building": 10,
 }
-QUIET = {f"issues.{t}.rate.old_estate": 0.0 for t in ISSUE_TYPES} | {
-    "committee.policies_per_month": 0.0
-}
+NO_PARKING_CONFLICTS = {f"parking.kappa_{k}": 0.0 for k in ("grab", "lock", "over")}
+QUIET = (
+    {f"issues.{t}.rate.old_estate": 0.0 for t in ISSUE_TYPES}
+    | {"committee.policies_per_month": 0.0}
+    | NO_PARKING_CONFLICTS
+)
 PARKING = ISSUE_TYPES.index("parking")
 ENV = ISSUE_TYPES.index("environment")
 
 
 def tiny(seed=0, mechanisms="administrative", quiet=True, **overrides):
-    """A community of 120 residents in 4 buildings; no arrivals unless ``quiet`` is False."""
+    """A community of 120 residents in 4 buildings; no arrivals and no parking conflicts
+    unless ``quiet`` is False."""
     over = {**SMALL, **(QUIET if quiet else {}), **overrides}
     return CommunityModel(
         "xianlu_xincun", rng=seed, mechanisms=mechanisms, overrides=over, resident_agents=False
@@ -208,11 +212,15 @@ def test_daytime_doubles_the_time_cost_of_the_employed_only():
     assert m.time_cost[emp] == b.cost_employed and m.time_cost[ret] == b.cost_retired
 
 
-def test_posted_roster_adds_the_visibility_effect_to_everyone():
+def test_visibility_adds_its_effect_to_the_residents_who_see_it_only():
     m = tiny()
     base = m.participation_probability()
-    m.levers.visible = 1.0
-    np.testing.assert_allclose(m.participation_probability() - base, m.spec.behaviour.visibility)
+    m.levers.visible[:10] = 1.0
+    gain = m.participation_probability() - base
+    np.testing.assert_allclose(gain[:10], m.spec.behaviour.visibility)
+    assert np.all(gain[10:] == 0)
+    who = np.arange(5, 15)  # the same values for a subset
+    np.testing.assert_allclose(m.participation_probability(who=who), (base + gain)[who])
 
 
 def test_draw_participants_takes_only_the_pool():
@@ -274,25 +282,26 @@ def test_expectations_close_the_monthly_share_of_the_gap_in_thirty_days():
     np.testing.assert_allclose(m.state.expectation, 1 - rate * 0.5)
 
 
-# ---------------------------------------------------------------- conflicts
+# ---------------------------------------------------------------- conflicts of open issues
 def conflict_model(rate=0.5):
-    return tiny(**{"issues.parking.conflict_rate": rate, "behaviour.chats_per_day": 0.0})
+    """Environment issues with a conflict rate (parking's nightly conflicts are off)."""
+    return tiny(**{"issues.environment.conflict_rate": rate, "behaviour.chats_per_day": 0.0})
 
 
 def test_conflicts_follow_grievance_and_harm_the_buildings_they_happen_in():
     m = conflict_model()
     b, st = m.spec.behaviour, m.state
     building0 = np.flatnonzero(m.pop.building == 0)
-    open_issue(m, building0, kind=PARKING)
+    open_issue(m, building0, kind=ENV)
     st.grievance[building0] = 1.0
     m.today = Today()
     m._conflicts()
     n = m.today.conflicts
-    assert n > 0 and m.today.conflicts_by_type["parking"] == n
+    assert n > 0 and m.today.conflicts_by_type["environment"] == n
     np.testing.assert_allclose(st.harm[building0], min(1.0, b.conflict_harm * n))
     assert np.all(st.harm[m.pop.building != 0] == 0)
     m2 = conflict_model()
-    open_issue(m2, building0, kind=PARKING)  # no grievance, no conflicts
+    open_issue(m2, building0, kind=ENV)  # no grievance, no conflicts
     m2.today = Today()
     m2._conflicts()
     assert m2.today.conflicts == 0
@@ -301,23 +310,23 @@ def test_conflicts_follow_grievance_and_harm_the_buildings_they_happen_in():
 def mean_conflicts(compliance, days=400):
     m = conflict_model(0.05)
     who = np.flatnonzero(m.pop.building == 0)
-    open_issue(m, who, kind=PARKING)
+    open_issue(m, who, kind=ENV)
     m.state.grievance[who] = 1.0
     total = 0.0
     for _ in range(days):
         m.today = Today()
-        m.levers.compliance[PARKING] = compliance
+        m.levers.compliance[ENV, who] = compliance
         m._conflicts()
         total += m.today.conflicts
     return total / days, 0.05 * len(who)
 
 
 def test_compliance_scales_conflicts_down():
-    """Poisson mean conflict_rate x sum(grievance) x (1 - compliance); full compliance: none.
+    """Poisson mean conflict_rate x sum(grievance x (1 - compliance)); full compliance: none.
 
     400 days at a mean of 1.5 a day: the mean's sd is 0.06, the tolerance 0.25 (4 sd).
     """
-    none, lam = mean_conflicts(0.0)
+    none, lam = mean_conflicts(np.nan)  # no convention binds: compliance 0
     half, _ = mean_conflicts(0.5)
     full, _ = mean_conflicts(1.0)
     assert none == pytest.approx(lam, abs=0.25)

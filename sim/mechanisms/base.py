@@ -12,7 +12,8 @@ unchanged.
 The contract. A mechanism may **read**: ``model.spec`` (the validated scenario), ``model.day``,
 ``model.pop`` (the population), ``model.net`` (the network), ``model.state`` (residents' arrays),
 ``model.issues`` (the issue book), ``model.committee``, ``model.units``, ``model.property_firm``,
-``model.sub_district``, ``model.car_household``, ``model.levers``, ``model.totals``,
+``model.sub_district``, ``model.car_household``, ``model.parking`` (tonight's parking, read
+only), ``model.levers``, ``model.totals``,
 ``model.today`` and the results accessors (``recent_participants``, ``household_aware``,
 ``participation_probability``, ``parking_shortage``). It may **change** the model only
 
@@ -22,8 +23,11 @@ The contract. A mechanism may **read**: ``model.spec`` (the validated scenario),
   ``escalate``, ``referral_failed``, ``record_meeting``, ``committee.spend`` and
   ``net.add_ties``;
 - through the one typed record of shared levers, ``model.levers`` (:class:`sim.model.Levers`:
-  ``report_weight``, ``compliance``, ``prevention``, ``extra_spaces``, ``visible``,
-  ``monitored``, ``escalator``);
+  ``report_weight`` (per resident), ``compliance`` (issue types x residents: this month's
+  decision to keep a convention, NaN where none binds; reset to NaN each morning, so a
+  convention restates it every day), ``prevention``, ``units_open`` (per unit: its spaces are
+  shared; the core closes it when the unit withdraws), ``extra_spaces``, ``visible`` (per
+  resident), ``monitored`` (per building: last day a volunteer watched it), ``escalator``);
 - on an issue it handles: the consultation fields ``quality_bonus`` (expert input), ``support``
   (resources pledged at its table), ``escalated``, ``effort_left``, a proposal with its forum's
   authority (``issue.propose(position, participants, authority)``), an actor's pledge

@@ -7,10 +7,13 @@ Rule. For each conflict-prone issue type, at the first early warning (a known op
 the type whose affected residents' mean grievance reaches ``warn_grievance``, below the level
 that forms an issue committee) the committee convenes a drafting consultation: core members and
 affected residents are asked in person and attend by the participation rule (MODEL 3.1);
-attendees deliberate and get pre-decision voice, and they and their ties count as represented.
-After ``draft_days`` the convention is adopted: compliance follows the rule shared with the
-issue committee (Ostrom 1990; Tyler 1990), conflicts of the type scale with one minus it, and a
-complying community prevents a share ``prevention x compliance`` of the type's new issues.
+attendees deliberate and get pre-decision voice (heard, ``v = 1``), and their face-to-face
+ties count as represented (``v = 0.5``). After ``draft_days`` the convention is adopted: the
+residents it binds decide monthly whether to keep it by the rule shared with the issue
+committee (:class:`sim.mechanisms.shared.ConventionRule`; Tyler 1990, Ostrom 1990, DeCaro et
+al. 2015), defectors cause the type's conflicts (parking: :mod:`sim.model.parking`), and the
+community prevents a share ``prevention x`` (realised share keeping it) of the type's new
+issues.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from sim.mechanisms.base import Mechanism
-from sim.mechanisms.shared import ConventionParams, compliance
+from sim.mechanisms.shared import ConventionParams, ConventionRule
 from sim.params import ISSUE_TYPES, param
 
 if TYPE_CHECKING:
@@ -108,7 +111,8 @@ class Convention(Mechanism):
         """No convention yet."""
         self.kinds = [ISSUE_TYPES.index(t) for t in self.params.types]
         self.drafted: dict[int, int] = {}  # kind -> drafting day
-        self.represented = {k: np.zeros(model.pop.n, dtype=bool) for k in self.kinds}
+        self.voice = {k: np.zeros(model.pop.n) for k in self.kinds}  # heard 1, represented 0.5
+        self.rules: dict[int, ConventionRule] = {}
 
     def participate(self, model: CommunityModel) -> None:
         """Convene a drafting consultation for a type at its first early warning."""
@@ -136,22 +140,26 @@ class Convention(Mechanism):
             proposal = model.deliberate(who, k, p.drafting_eps)
             for issue in warned:
                 issue.propose(proposal, who, p.authority)
-            self.represented[k][who] = True
-            self.represented[k][model.net.ties_of(who)[0]] = True
+            voice = self.voice[k]
+            tied = model.net.ties_of(who)[0]
+            voice[tied] = np.maximum(voice[tied], 0.5)
+            voice[who] = 1.0
             self.drafted[k] = model.day
 
     def decide(self, model: CommunityModel) -> None:
-        """Adopted conventions: today's compliance and prevention."""
+        """Adopted conventions: today's compliance decisions and prevention.
+
+        Prevention follows the realised share keeping the convention among those it binds
+        (the last month's while it binds nobody).
+        """
         p = self.params
         for k, day in self.drafted.items():
-            adopted = day + p.draft_days
-            if model.day < adopted:
+            if model.day < day + p.draft_days:
                 continue
-            if ISSUE_TYPES[k] == "parking":
-                who = np.flatnonzero(model.car_household[model.pop.household])
-            else:
-                who = None
-            keep = compliance(model, p, who, self.represented[k], adopted)
-            levers = model.levers
-            levers.compliance[k] = max(levers.compliance[k], keep)
-            levers.prevention[k] = p.prevention * keep
+            if k not in self.rules:
+                self.rules[k] = ConventionRule(model, p, k, self.voice[k], self.name)
+            rule = self.rules[k]
+            rule.apply(model)
+            bound = rule.decision[~np.isnan(rule.decision)]
+            if len(bound):  # else the last month's share stands
+                model.levers.prevention[k] = p.prevention * float(bound.mean())

@@ -7,15 +7,17 @@ convention, and negotiates with city management (城管) for street-side spaces 
 Rule. When residents affected by open issues of the committee's type are aggrieved past a
 threshold, a committee forms: affected core members, one representative per resident unit,
 and the property firm if any. For ``draft_days`` it meets weekly with affected residents whom
-members ask in person (neighbour canvassing, Middleton & Green 2008); those who take part,
-and their face-to-face ties, count as represented in drafting. On adoption the units share
-their after-hours spaces, the sub-district's city management allows street-side spaces with
-probability ``p_city``, and the committee pledges resources to its issues and proposes its
-members' position with its ``authority``. Each resident the convention
-binds (for parking, every car-owning resident) keeps it with probability ``compliance_base +
-endogenous_bonus (represented) + monitoring_bonus (volunteers on duty) + legitimacy x
-(trust - 0.5)``, minus ``decay`` a month without monitoring (Ostrom 1990; Tyler 1990; Dal Bó et
-al. 2010); conflicts of the type scale with one minus compliance.
+members ask in person (neighbour canvassing, Middleton & Green 2008); those who take part are
+heard in drafting (``v = 1``) and their face-to-face ties represented (``v = 0.5``). On adoption
+the units share their after-hours spaces (``levers.units_open``), the sub-district's city
+management allows street-side spaces with probability ``p_city``, and the committee pledges
+resources to its issues and proposes its members' position with its ``authority``. After
+adoption the weekly meeting renegotiates with a unit that withdrew its spaces (agreeing with
+chance ``p_reagree``), and the committee watches over the estate's parking (the article's
+committee "manages entry and parking": monitoring of every building, ``levers.monitored``,
+Ostrom 1990 principle 4). Those the convention binds (for parking every car household) decide
+monthly whether to keep it (:class:`sim.mechanisms.shared.ConventionRule`); defectors cause
+the type's conflicts (parking: :mod:`sim.model.parking`).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from sim.mechanisms.base import Mechanism
-from sim.mechanisms.shared import ConventionParams, compliance
+from sim.mechanisms.shared import ConventionParams, ConventionRule
 from sim.metrics import metric
 from sim.params import ISSUE_TYPES, SHARE, param
 
@@ -88,6 +90,26 @@ class IssueCommitteeParams(ConventionParams):
         help="Authority of the committee's position in decisions on its type (lambda_auth)",
         source="ASSUMPTION; ordering from Fung 2006",
     )
+    share_spaces: bool = param(
+        True,
+        zh="共享车位",
+        help="Units and city management share spaces on adoption (parking)",
+        source="article: units' and street-side spaces",
+    )
+    monitors: bool = param(
+        True,
+        zh="委员巡查",
+        help="The committee watches over the estate's parking after adoption (weekly)",
+        source="article: the committee manages entry and parking",
+    )
+    p_reagree: float = param(
+        0.25,
+        ge=0,
+        le=1,
+        zh="重新协商成功率",
+        help="Chance a weekly meeting wins back a unit that withdrew its spaces",
+        source="ASSUMPTION (causal_core.md 2.2: reopening needs an agreement)",
+    )
     staff_hours_per_week: float = param(
         2.0,
         ge=0,
@@ -139,12 +161,14 @@ class IssueCommittee(Mechanism):
         self.formed_day = -1
         self.adopted_day = -1
         self.members = np.empty(0, dtype=np.int64)
-        self.represented = np.zeros(model.pop.n, dtype=bool)
+        #: Voice in drafting: 1 heard, 0.5 represented (a face-to-face tie heard), else 0.
+        self.represented = np.zeros(model.pop.n)
+        self.rule: ConventionRule | None = None
         self.n_members = 0  # committee members, residents, units and the firm
 
     def represent(self, who: np.ndarray) -> None:
-        """Residents (indices) count as represented in drafting (comments on a posted draft)."""
-        self.represented[who] = True
+        """Residents (indices) are heard in drafting (comments on a posted draft)."""
+        self.represented[who] = 1.0
 
     def affected(self, model: CommunityModel) -> np.ndarray:
         """Residents touched by open issues of the committee's type."""
@@ -168,6 +192,7 @@ class IssueCommittee(Mechanism):
         model.record_meeting()
         model.took_part(self.members)
         if self.adopted_day >= 0:
+            self._follow_up(model)
             return
         # Drafting: members ask affected neighbours to take part (canvassing).
         who = self.affected(model)
@@ -182,15 +207,25 @@ class IssueCommittee(Mechanism):
         model.took_part(joined)
         model.give_voice(drafting, None, pre=True)
         model.deliberate(drafting, self.kind, p.drafting_eps)
-        self.represented[drafting] = True
-        self.represented[model.net.ties_of(drafting)[0]] = True
+        tied = model.net.ties_of(drafting)[0]
+        self.represented[tied] = np.maximum(self.represented[tied], 0.5)
+        self.represented[drafting] = 1.0
 
     def _form(self, model: CommunityModel, affected: np.ndarray) -> None:
         core = affected[model.pop.core[affected]][: self.params.max_core_members]
         self.members = core
         self.formed_day = model.day
-        self.represented[core] = True
+        self.represented[core] = 1.0
         self.n_members += len(core) + len(model.units) + (model.property_firm is not None)
+
+    def _follow_up(self, model: CommunityModel) -> None:
+        """After adoption: the committee monitors the estate; it wins back withdrawn units."""
+        p, lv = self.params, model.levers
+        if p.monitors:
+            lv.monitored[:] = model.day
+        if p.issue_type == "parking" and p.share_spaces:
+            closed = ~lv.units_open
+            lv.units_open |= closed & (model.stream(self.name).random(len(closed)) < p.p_reagree)
 
     def decide(self, model: CommunityModel) -> None:
         """Adopt the convention after drafting; keep compliance current."""
@@ -200,10 +235,11 @@ class IssueCommittee(Mechanism):
         if self.adopted_day < 0 and model.day - self.formed_day >= p.draft_days:
             self.adopted_day = model.day
             city = model.stream(self.name).random() < p.p_city
-            if p.issue_type == "parking":
-                model.levers.extra_spaces["units"] = sum(u.spaces_after_hours for u in model.units)
+            if p.issue_type == "parking" and p.share_spaces:
+                model.levers.units_open[:] = True
                 if city:
                     model.levers.extra_spaces["street"] = model.sub_district.street_spaces
+            self.rule = ConventionRule(model, p, self.kind, self.represented, self.name)
         if self.adopted_day < 0:
             return
         for issue in model.issues.of_kind(self.kind):
@@ -216,10 +252,4 @@ class IssueCommittee(Mechanism):
                     self.members,
                     p.authority,
                 )
-        who = (
-            np.flatnonzero(model.car_household[model.pop.household])
-            if p.issue_type == "parking"
-            else self.affected(model)
-        )
-        keep = compliance(model, p, who, self.represented, self.adopted_day)
-        model.levers.compliance[self.kind] = max(model.levers.compliance[self.kind], keep)
+        self.rule.apply(model)

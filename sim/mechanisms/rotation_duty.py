@@ -4,12 +4,15 @@ Article: in Xinmenkou community (Gulou) residents take turns on duty, and their 
 for self-governance "rises day by day".
 
 Rule. Every ``recruit_days`` core members ask residents in person to join a roster (the
-participation decision with the canvassing effect, MODEL 3.1); the roster is posted publicly,
-which adds the social-pressure effect to every participation decision (Gerber, Green & Larimer
-2008, scaled down). Each day the next ``on_duty`` roster members serve a shift: they take part,
-gain efficacy (Finkel 1985) and pass a share of it to their face-to-face ties (ownership
-spreading), notice unreported issues in their buildings, and watch over conventions
-(monitoring, Ostrom 1990 principle 4). A social worker coordinates the roster.
+participation decision with the canvassing effect, MODEL 3.1). Each day the next ``on_duty``
+roster members are due; each turns up by the participation rule, reminded in person (asked).
+Those who serve take part, gain efficacy (Finkel 1985) and pass a share of it to their
+face-to-face ties (ownership spreading), notice unreported issues in their buildings, and
+watch over conventions in their buildings for the next month (monitoring, Ostrom 1990
+principle 4: ``levers.monitored``). The duty is posted, so their face-to-face ties see a
+neighbour serving: for ``RECENT_DAYS`` the social-pressure effect enters those ties'
+participation decisions (``levers.visible``; Gerber, Green & Larimer 2008, scaled down).
+A social worker coordinates the roster.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.mechanisms.base import Mechanism
+from sim.model.behaviour import RECENT_DAYS
 from sim.params import Params, param
 
 if TYPE_CHECKING:
@@ -93,9 +97,10 @@ class RotationDuty(Mechanism):
     Params = RotationDutyParams
 
     def setup(self, model: CommunityModel) -> None:
-        """An empty roster, posted publicly."""
+        """An empty roster; nobody has seen a neighbour on duty."""
         self.roster = np.empty(0, dtype=np.int64)
         self.turn = 0
+        self.seen = np.full(model.pop.n, -RECENT_DAYS)  # last day a tie served
 
     def participate(self, model: CommunityModel) -> None:
         """Recruit when due; today's shift serves."""
@@ -109,19 +114,24 @@ class RotationDuty(Mechanism):
             joined = model.draw_participants(rng, asked > 0, asked=asked, daytime=False)
             new = np.setdiff1d(joined, self.roster)[: p.roster_max - len(self.roster)]
             self.roster = np.concatenate([self.roster, new])
+        model.levers.visible[:] = model.day - self.seen < RECENT_DAYS
         if not len(self.roster):
             return
-        model.levers.visible = 1.0
-        model.levers.monitored = True
         if model.committee.spend(p.coordination_hours, "duty") < p.coordination_hours:
             return
         take = np.arange(self.turn, self.turn + p.on_duty) % len(self.roster)
         self.turn = int(take[-1] + 1) % len(self.roster)
-        shift = self.roster[take]
+        due = np.zeros(model.pop.n, dtype=bool)
+        due[self.roster[take]] = True
+        shift = model.draw_participants(rng, due, asked=1.0, daytime=False)
+        if not len(shift):
+            return
         model.took_part(shift)
+        model.levers.monitored[model.pop.building[shift]] = model.day
         model.gain_efficacy(shift, p.efficacy_gain)
         tied, ties = model.net.ties_of(shift)  # the others have no spillover
         model.gain_efficacy(tied, p.spillover * ties)
+        self.seen[tied] = model.day
         on_duty = np.zeros(model.pop.n_buildings, dtype=bool)
         on_duty[model.pop.building[shift]] = True
         for issue in model.issues.open:

@@ -26,6 +26,7 @@ from sim.model.agents import (
 )
 from sim.model.issues import Issue, IssueBook
 from sim.model.network import build_network
+from sim.model.parking import ParkingLot
 from sim.model.population import ELDERLY, build_population, truncated_normal
 from sim.model.state import Levers, State, Today, Totals
 from sim.params import ISSUE_TYPES
@@ -183,7 +184,12 @@ class CommunityModel(mesa.Model):
         self.car_household = cars.random(h) < s.population.car_share_households
         self.spaces = round(s.parking.spaces_per_household * h)
         self.levers = Levers(
-            report_weight=np.ones(n), compliance=np.zeros(k), prevention=np.zeros(k)
+            report_weight=np.ones(n),
+            compliance=np.full((k, n), np.nan),
+            prevention=np.zeros(k),
+            units_open=np.zeros(len(s.units), dtype=bool),
+            visible=np.zeros(n),
+            monitored=np.full(pop.n_buildings, NEVER, dtype=np.int64),
         )
         self.issues = IssueBook(n)
         self.residents = [Resident(self, i) for i in range(n)] if resident_agents else []
@@ -193,6 +199,7 @@ class CommunityModel(mesa.Model):
             PropertyFirm(self, s.property_firm) if s.property_firm is not None else None
         )
         self.sub_district = SubDistrict(self, s.sub_district)
+        self.parking = ParkingLot(self)
         by_age = np.array([b.resources_young, b.resources_middle, b.resources_elderly])
         self.resources = by_age[pop.age] + b.resources_core * pop.core
         self.engagement = np.where(pop.core, b.engagement_core, b.engagement_other)
@@ -228,7 +235,7 @@ class CommunityModel(mesa.Model):
         """
         self.committee.start_day()
         self.today = Today()
-        self.levers.compliance[:] = 0.0  # conventions state today's compliance in ``decide``
+        self.levers.compliance[:] = np.nan  # conventions state today's compliance in ``decide``
         self.levers.report_weight[:] = 1.0  # channel mechanisms raise it in ``inform``
         self._recent = None  # participation changes from now on; computed live until collect
         self._arrivals()
@@ -262,10 +269,9 @@ class CommunityModel(mesa.Model):
 
     # 1. arrivals ---------------------------------------------------------------
     def parking_shortage(self) -> float:
-        """Share of car-owning households without a space, counting shared spaces."""
+        """Share of car-owning households without a legal space tonight (shared spaces open)."""
         cars = int(np.count_nonzero(self.car_household))
-        spaces = self.spaces + sum(self.levers.extra_spaces.values())
-        return max(0.0, 1.0 - spaces / cars) if cars else 0.0
+        return max(0.0, 1.0 - self.parking.supply(self) / cars) if cars else 0.0
 
     def _arrivals(self) -> None:
         s = self.spec
@@ -545,7 +551,7 @@ class CommunityModel(mesa.Model):
             stake=st.grievance[at],
             asked=pick(asked),
             broadcast=pick(broadcast),
-            visible=self.levers.visible,
+            visible=pick(self.levers.visible),
         )
 
     def draw_participants(
@@ -624,30 +630,36 @@ class CommunityModel(mesa.Model):
         )  # in place on the column
 
     def _conflicts(self) -> None:
-        """Conflicts (spaces grabbed, ground locks) from open issues of conflict-prone types.
+        """Conflicts: parking's from unmet demand tonight, the other types' from open issues.
 
-        Daily count ~ Poisson(conflict_rate x sum of affected grievance x (1 - compliance));
-        each conflict happens in an affected resident's building and harms that building.
+        Parking: :meth:`sim.model.parking.ParkingLot.night` (with or without an open parking
+        issue). Other conflict-prone types: daily count ~ Poisson(conflict_rate x sum over the
+        affected of grievance x (1 - compliance)), compliance being each resident's decision
+        under the type's convention (0 without one), each conflict in an affected resident's
+        building. Every conflict harms its building.
         """
-        if not self.issues.open:
-            return
-        rng = self.stream("conflicts")
         st, pop = self.state, self.pop
-        harm_by_building = np.zeros(pop.n_buildings)
+        by_type = self.today.conflicts_by_type
+        n, harm_at = self.parking.night(self)
+        if n:
+            by_type["parking"] = float(n)
+            self.today.conflicts += n
+        rng = self.stream("conflicts")
+        at = [harm_at]
         for issue in self.issues.open:
             t = getattr(self.spec.issues, issue.type_name)
             if t.conflict_rate == 0:
                 continue
-            aggrieved = np.cumsum(st.grievance[issue.members])[-1]  # a running sum
-            lam = t.conflict_rate * aggrieved * (1.0 - self.levers.compliance[issue.kind])
+            m = issue.members
+            keeps = np.nan_to_num(self.levers.compliance[issue.kind, m])
+            lam = t.conflict_rate * float(st.grievance[m] @ (1.0 - keeps))
             n = int(rng.poisson(lam)) if lam > 0 else 0
             if n:
-                where = pop.building[rng.choice(issue.members, size=n)]
-                np.add.at(harm_by_building, where, 1.0)
-                by_type = self.today.conflicts_by_type
+                at.append(pop.building[rng.choice(m, size=n)])
                 by_type[issue.type_name] = by_type.get(issue.type_name, 0.0) + n
                 self.today.conflicts += n
         if self.today.conflicts:
+            harm_by_building = np.bincount(np.concatenate(at), minlength=pop.n_buildings)
             st.harm = np.clip(
                 st.harm + self.spec.behaviour.conflict_harm * harm_by_building[pop.building],
                 0.0,

@@ -37,15 +37,19 @@ class State:
 class Levers:
     """The shared levers mechanisms set and the core reads (contract: sim.mechanisms.base).
 
-    Daily levers (report weight, compliance) are reset by the core each morning.
+    ``compliance`` is reset by the core each morning (to NaN: no convention binds) and
+    restated by the conventions in ``decide``; the other levers persist.
     """
 
     report_weight: np.ndarray  # per resident, x the chance to report an issue; 1 each day
-    compliance: np.ndarray  # per issue type, share keeping a convention; 0 each day
+    #: issue types x residents: 1 keeps the type's convention this month, 0 defects, NaN when
+    #: no convention binds the resident (parking then follows the tacit rule, sim.model.parking)
+    compliance: np.ndarray
     prevention: np.ndarray  # per issue type, share of arrivals a convention prevents
-    extra_spaces: dict[str, int] = field(default_factory=dict)  # parking won, by source
-    visible: float = 0.0  # 1 when participation is publicly listed (rotation rosters)
-    monitored: bool = False  # volunteers on duty watch over conventions
+    units_open: np.ndarray  # per unit (model.units), its after-hours spaces are shared
+    visible: np.ndarray  # per resident, 1 when a neighbour's duty is publicly listed
+    monitored: np.ndarray  # per building, the last day a duty volunteer served there
+    extra_spaces: dict[str, int] = field(default_factory=dict)  # other spaces won, by source
     escalator: Mechanism | None = None  # takes escalations instead of a department referral
 
 
