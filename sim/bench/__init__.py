@@ -25,7 +25,8 @@ network. Cases (full size; ``--quick`` shrinks each to seconds, for tests):
   resident; ``district_2w`` the same on two worker processes (wall time x 2 core-seconds).
 - ``sweep``: replicates of one design point: one-year replicates per core-second run one by one
   in this process, and through the local pool on two workers (its overhead included).
-- ``organisations_320k``: social organisations at 320,000 residents (peak memory).
+- ``organisations_320k``: every mechanism at 320,000 residents for 40 days, through the social
+  organisations' first activities (16,000-18,000 attendees each): peak memory.
 - ``classic``: the classic-model kernels (:func:`sim.bench.classic.bench_classic`).
 
 Nothing runs at import.
@@ -299,7 +300,7 @@ def _organisations(quick: bool, repeats: int, timer: Timer) -> dict[str, Any]:
     model = CommunityModel(
         "xianlu_xincun",
         rng=0,
-        mechanisms="social_organisations",
+        mechanisms="all",
         overrides=overrides,
         resident_agents=False,
     )
