@@ -15,7 +15,7 @@ def chosen_cases(names: list[str]) -> tuple[str, ...]:
     """The cases named on the command line (all when none), checked against :data:`CASES`."""
     for name in names:
         if name not in CASES:
-            raise InputError(f"bench: unknown case {name!r}{suggest(name, list(CASES))}")
+            raise InputError("bench", "CASE", f"unknown case {name!r}{suggest(name, list(CASES))}")
     return tuple(dict.fromkeys(names)) or tuple(CASES)
 
 
