@@ -49,7 +49,7 @@ def test_quick_benchmark_json_has_every_case_and_field(capsys):
     ]:
         value = next(f["value"] for f in cases[name]["figures"] if f["figure"] == key)
         assert value > 0, (name, key)
-    assert cases["district_2w"]["workers"] == 2 and cases["district"]["communities"] == 2
+    assert cases["district_2w"]["workers"] == 2 and cases["district"]["communities"] == 4
     assert {k["name"] for k in cases["classic"]["kernels"]} >= {"deffuant", "sir_final_size"}
 
 
