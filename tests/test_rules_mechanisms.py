@@ -437,7 +437,9 @@ def test_grid_contact_rate_counts_residents_of_households_visited_in_the_last_30
     gm.inform(m)  # households 2 and 3
     assert rate(m, gm) == pytest.approx(np.count_nonzero(m.pop.household < 4) / m.pop.n)
     m.day = 30  # day 0's visits are 30 days old: out of the window
-    assert rate(m, gm) == pytest.approx(np.count_nonzero(np.isin(m.pop.household, [2, 3])) / m.pop.n)
+    assert rate(m, gm) == pytest.approx(
+        np.count_nonzero(np.isin(m.pop.household, [2, 3])) / m.pop.n
+    )
     assert np.all(m.state.last_part < 0)  # a visit is contact, not taking part
 
 
