@@ -463,6 +463,23 @@ def test_grid_visit_detects_informs_and_hears():
     assert m.committee.spent["grid"] == pytest.approx(2 * gm.params.visit_minutes / 60)
 
 
+def test_grid_contact_rate_counts_residents_of_households_visited_in_the_last_30_days():
+    m, gm = with_mech(
+        "grid_management", {"staffing": "paid", "households_per_grid": 1000, "visits_per_day": 2}
+    )
+    rate = next(s for s in gm.metrics if s.name == "grid_contact_rate").fn
+    assert rate(m, gm) == 0.0 and rate(m, None) == 0.0
+    gm.inform(m)  # day 0: households 0 and 1
+    m.day = 20
+    gm.inform(m)  # households 2 and 3
+    assert rate(m, gm) == pytest.approx(np.count_nonzero(m.pop.household < 4) / m.pop.n)
+    m.day = 30  # day 0's visits are 30 days old: out of the window
+    assert rate(m, gm) == pytest.approx(
+        np.count_nonzero(np.isin(m.pop.household, [2, 3])) / m.pop.n
+    )
+    assert np.all(m.state.last_part < 0)  # a visit is contact, not taking part
+
+
 def test_grid_without_detection_chance_detects_nothing_and_paid_staff_cost_nothing():
     m, gm = with_mech("grid_management", {"p_detect": 0.0, "staffing": "paid"})
     issue = open_issue(m, np.arange(m.pop.n))
@@ -527,4 +544,33 @@ def test_activities_tie_attendees_at_most_max_new_ties_each():
     gained = m.net.degree - before
     assert gained.max() <= len(so.orgs) and gained.sum() > 0
     assert np.all(so.last_activity[gained > 0] == m.day)
-    assert np.all(m.state.last_part == -(10**6))  # activities are not consultation
+
+
+def test_activity_attendees_take_part():
+    m, so = with_mech("social_organisations", {"asks_per_activity": 20}, **SURE)
+    for org in so.orgs:
+        org.next_activity = 0
+    m.day = 3
+    so.participate(m)
+    attended = so.last_activity == 3
+    assert 0 < np.count_nonzero(attended) < m.pop.n
+    assert np.array_equal(m.state.last_part == 3, attended)  # exactly the attendees
+    assert m.recent_participants()[attended].all()
+
+
+def test_tie_draws_each_pair_with_p_new_tie():
+    """The binomial-then-sample draw gives each untied pair of attendees a tie with
+    p_new_tie: over 20 seeds the new ties match p x untied pairs within 6 % (the count is
+    binomial, about 7,000 in all, a standard deviation of 1.2 %: 6 % is 5 of them)."""
+    p_tie, new, expected = 0.05, 0, 0.0
+    for seed in range(20):
+        m, so = with_mech(
+            "social_organisations", {"p_new_tie": p_tie, "max_new_ties": 100}, seed=seed
+        )
+        who = np.arange(m.pop.n)
+        a, b = np.triu_indices(len(who), 1)
+        expected += p_tie * np.count_nonzero(~m.net.tied(who[a], who[b]))
+        before = len(m.net.edges[0])
+        so._tie(m, who, np.random.default_rng(seed))
+        new += len(m.net.edges[0]) - before
+    assert new == pytest.approx(expected, rel=0.06)

@@ -1,4 +1,4 @@
-"""The sweep benchmark: a sweep of one-year runs on local workers against a plain loop."""
+"""The sweep benchmark: replicates of one design point on local workers against a plain loop."""
 
 from __future__ import annotations
 
@@ -7,10 +7,25 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sim.experiments.design import Experiment
+from sim.experiments.design import Experiment, Plan
 from sim.experiments.design import plan as make_plan
 from sim.experiments.execution import execute, executor, sweep, task
 from sim.scenario import load_scenario
+
+
+def replicate_plan(n_runs: int, days: int, scenario: str = "xianlu_xincun") -> Plan:
+    """The plan of ``n_runs`` replicates of one design point (the administrative arm)."""
+    exp = Experiment.model_validate(
+        {
+            "name": "bench",
+            "scenario": [scenario],
+            "days": days,
+            "replicates": n_runs,
+            "metrics": ["participation_rate", "satisfaction_mean"],
+            "arms": {"administrative": ["administrative"]},
+        }
+    )
+    return make_plan(exp, {scenario: load_scenario(scenario)})
 
 
 def bench_sweep(
@@ -31,17 +46,7 @@ def bench_sweep(
         ``parent_cpu_ms_per_run[w]`` (the parent's CPU time per run: submitting, receiving,
         writing, combining; unlike wall times, not inflated by other load on the machine).
     """
-    exp = Experiment.model_validate(
-        {
-            "name": "bench",
-            "scenario": [scenario],
-            "days": days,
-            "replicates": n_runs,
-            "metrics": ["participation_rate", "satisfaction_mean"],
-            "arms": {"administrative": ["administrative"]},
-        }
-    )
-    plan = make_plan(exp, {scenario: load_scenario(scenario)})
+    plan = replicate_plan(n_runs, days, scenario)
     start = time.perf_counter()
     for run in plan.runs:
         execute(task(plan, run))

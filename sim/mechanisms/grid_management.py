@@ -18,6 +18,9 @@ by a paid grid worker (``staffing = "paid"``, hours outside the committee's). A 
   upward): they get the reply effect, an acknowledgement without a decision (Chen et al. 2023;
   a post-decision voice in Lind, Kanfer & Earley's terms), each visit.
 With committee staffing, visits the free hours cannot cover are dropped, spread evenly over grids.
+A visit is contact, not participation: the resident is reached at home and takes no part in a
+consultation, so it does not count in ``participation_rate``; ``grid_contact_rate`` (residents
+whose household was visited in the last 30 days) shows the reach of the visits instead (issue 20).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import numpy as np
 
 from sim.mechanisms.base import Mechanism
 from sim.metrics import metric
+from sim.model.behaviour import RECENT_DAYS
 from sim.params import Params, param
 
 if TYPE_CHECKING:
@@ -89,6 +93,14 @@ def grid_hours(model: CommunityModel, m: GridManagement | None) -> float:
     return m.hours if m is not None and m.hours_day == model.day else 0.0
 
 
+def grid_contact_rate(model: CommunityModel, m: GridManagement | None) -> float:
+    """Share of residents whose household a grid worker visited in the last 30 days."""
+    if m is None:
+        return 0.0
+    recent = model.day - m.last_visit < RECENT_DAYS
+    return float(m.household_size[recent].sum() / model.pop.n)
+
+
 class GridManagement(Mechanism):
     """Grid workers visit households on a rotating schedule."""
 
@@ -113,16 +125,28 @@ class GridManagement(Mechanism):
             zh="网格员走访工时",
             owner="grid_management",
         ),
+        metric(
+            grid_contact_rate,
+            unit="share",
+            label="Reached by grid visits",
+            zh="网格走访覆盖率",
+            owner="grid_management",
+        ),
     )
 
     def setup(self, model: CommunityModel) -> None:
-        """Cut households into grids; every worker starts at the grid's first household."""
+        """Cut households into grids; every worker starts at the grid's first household.
+
+        No household has been visited yet (``last_visit`` a window before day 0).
+        """
         h = model.pop.n_households
         n_grids = -(-h // self.params.households_per_grid)
         grid = np.arange(h) * n_grids // h
         self.start = np.searchsorted(grid, np.arange(n_grids))
         self.size = np.bincount(grid, minlength=n_grids)
         self.pointer = np.zeros(n_grids, dtype=np.int64)
+        self.household_size = np.bincount(model.pop.household, minlength=h)
+        self.last_visit = np.full(h, -RECENT_DAYS, dtype=np.int64)  # day of each one's last visit
         self._households: dict[int, np.ndarray] = {}  # open issue id -> households it touches
 
     def _touched(self, model: CommunityModel, issue: Issue) -> np.ndarray:
@@ -153,6 +177,7 @@ class GridManagement(Mechanism):
         self.pointer = (self.pointer + wanted) % self.size
         visited = np.zeros(model.pop.n_households, dtype=bool)
         visited[chosen] = True
+        self.last_visit[chosen] = model.day
         return visited
 
     def inform(self, model: CommunityModel) -> None:

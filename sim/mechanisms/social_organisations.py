@@ -23,10 +23,13 @@ Each organisation holds ``activities_per_month`` activities: volunteers ask
 ``asks_per_activity`` residents of its target group (the elderly for elderly care) in person, a
 notice reaches the building WeChat groups, and residents attend by the participation rule
 (MODEL 3.1) at ``activity_cost`` of a meeting's time cost. Each pair of attendees without a tie
-forms a face-to-face tie with ``p_new_tie``, at most ``max_new_ties`` new ties per attendee per
+forms a face-to-face tie with ``p_new_tie`` (drawn as a binomial number of pairs, then which
+pairs: O(attendees), not one draw per pair), at most ``max_new_ties`` new ties per attendee per
 activity (shared activities work like shared space, Grannis 2009; MODEL 3.8), so the network
-grows denser and bridges buildings (Granovetter 1973; Putnam 2000). Activities are civic, not
-consultation: they do not count in ``participation_rate``, only in the civic share above.
+grows denser and bridges buildings (Granovetter 1973; Putnam 2000). Attending an activity is
+taking part (``model.took_part``): it counts in ``participation_rate`` and the neighbours'
+threshold like a consultation (issue 20: every mechanism works through participation); being
+reached by a local project (:meth:`SocialOrganisations.active`) counts only in the civic share.
 """
 
 from __future__ import annotations
@@ -243,7 +246,7 @@ class SocialOrganisations(Mechanism):
         self.orgs.append(Organisation(kind, model.day, model.day + interval / 2))
 
     def participate(self, model: CommunityModel) -> None:
-        """Organisations due hold their activities; attendees form new ties."""
+        """Organisations due hold their activities; attendees take part and form new ties."""
         p = self.params
         rng = model.stream(self.name)
         for org in self.orgs:
@@ -267,6 +270,7 @@ class SocialOrganisations(Mechanism):
                 cost_factor=p.activity_cost,
             )
             self.last_activity[who] = model.day
+            model.took_part(who)
             self._tie(model, who, rng)
 
     def active(self, model: CommunityModel, who: np.ndarray) -> None:
@@ -279,8 +283,12 @@ class SocialOrganisations(Mechanism):
         if len(who) < 2 or p.max_new_ties == 0:
             return
         k = len(who)
-        # Pairs (a < b) in np.triu_indices(k, 1) order; only the drawn ones are built.
-        drawn = np.flatnonzero(rng.random(k * (k - 1) // 2) < p.p_new_tie)
+        # Pairs (a < b) in np.triu_indices(k, 1) order. Each pair is drawn with p_new_tie
+        # independently: the number drawn is binomial, and given it, which pairs is a uniform
+        # subset (O(drawn) memory and time; numpy's Floyd sampling for sparse draws).
+        n_pairs = k * (k - 1) // 2
+        n_drawn = int(rng.binomial(n_pairs, p.p_new_tie))
+        drawn = np.sort(rng.choice(n_pairs, size=n_drawn, replace=False, shuffle=False))
         row_start = np.concatenate(([0], np.cumsum(np.arange(k - 1, 0, -1))))
         a = np.searchsorted(row_start, drawn, side="right") - 1
         b = a + 1 + drawn - row_start[a]
