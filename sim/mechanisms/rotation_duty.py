@@ -96,6 +96,7 @@ class RotationDuty(Mechanism):
         """An empty roster, posted publicly."""
         self.roster = np.empty(0, dtype=np.int64)
         self.turn = 0
+        model.open_channel(self.name)  # volunteers on duty hear complaints
 
     def participate(self, model: CommunityModel) -> None:
         """Recruit when due; today's shift serves."""

@@ -31,6 +31,7 @@ class Population:
     core: np.ndarray  # bool, resident core member (居民骨干)
     n_households: int
     n_buildings: int
+    adult: np.ndarray  # bool, aged 18+ (children, among the young, never take part)
 
     @property
     def n(self) -> int:
@@ -86,7 +87,9 @@ def build_population(p: PopulationParams, rng: np.random.Generator) -> Populatio
 
     Age groups, work and online use are drawn per resident from the shares in ``p``; core
     members are drawn without replacement, weighted toward middle-aged and elderly residents
-    (activists are mostly retired women, Read 2012; ``core_weight_*``).
+    (activists are mostly retired women, Read 2012; ``core_weight_*``). Children are drawn
+    last among the young (``child_share`` of all residents), so the other draws keep their
+    stream.
     """
     sizes = household_sizes(p.residents, p.households, rng)
     household = np.repeat(np.arange(p.households, dtype=np.int32), sizes)
@@ -113,4 +116,5 @@ def build_population(p: PopulationParams, rng: np.random.Generator) -> Populatio
         core=core,
         n_households=p.households,
         n_buildings=int(building[-1]) + 1,
+        adult=~((age == YOUNG) & (rng.random(n) * p.share_young < p.child_share)),
     )
