@@ -543,12 +543,12 @@ class BehaviourParams(Params):
     """Residents' decision rules (MODEL 3.1-3.3)."""
 
     b0: float = param(
-        -4.0,
+        -5.9,
         ge=-20,
         le=20,
         unit="logit",
         zh="参与基线",
-        help="Intercept of the participation logit (calibrated to P6)",
+        help="Intercept of the participation logit (of a young adult; lowered with the age terms)",
     )
     b_resources: float = param(
         1.0,
@@ -623,7 +623,7 @@ class BehaviourParams(Params):
         source="ASSUMPTION (scale of the group-size term)",
     )
     b_age_middle: float = param(
-        1.0,
+        2.0,
         ge=-10,
         le=10,
         unit="logit",
@@ -632,7 +632,7 @@ class BehaviourParams(Params):
         source="calibrated to SUNS 2017 RC-election turnout by age (design doc 4.2)",
     )
     b_age_elderly: float = param(
-        1.0,
+        2.8,
         ge=-10,
         le=10,
         unit="logit",

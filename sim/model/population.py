@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-from scipy.stats import truncnorm
 
 from sim.params import PopulationParams
 
@@ -60,20 +59,6 @@ class Population:
         if group not in cache:
             cache[group] = np.flatnonzero(getattr(self, group))
         return cache[group]
-
-
-def truncated_normal(
-    u: np.ndarray, mean: float, sd: float, lo: float = 0.0, hi: float = 1.0
-) -> np.ndarray:
-    """Normal(mean, sd) truncated to [lo, hi], by inverse CDF of the uniforms ``u``.
-
-    One uniform per draw, so the draws are vectorised and follow the stream; none piles up
-    at a bound, as clipping a normal would. With ``sd == 0``, the mean (kept within bounds).
-    """
-    if sd == 0:
-        return np.full(len(u), min(max(mean, lo), hi))
-    x = truncnorm.ppf(u, (lo - mean) / sd, (hi - mean) / sd, loc=mean, scale=sd)
-    return np.clip(x, lo, hi)  # against rounding at the bounds
 
 
 def household_sizes(residents: int, households: int, rng: np.random.Generator) -> np.ndarray:
