@@ -70,9 +70,7 @@ def test_outcome_takes_acceptance_beyond_favourability_as_procedural_legitimacy(
     fav = np.full(4, 0.3)
     m.outcome(who, fav, np.full(4, 0.7), 1.0)
     pj_issue = np.clip(0.5 + 0.5 * b.climate_base + 0.4, 0, 1)
-    np.testing.assert_allclose(
-        st.disc_issue[who], b.sat_issue * (0.6 * 0.3 + 0.4 * pj_issue - 0.5)
-    )
+    np.testing.assert_allclose(st.disc_issue[who], b.sat_issue * (0.6 * 0.3 + 0.4 * pj_issue - 0.5))
     np.testing.assert_allclose(st.issues_heard[who], 1.0)
 
 
@@ -305,7 +303,7 @@ def test_daily_feedback_updates_grievance_expectations_and_decays():
     g = np.full(m.pop.n, 0.2 * (1 - b.grievance_decay))
     g[who] += b.grievance_rise * 0.5
     np.testing.assert_allclose(st.grievance, g)
-    perf = np.clip(1 - g - 0.1, 0, 1)
+    perf = np.clip(1 - g - 0.1 * (1 - b.conflict_decay), 0, 1)
     np.testing.assert_allclose(
         st.expectation, 0.9 + behaviour.daily_rate(b.expectation_rate) * (perf - 0.9)
     )
@@ -330,8 +328,8 @@ def test_expectations_close_the_monthly_share_of_the_gap_in_thirty_days():
     m = tiny(**{"behaviour.chats_per_day": 0.0})
     m.state.expectation[:] = 1.0
     for _ in range(30):
-        m.state.harm[:] = 0.5  # grievance stays 0, so performance is 0.5 each day
-        feedback(m)
+        m.state.harm[:] = 0.5 / (1 - m.spec.behaviour.conflict_decay)  # decays to 0.5 first
+        feedback(m)  # grievance stays 0, so performance is 0.5 each day
     rate = m.spec.behaviour.expectation_rate
     np.testing.assert_allclose(m.state.expectation, 1 - rate * 0.5)
 

@@ -85,6 +85,14 @@ def social_threshold(ties_took_part: np.ndarray, kappa: np.ndarray) -> np.ndarra
     return logistic((ties_took_part - kappa + 0.5) / SOCIAL_SMOOTH)
 
 
+def kappa_draw(b: BehaviourParams, u: np.ndarray) -> np.ndarray:
+    """Thresholds κ ∈ {1, 2, 3} by inverse CDF of the uniforms ``u``.
+
+    Shares ``kappa1_share``, ``kappa2_share`` and the rest (ASSUMPTION, design doc 4.1).
+    """
+    return 1 + np.searchsorted([b.kappa1_share, b.kappa1_share + b.kappa2_share], u, side="right")
+
+
 def voice_gain(n_voiced: int) -> float:
     """Marginal gain of one more voice on an issue, relative to the first: ``exp(−n_h/n_info)``.
 

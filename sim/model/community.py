@@ -170,8 +170,7 @@ class CommunityModel(mesa.Model):
             harm=np.zeros(n),
             last_part=np.full(n, NEVER, dtype=np.int64),
             opinion=init.random((n, k)),
-            kappa=1 + np.searchsorted([b.kappa1_share, b.kappa1_share + b.kappa2_share],
-                                      init.random(n), side="right"),
+            kappa=behaviour.kappa_draw(b, init.random(n)),
             fav_expect=np.full(n, 0.5),
             disc_issue=np.zeros(n),
             issues_touched=np.zeros(n),
@@ -562,8 +561,10 @@ class CommunityModel(mesa.Model):
         self.state.process[who] -= self.spec.behaviour.referral_effect
 
     def benefit(self, who: np.ndarray, quality: float) -> None:
-        """A service delivered to residents (indices): the action bonus x quality, and trust
-        steps toward ``T*`` with the quality as distributive justice."""
+        """A service delivered to residents (indices): the action bonus x quality.
+
+        Trust steps toward ``T*`` with the quality as distributive justice.
+        """
         st, b = self.state, self.spec.behaviour
         st.process[who] += b.action_effect * quality
         self._trust_event(who, quality)
@@ -717,8 +718,9 @@ class CommunityModel(mesa.Model):
         Grievance rises with the open issues' severity and decays; expectations follow
         performance at ``expectation_rate``; perceived procedural justice relaxes toward the
         procedural climate over ``justice_days`` (:func:`behaviour.procedural_climate`); the
-        voice and per-issue terms decay with ``voice_half-life``, the year's records with a
-        365-day time constant; satisfaction is computed last, from the updated stocks.
+        voice and per-issue terms decay with ``voice_halflife``, the year's records with a
+        365-day time constant, the harm of conflicts at ``conflict_decay`` (before today's
+        performance); satisfaction is computed last, from the updated stocks.
         """
         st, b = self.state, self.spec.behaviour
         self._chat()
@@ -731,6 +733,7 @@ class CommunityModel(mesa.Model):
         st.grievance = np.clip(
             st.grievance * (1.0 - b.grievance_decay) + b.grievance_rise * load, 0.0, 1.0
         )
+        st.harm *= 1.0 - b.conflict_decay
         perf = behaviour.performance(st.grievance, st.harm)
         st.expectation += behaviour.daily_rate(b.expectation_rate) * (perf - st.expectation)
         year = np.exp(-1.0 / behaviour.YEAR_DAYS)
@@ -742,7 +745,6 @@ class CommunityModel(mesa.Model):
         decay = behaviour.halflife_factor(b.voice_halflife)
         st.process *= decay
         st.disc_issue *= decay
-        st.harm *= 1.0 - b.conflict_decay
         st.satisfaction = self.compute_satisfaction(perf)
 
     def _chat(self) -> None:
