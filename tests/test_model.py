@@ -59,9 +59,20 @@ def test_metric_columns_stay_in_range(xianlu_run):
 
 def test_state_arrays_stay_in_bounds(xianlu_run):
     st = xianlu_run.state
-    for name in ("grievance", "efficacy", "trust", "satisfaction", "harm", "opinion", "theta"):
+    for name in (
+        "grievance",
+        "efficacy",
+        "trust",
+        "satisfaction",
+        "harm",
+        "opinion",
+        "justice",
+        "expectation",
+        "fav_expect",
+    ):
         arr = getattr(st, name)
         assert np.isfinite(arr).all() and arr.min() >= 0 and arr.max() <= 1, name
+    assert set(np.unique(st.kappa)) <= {1, 2, 3}
 
 
 def test_network_is_symmetric_and_households_are_tied(xianlu_run):
