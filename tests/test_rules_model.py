@@ -19,6 +19,7 @@ SMALL = {
     "population.households": 40,
     "population.households_per_building": 10,
     "behaviour.spinup_days": 0,  # rule tests start from the constructed state
+    "population.child_share": 0.0,  # so "everyone asked takes part" holds (children tested apart)
 }
 QUIET = {f"issues.{t}.rate.old_estate": 0.0 for t in ISSUE_TYPES} | {
     "committee.policies_per_month": 0.0
@@ -55,7 +56,7 @@ def test_resolution_moves_trust_toward_its_target_and_scores_the_outcome():
     rate = np.where(target >= before, b.trust_gain, b.trust_gain * b.trust_neg_ratio)
     np.testing.assert_allclose(st.trust[who], before + rate * (target - before))
     np.testing.assert_allclose(st.grievance[who], 0.4 * (1 - fav))
-    np.testing.assert_allclose(st.process[who], b.action_effect)
+    np.testing.assert_allclose(st.process[who], b.action_effect * fav)
     outcome = 0.6 * fav + 0.4 * (0.5 * 0.9)  # administrative: authority 0, acceptance = fav
     np.testing.assert_allclose(st.disc_issue[who], b.sat_issue * (outcome - 0.5))
     np.testing.assert_allclose(st.fav_expect[who], 0.5 + (outcome - 0.5) / 3)
@@ -228,7 +229,8 @@ def test_ties_count_for_a_year():
 
 
 def test_children_never_take_part_and_age_shifts_the_logit():
-    m = tiny()
+    m = tiny(**{"population.child_share": 0.2})
+    assert (~m.pop.adult).sum() > 10
     b = m.spec.behaviour
     p = m.participation_probability(asked=1.0)
     assert np.all(p[~m.pop.adult] == 0) and np.all(p[m.pop.adult] > 0)

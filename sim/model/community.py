@@ -417,7 +417,7 @@ class CommunityModel(mesa.Model):
         """A decision's effects on the affected residents ``members`` (design doc 3.1-3.2).
 
         Grievance falls by the favourability ``fav``; the action bonus (Nie & Wang 2023) joins
-        the voice term. The decision's outcome satisfaction ``O = 0.6·fav + 0.4·PJ_issue``
+        the voice term, scaled by ``fav`` as a delivered service's is by its quality. The decision's outcome satisfaction ``O = 0.6·fav + 0.4·PJ_issue``
         (MODEL 3.2), with ``PJ_issue = ½·authority + ½·PJ + (acceptance − fav)`` clipped to
         [0, 1] (acceptance beyond favourability is legitimacy of the process; ``acceptance``
         None: ``fav`` is its proxy), gives the per-issue disconfirmation
@@ -429,7 +429,7 @@ class CommunityModel(mesa.Model):
         st, b = self.state, self.spec.behaviour
         acc = fav if acceptance is None else acceptance
         st.grievance[members] *= 1.0 - fav
-        st.process[members] += b.action_effect
+        st.process[members] += b.action_effect * fav
         pj_issue = np.clip(0.5 * authority + 0.5 * st.justice[members] + acc - fav, 0.0, 1.0)
         o = b.outcome_dj_weight * fav + (1.0 - b.outcome_dj_weight) * pj_issue
         st.disc_issue[members] += b.sat_issue * (o - st.fav_expect[members])
