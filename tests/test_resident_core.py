@@ -98,6 +98,20 @@ def test_losers_complain_only_through_an_open_channel():
         assert np.all(gained[4:] == 0) and m.reopened == 0
 
 
+def test_complaints_reach_only_those_the_channels_reach():
+    """Reach 0 for half the losers: only the others complain (1 − Π(1 − reach))."""
+    m = tiny(**{"behaviour.b0": 20.0})
+    m.pop.adult[:8] = True
+    reach = np.ones(m.pop.n)
+    reach[:4] = 0.0
+    m.open_channel("a", reach)
+    m.open_channel("b", 0.0)
+    decided(m, 8, 80)
+    m._complaints()
+    assert m.complaints == 4 and np.all(m.state.last_part[:4] < 0)
+    assert np.all(m.state.last_part[4:8] == m.day)
+
+
 def test_complaints_need_the_participation_chance_at_the_complaint_cost():
     """With the default logit, few complain, and more when complaining costs nothing."""
     counts = []

@@ -417,10 +417,11 @@ class CommunityModel(mesa.Model):
         """A decision's effects on the affected residents ``members`` (design doc 3.1-3.2).
 
         Grievance falls by the favourability ``fav``; the action bonus (Nie & Wang 2023) joins
-        the voice term, scaled by ``fav`` as a delivered service's is by its quality. The decision's outcome satisfaction ``O = 0.6·fav + 0.4·PJ_issue``
-        (MODEL 3.2), with ``PJ_issue = ½·authority + ½·PJ + (acceptance − fav)`` clipped to
-        [0, 1] (acceptance beyond favourability is legitimacy of the process; ``acceptance``
-        None: ``fav`` is its proxy), gives the per-issue disconfirmation
+        the voice term, scaled by ``fav`` as a delivered service's is by its quality. The
+        decision's outcome satisfaction ``O = 0.6·fav + 0.4·PJ_issue`` (MODEL 3.2), with
+        ``PJ_issue = ½·authority + ½·PJ + (acceptance − fav)`` clipped to [0, 1] (acceptance
+        beyond favourability is legitimacy of the process; ``acceptance`` None: ``fav`` is its
+        proxy), gives the per-issue disconfirmation
         ``sat_issue·(O − Ê)`` against the expected outcome ``Ê`` (mean of the last three),
         then updates ``Ê``. The decision counts toward the procedural climate as decided with
         voice by ``authority``. Trust steps toward ``0.4·fav + 0.6·PJ`` (co-governed when
