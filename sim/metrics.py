@@ -164,7 +164,7 @@ def complaints_total(model: CommunityModel) -> float:
 
 def issues_reopened_total(model: CommunityModel) -> float:
     """Decided issues reopened by residents' complaints since day 0."""
-    return model.reopened
+    return len(model.reopened)
 
 
 def issues_open(model: CommunityModel) -> float:

@@ -95,7 +95,7 @@ def test_losers_complain_only_through_an_open_channel():
         if channel:
             np.testing.assert_allclose(gained[losers], m.spec.behaviour.voice_post)
             assert np.all(m.state.last_part[losers] == m.day)
-        assert np.all(gained[4:] == 0) and m.reopened == 0
+        assert np.all(gained[4:] == 0) and m.reopened == []
 
 
 def test_complaints_reach_only_those_the_channels_reach():
@@ -129,8 +129,9 @@ def test_enough_complaints_reopen_the_issue_with_the_complainers_as_voices():
     m.open_channel("test")
     issue, who = decided(m, 30, 30)
     m._complaints()
-    assert m.reopened == 1
+    assert len(m.reopened) == 1
     again = m.issues.open[-1]
+    assert m.reopened == [again.id]
     assert again.kind == issue.kind and again.members is issue.members and again.known
     np.testing.assert_array_equal(again.voiced[0], who[m.pop.adult[who]])
 
@@ -143,7 +144,7 @@ def test_few_complaints_do_not_reopen_and_are_ignored_after_patience():
     m.pop.adult[:4] = True
     decided(m, 4, 40)
     m._complaints()
-    assert m.reopened == 0 and m.complaints == 4
+    assert m.reopened == [] and m.complaints == 4
     due = m._complaints_due[0][0]
     assert due == m.day + b.patience_days
     m.day = due

@@ -182,7 +182,7 @@ class CommunityModel(mesa.Model):
         self._decided: list[tuple[np.ndarray, np.ndarray]] = []  # today's decisions (fav)
         self._complaints_due: list[tuple[int, np.ndarray]] = []  # (day, complainers) pending
         self.complaints = 0  # complaints after decisions since day 0
-        self.reopened = 0  # issues reopened by complaints since day 0
+        self.reopened: list[int] = []  # ids of the issues reopened by complaints since day 0
         self.state.satisfaction = self.compute_satisfaction()
         h = pop.n_households
         cars = self.stream("cars")
@@ -506,7 +506,7 @@ class CommunityModel(mesa.Model):
         )
         again.known_day = self.day
         again.voiced.append(complainers)
-        self.reopened += 1
+        self.reopened.append(again.id)
 
     def referral_failed(self, issue: Issue) -> None:
         """A referral came back with no action: a referral-only answer (Nie & Wang 2023).

@@ -70,7 +70,8 @@ def _restart_clock(model: CommunityModel, days: int) -> None:
     model._complaints_due = [(d - days, who) for d, who in model._complaints_due]
     model.issues.resolved.clear()
     model.totals = type(model.totals)()
-    model.complaints = model.reopened = 0
+    model.complaints = 0
+    model.reopened = []
     model._resolution_days.clear()
     model._detection_days.clear()
     model._detection_offline.clear()
