@@ -127,6 +127,46 @@ def efficacy_mean(model: CommunityModel) -> float:
     return _mean(model.state.efficacy)
 
 
+def justice_mean(model: CommunityModel) -> float:
+    """Mean perceived procedural justice (0 to 1), the stock in satisfaction and trust."""
+    return _mean(model.state.justice)
+
+
+def participation_12m(model: CommunityModel) -> float:
+    """Share of adults who took part in any consultation in the last 365 days."""
+    adult = model.pop.adult
+    return _share((model.day - model.state.last_part[adult]) < 365)
+
+
+def _sat_term(term: str, doc: str) -> Callable[[CommunityModel], float]:
+    def fn(model: CommunityModel) -> float:
+        return model.satisfaction_terms[term]
+
+    fn.__name__ = f"sat_{term}"
+    fn.__doc__ = doc
+    return fn
+
+
+SAT_TERM_WORDS = {
+    "base": ("Satisfaction: intercept s0", "满意度:截距"),
+    "perf": ("Satisfaction: performance a·P", "满意度:绩效项"),
+    "disc": ("Satisfaction: disconfirmation b·(P − E) + per-issue", "满意度:期望落差项"),
+    "proc": ("Satisfaction: procedure w·PJ·(1 − P)", "满意度:程序公正项"),
+    "voice": ("Satisfaction: voice and reply bonuses", "满意度:发声与答复项"),
+    "clipped_share": ("Satisfaction clipped to [0, 1]", "满意度截断比例"),
+}
+
+
+def complaints_total(model: CommunityModel) -> float:
+    """Complaints after decisions (post-decision voice) since day 0."""
+    return model.complaints
+
+
+def issues_reopened_total(model: CommunityModel) -> float:
+    """Decided issues reopened by residents' complaints since day 0."""
+    return len(model.reopened)
+
+
 def issues_open(model: CommunityModel) -> float:
     """Issues open at the end of the day (known to the committee or not)."""
     return len(model.issues.open)
@@ -373,6 +413,35 @@ CORE: list[Metric] = [
         zh="停车冲突期望",
     ),
     metric(shared_spaces, unit="spaces", label="Shared spaces open", zh="共享车位"),
+    metric(justice_mean, unit="0 to 1", label="Procedural justice", zh="程序公正感"),
+    metric(
+        participation_12m,
+        unit="share of adults",
+        label="Participation (last 365 days)",
+        zh="参与率(近一年,成年人)",
+    ),
+    metric(complaints_total, unit="complaints", label="Complaints", zh="事后申诉", stat="last"),
+    metric(
+        issues_reopened_total,
+        unit="issues",
+        label="Issues reopened",
+        zh="重启议题",
+        stat="last",
+    ),
+    *[
+        metric(
+            _sat_term(term, f"{label}: its mean over residents, before clipping."),
+            unit="share" if term == "clipped_share" else "0 to 1",
+            label=label,
+            zh=zh,
+            help=(
+                "Share of residents whose satisfaction was clipped to [0, 1]"
+                if term == "clipped_share"
+                else f"{label}, mean over residents before clipping"
+            ),
+        )
+        for term, (label, zh) in SAT_TERM_WORDS.items()
+    ],
     *[
         metric(
             _group(m, g),

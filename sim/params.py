@@ -380,6 +380,13 @@ class PopulationParams(Params):
         help="Relative weight of an elderly resident in the draw of core members",
         source="ASSUMPTION; Read 2012",
     )
+    child_share: float = param(
+        0.1,
+        **SHARE,
+        zh="未成年人比例",
+        help="Share of residents under 18 (drawn among the young; they never take part)",
+        source="ASSUMPTION; Shanghai 2020 census (0-14: 9.8 %)",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> PopulationParams:
@@ -389,6 +396,8 @@ class PopulationParams(Params):
             )
         if self.share_young + self.share_elderly > 1:
             raise ValueError("share_young + share_elderly must be at most 1")
+        if self.child_share > self.share_young:
+            raise ValueError("child_share cannot exceed share_young (children are young)")
         return self
 
 
@@ -664,12 +673,12 @@ class BehaviourParams(Params):
     """Residents' decision rules (MODEL 3.1-3.3)."""
 
     b0: float = param(
-        -4.0,
+        -5.9,
         ge=-20,
         le=20,
         unit="logit",
         zh="参与基线",
-        help="Intercept of the participation logit (calibrated to P6)",
+        help="Intercept of the participation logit (of a young adult; lowered with the age terms)",
     )
     b_resources: float = param(
         1.0,
@@ -695,8 +704,8 @@ class BehaviourParams(Params):
         le=10,
         unit="logit",
         zh="邻里影响权重",
-        help="Weight of the neighbour threshold being met",
-        source="ASSUMPTION; Granovetter 1978, Centola & Macy 2007",
+        help="Weight bS of the neighbour threshold being met (ties who took part in a year)",
+        source="ASSUMPTION; Centola 2010; Gerber, Green & Larimer 2008 (+0.36 logit)",
     )
     b_cost: float = param(
         1.0,
@@ -722,8 +731,44 @@ class BehaviourParams(Params):
         le=10,
         unit="logit",
         zh="利益权重",
-        help="Weight of the resident's stake (grievance)",
-        source="ASSUMPTION; Olson 1965",
+        help="Weight bB of the group-size benefit B = stake x marginal gain x (N_ref / N)^gamma",
+        source="ASSUMPTION; Olson 1965 (MODEL 3.1)",
+    )
+    group_gamma: float = param(
+        0.5,
+        ge=0,
+        le=1,
+        zh="群体规模指数",
+        help="Exponent gamma of the affected group's size N in the benefit of taking part "
+        "(0: size acts only through the marginal gain)",
+        source="ASSUMPTION; Olson 1965, Isaac & Walker 1988 (range incl. 0)",
+    )
+    group_ref: float = param(
+        100.0,
+        gt=0,
+        le=100_000,
+        unit="persons",
+        zh="参照群体规模",
+        help="Affected-group size at which the benefit of taking part is stake x gain",
+        source="ASSUMPTION (scale of the group-size term)",
+    )
+    b_age_middle: float = param(
+        2.0,
+        ge=-10,
+        le=10,
+        unit="logit",
+        zh="中年参与加成",
+        help="Participation logit of a middle-aged (35-59) resident over a young adult",
+        source="calibrated to SUNS 2017 RC-election turnout by age (design doc 4.2)",
+    )
+    b_age_elderly: float = param(
+        2.8,
+        ge=-10,
+        le=10,
+        unit="logit",
+        zh="老年参与加成",
+        help="Participation logit of an elderly (60+) resident over a young adult",
+        source="calibrated to SUNS 2017 RC-election turnout by age (design doc 4.2)",
     )
     ask_personal: float = param(
         0.07,
@@ -746,20 +791,19 @@ class BehaviourParams(Params):
         help="Added probability when participation is publicly listed",
         source="Gerber, Green & Larimer 2008, scaled down",
     )
-    theta_mean: float = param(
-        0.25,
+    kappa1_share: float = param(
+        0.4,
         **SHARE,
-        zh="阈值均值(截断前)",
-        help="Mean of the threshold normal before truncation to [0, 1]",
-        source="Granovetter 1978",
+        zh="阈值为1人的比例",
+        help="Share of residents who need one tie who took part (in a year) to be drawn in",
+        source="ASSUMPTION; Centola 2010 (reinforcement from several contacts)",
     )
-    theta_sd: float = param(
-        0.12,
-        ge=0,
-        le=1,
-        zh="阈值标准差(截断前)",
-        help="SD of the threshold normal before truncation to [0, 1]",
-        source="Granovetter 1978",
+    kappa2_share: float = param(
+        0.4,
+        **SHARE,
+        zh="阈值为2人的比例",
+        help="Share who need two such ties (the rest need three)",
+        source="ASSUMPTION; Centola 2010",
     )
     cost_employed: float = param(
         1.0,
@@ -784,7 +828,7 @@ class BehaviourParams(Params):
         help="Efficacy change when one's issue is acted on / ignored",
         source="ASSUMPTION; Finkel 1985 (direction)",
     )
-    sat_base: float = param(0.2, **SHARE, zh="满意度截距", help="Intercept of satisfaction")
+    sat_base: float = param(0.2, **SHARE, zh="满意度截距", help="Intercept s0 of satisfaction")
     sat_performance: float = param(
         0.6,
         ge=0,
@@ -802,19 +846,44 @@ class BehaviourParams(Params):
         source="ASSUMPTION; Van Ryzin 2004",
     )
     expectation_rate: float = param(
-        0.3,
+        0.1,
         ge=0,
         le=1,
         unit="1/month",
         zh="期望更新率",
         help="Monthly updating of expectations toward performance",
+        source="ASSUMPTION (design doc 3.1: slower than performance)",
+    )
+    promise_effect: float = param(
+        0.1,
+        **SHARE,
+        zh="承诺抬高期望",
+        help="Share of the gap to 1 by which expectations rise when a channel opens for a "
+        "resident or the resident voices an issue",
+        source="ASSUMPTION; Van Ryzin 2004 (expectations' direct path)",
+    )
+    sat_issue: float = param(
+        0.3,
+        ge=0,
+        le=2,
+        zh="单项落差权重",
+        help="Weight of an issue's outcome minus the resident's expected outcome, on resolution",
+        source="ASSUMPTION (= sat_disconfirmation; van den Bos et al. 1996)",
+    )
+    outcome_dj_weight: float = param(
+        0.6,
+        **SHARE,
+        zh="结果满意中的分配公正权重",
+        help="Weight of distributive justice (favourability) in a decision's outcome "
+        "satisfaction; the rest is its procedural part",
+        source="ASSUMPTION; McFarlin & Sweeney 1992 (MODEL 3.2)",
     )
     w_procedure: float = param(
         0.3,
         ge=0,
         le=1,
         zh="程序公正权重",
-        help="Weight of procedural justice, scaled by bad outcomes",
+        help="Weight w_proc of procedural justice, scaled by bad outcomes",
         source="ASSUMPTION; Brockner & Wiesenfeld 1996",
     )
     voice_pre: float = param(
@@ -862,15 +931,97 @@ class BehaviourParams(Params):
         help="Daily decay of the harm of conflicts",
     )
     trust_gain: float = param(
-        0.02, **SHARE, zh="信任增量", help="Trust gain when one's issue is resolved well"
+        0.02,
+        **SHARE,
+        zh="信任增量",
+        help="Rate lambda+ per event at which trust moves up toward its target",
+        source="ASSUMPTION (design doc 3.2)",
     )
     trust_neg_ratio: float = param(
         2.0,
         ge=1,
         le=10,
         zh="信任不对称比",
-        help="Loss per bad event / gain per good event",
+        help="lambda- / lambda+: trust falls faster toward a lower target than it rises",
         source="ASSUMPTION; Slovic 1993, Tversky & Kahneman 1992",
+    )
+    trust_dj_weight: float = param(
+        0.4,
+        **SHARE,
+        zh="信任中的分配公正权重",
+        help="Weight of distributive justice in trust's target (the rest: procedural justice)",
+        source="ASSUMPTION; McFarlin & Sweeney 1992, Van Ryzin 2011 (MODEL 3.2)",
+    )
+    trust_cogov: float = param(
+        2.0,
+        ge=1,
+        le=10,
+        zh="共治信任倍数",
+        help="Factor on lambda+ for decisions co-governed with residents (authority >= 0.5)",
+        source="ASSUMPTION; Slovic 1993 (MODEL 3.3 power-sharing)",
+    )
+    complaint_cost: float = param(
+        0.2,
+        ge=0,
+        le=5,
+        zh="事后申诉成本系数",
+        help="Time-cost factor of complaining after a decision through an open channel",
+        source="ASSUMPTION (design doc 3.1)",
+    )
+    reopen_share: float = param(
+        0.2,
+        **SHARE,
+        zh="重启议题投诉比例",
+        help="Share of the affected complaining at which an issue is as likely reopened as not",
+        source="ASSUMPTION (design doc 3.1, q_reopen)",
+    )
+    reopen_scale: float = param(
+        0.05,
+        gt=0,
+        le=1,
+        unit="share",
+        zh="重启概率尺度",
+        help="Logistic scale of the reopening chance in the complaining share",
+        source="ASSUMPTION (design doc 3.1)",
+    )
+    justice_days: float = param(
+        90.0,
+        gt=0,
+        le=3650,
+        unit="days",
+        zh="程序公正感调整期",
+        help="Time constant of perceived procedural justice relaxing toward the procedural climate",
+        source="ASSUMPTION (design doc 3.1)",
+    )
+    climate_base: float = param(
+        0.3,
+        **SHARE,
+        zh="程序氛围基线",
+        help="Procedural climate of a resident never heard on any issue",
+        source="ASSUMPTION (design doc 3.1)",
+    )
+    climate_issues: float = param(
+        0.4,
+        **SHARE,
+        zh="程序氛围:议题有回应",
+        help="Climate added by the share of one's issues (last year) decided with voice or replied",
+        source="ASSUMPTION (design doc 3.1)",
+    )
+    climate_own: float = param(
+        0.3,
+        **SHARE,
+        zh="程序氛围:本人发声",
+        help="Climate added by one's own record of being heard (saturating in the year's voices)",
+        source="ASSUMPTION (design doc 3.1)",
+    )
+    spinup_days: int = param(
+        730,
+        ge=0,
+        le=36_500,
+        unit="days",
+        zh="预热天数",
+        help="Days of the administrative baseline run before day 0 (0: the old fixed start)",
+        source="ASSUMPTION (design doc 3.3)",
     )
     patience_days: int = param(
         60,
@@ -980,10 +1131,16 @@ class BehaviourParams(Params):
         0.5,
         **SHARE,
         zh="发声公正感提升",
-        help="Perceived procedural justice gained by having a say "
-        "(capped at 1, then decays with the voice half-life)",
+        help="Share of the gap to 1 that perceived procedural justice jumps by on "
+        "pre-decision voice (then relaxes toward the procedural climate)",
         source="ASSUMPTION; Lind, Kanfer & Earley 1990",
     )
+
+    @model_validator(mode="after")
+    def _kappa_shares(self) -> BehaviourParams:
+        if self.kappa1_share + self.kappa2_share > 1:
+            raise ValueError("kappa1_share + kappa2_share must be at most 1")
+        return self
 
 
 COMMUNITY_TYPES = ("old_estate", "commercial", "affordable", "rural")

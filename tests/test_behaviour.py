@@ -16,9 +16,16 @@ ZERO = np.zeros(N)
 
 
 def logit_inputs(**changed):
-    """Inputs of the participation rule for N residents: all zero unless changed."""
+    """Inputs of the participation rule for N adult residents: all zero unless changed."""
     base = dict(
-        resources=ZERO, engagement=ZERO, social_met=ZERO, cost=ZERO, efficacy=ZERO, stake=ZERO
+        resources=ZERO,
+        engagement=ZERO,
+        age_term=ZERO,
+        social=ZERO,
+        cost=ZERO,
+        efficacy=ZERO,
+        benefit=ZERO,
+        adult=np.ones(N, dtype=bool),
     )
     base.update(changed)
     return base
@@ -33,14 +40,14 @@ def logit_of(p):
     [
         ("resources", "b_resources", 1),
         ("engagement", "b_engagement", 1),
-        ("social_met", "b_social", 1),
+        ("social", "b_social", 1),
         ("cost", "b_cost", -1),
         ("efficacy", "b_efficacy", 1),
-        ("stake", "b_stake", 1),
+        ("benefit", "b_stake", 1),
     ],
 )
 def test_each_logit_term_moves_participation_by_its_weight(term, weight, sign):
-    """Resource model and Granovetter term: one unit of a term moves the logit by its weight."""
+    """Resource model, threshold and Olson terms: one unit moves the logit by its weight."""
     base = behaviour.participation_probability(B, **logit_inputs())
     x = np.linspace(0.0, 1.0, N)
     p = behaviour.participation_probability(B, **logit_inputs(**{term: x}))
@@ -48,6 +55,19 @@ def test_each_logit_term_moves_participation_by_its_weight(term, weight, sign):
         logit_of(p) - logit_of(base), sign * getattr(B, weight) * x, atol=1e-9
     )
     assert getattr(B, weight) > 0
+
+
+def test_age_term_enters_the_logit_one_for_one():
+    x = np.array([0.0, B.b_age_middle, B.b_age_elderly, 0.0, 0.0])
+    p = behaviour.participation_probability(B, **logit_inputs(age_term=x))
+    base = behaviour.participation_probability(B, **logit_inputs())
+    np.testing.assert_allclose(logit_of(p) - logit_of(base), x, atol=1e-9)
+
+
+def test_children_never_take_part_even_when_asked():
+    adult = np.array([True, False, True, False, True])
+    p = behaviour.participation_probability(B, **logit_inputs(adult=adult), asked=1.0, visible=1.0)
+    assert np.all(p[~adult] == 0.0) and np.all(p[adult] > B.ask_personal)
 
 
 def test_baseline_is_the_logistic_of_b0():
@@ -73,11 +93,35 @@ def test_participation_is_clipped_to_a_probability():
     assert np.all(p == 1.0)
 
 
-def test_social_met_is_a_step_not_a_share():
-    """The Granovetter term enters as 0 or 1 (threshold met), so its weight is b_social."""
-    met = behaviour.participation_probability(B, **logit_inputs(social_met=np.ones(N)))
-    not_met = behaviour.participation_probability(B, **logit_inputs())
-    np.testing.assert_allclose(logit_of(met) - logit_of(not_met), B.b_social)
+def test_social_threshold_is_a_smooth_step_at_kappa():
+    """Centola 2010: logit⁻¹((k − κ + ½)/¼): ½ at κ − ½, e/(1+e)² steep, ≈0.88 at κ, ≈0.12 below."""
+    k = np.array([0.0, 1.0, 2.0, 3.0, 1.5])
+    kappa = np.array([1, 1, 3, 3, 2])
+    s = behaviour.social_threshold(k, kappa)
+    np.testing.assert_allclose(s[[0, 2]], 1 / (1 + np.exp(2.0)))
+    np.testing.assert_allclose(s[[1, 3]], 1 / (1 + np.exp(-2.0)))
+    np.testing.assert_allclose(s[4], 0.5)
+
+
+def test_group_benefit_falls_with_group_size_as_n_to_the_minus_gamma():
+    """Olson: the same stake and gain are worth (N_ref/N)^γ; γ = 0 removes pure size."""
+    stake = np.array([0.5])
+    small = behaviour.group_benefit(B, stake, 1.0, 25)
+    big = behaviour.group_benefit(B, stake, 1.0, 400)
+    np.testing.assert_allclose(small / big, (400 / 25) ** B.group_gamma)
+    flat = BehaviourParams(group_gamma=0.0)
+    np.testing.assert_allclose(
+        behaviour.group_benefit(flat, stake, 1.0, 25),
+        behaviour.group_benefit(flat, stake, 1.0, 400),
+    )
+    np.testing.assert_allclose(behaviour.group_benefit(B, stake, 1.0, round(B.group_ref)), stake)
+
+
+def test_voice_gain_falls_with_the_voices_already_heard():
+    """Δp: the marginal information of one more voice, 1 for the first, e^-1 after n_info."""
+    assert behaviour.voice_gain(0) == 1.0
+    np.testing.assert_allclose(behaviour.voice_gain(round(behaviour.N_INFO)), np.exp(-1.0))
+    assert behaviour.voice_gain(3) > behaviour.voice_gain(20)
 
 
 def test_performance_is_one_minus_grievance_and_harm():
@@ -86,28 +130,32 @@ def test_performance_is_one_minus_grievance_and_harm():
     np.testing.assert_allclose(behaviour.performance(g, h), [1.0, 0.7, 0.4, 0.0, 0.6])
 
 
-def sat(perf, expectation=None, justice=None, process=None, b=B):
+def sat(perf, expectation=None, justice=None, process=None, disc=None, b=B):
     n = len(perf)
-    return behaviour.satisfaction(
+    terms = behaviour.satisfaction_terms(
         b,
         np.asarray(perf, float),
         np.full(n, 0.5) if expectation is None else np.asarray(expectation, float),
         np.zeros(n) if justice is None else np.asarray(justice, float),
         np.zeros(n) if process is None else np.asarray(process, float),
+        np.zeros(n) if disc is None else np.asarray(disc, float),
     )
+    assert tuple(terms) == behaviour.SAT_TERMS
+    return sum(terms.values())
 
 
 def test_satisfaction_formula_term_by_term():
-    """S = s0 + a·P + b·(P − E) + w·PJ·(1 − P) + process (Van Ryzin 2004; Brockner 1996)."""
-    perf, exp_, just, proc = 0.4, 0.7, 0.5, 0.05
+    """S = s0 + a·P + b·(P − E) + D + w·PJ·(1 − P) + V (Van Ryzin 2004; Brockner 1996)."""
+    perf, exp_, just, proc, disc = 0.4, 0.7, 0.5, 0.05, -0.02
     expected = (
         B.sat_base
         + B.sat_performance * perf
         + B.sat_disconfirmation * (perf - exp_)
+        + disc
         + B.w_procedure * just * (1 - perf)
         + proc
     )
-    got = sat([perf], [exp_], [just], [proc])
+    got = sat([perf], [exp_], [just], [proc], [disc])
     np.testing.assert_allclose(got, [expected])
 
 
@@ -125,10 +173,43 @@ def test_procedural_justice_weighs_more_when_outcomes_are_bad():
     np.testing.assert_allclose(good, B.w_procedure * 0.2)
 
 
-def test_process_bonus_adds_one_for_one_and_result_is_clipped():
+def test_process_bonus_adds_one_for_one():
     np.testing.assert_allclose(sat([0.5], process=[0.1]) - sat([0.5]), [0.1])
-    assert sat([1.0], expectation=[0.0], justice=[1.0], process=[1.0])[0] == 1.0
-    assert sat([0.0], expectation=[1.0], process=[-1.0])[0] == 0.0
+
+
+def test_procedural_climate_rises_with_heard_issues_and_own_voice():
+    """PC = 0.3 + 0.4·share heard + 0.3·(1 − e^-voices): 0.3 unheard, → 1 fully heard."""
+    pc = behaviour.procedural_climate(B, np.array([0.0, 1.0, 0.0, 0.5]), np.array([0, 0, 50, 1.0]))
+    np.testing.assert_allclose(
+        pc[:3], [B.climate_base, B.climate_base + B.climate_issues, B.climate_base + B.climate_own]
+    )
+    np.testing.assert_allclose(
+        pc[3], B.climate_base + 0.5 * B.climate_issues + B.climate_own * (1 - np.exp(-1))
+    )
+
+
+def test_trust_falls_twice_as_fast_as_it_rises_and_co_governance_doubles_the_rise():
+    """Slovic 1993 asymmetry (λ⁻ = 2λ⁺) and power-sharing (λ⁺ × 2), toward T*."""
+    t = np.array([0.5])
+    up = behaviour.trust_step(B, t, np.array([0.7])) - t
+    down = t - behaviour.trust_step(B, t, np.array([0.3]))
+    cogov = behaviour.trust_step(B, t, np.array([0.7]), cogov=True) - t
+    np.testing.assert_allclose(up, B.trust_gain * 0.2)
+    np.testing.assert_allclose(down, B.trust_neg_ratio * B.trust_gain * 0.2)
+    np.testing.assert_allclose(cogov, B.trust_cogov * up)
+    assert B.trust_neg_ratio == 2 and B.trust_cogov == 2
+
+
+def test_trust_target_weighs_procedure_over_outcome():
+    """MODEL 3.2: T* = 0.4·DJ + 0.6·PJ."""
+    np.testing.assert_allclose(behaviour.trust_target(B, 1.0, np.array([0.0])), 0.4)
+    np.testing.assert_allclose(behaviour.trust_target(B, 0.0, np.array([1.0])), 0.6)
+
+
+def test_reopening_needs_the_complaint_share_and_rises_with_it():
+    assert behaviour.reopen_probability(B, B.reopen_share - 0.01) == 0.0
+    np.testing.assert_allclose(behaviour.reopen_probability(B, B.reopen_share), 0.5)
+    assert behaviour.reopen_probability(B, 0.4) > 0.95
 
 
 def test_daily_rate_compounds_to_the_monthly_rate():

@@ -29,7 +29,9 @@ def run(mechanisms: str, seed: int, days: int = DAYS, staffing: str = "committee
         "xianlu_xincun",
         rng=seed,
         mechanisms=mechanisms,
-        overrides={"mechanisms.grid_management.staffing": staffing},
+        # the fixed start: issues carried over from a spin-up were waiting since before day 0
+        # and would dominate the detection delays these tests compare
+        overrides={"mechanisms.grid_management.staffing": staffing, "behaviour.spinup_days": 0},
     )
     model.initial_face = model.net.face.copy()
     model.run(days)

@@ -112,7 +112,10 @@ def test_notice_period_then_written_opinions_become_the_proposal():
     assert np.all(m.state.last_part[who] == 7) and np.all(m.state.last_part[10:] < 0)
     assert [list(v) for v in issue.voiced] == [list(who)]
     b = m.spec.behaviour
-    np.testing.assert_allclose(m.state.process[who], b.voice_pre + b.action_effect + b.reply_effect)
+    fav = issue.quality * (1 - np.abs(m.state.opinion[who, PARKING] - issue.decision))
+    np.testing.assert_allclose(
+        m.state.process[who], b.voice_pre + b.action_effect * fav + b.reply_effect
+    )
     assert ic.n_written == 1 and ic.n_procedure == 1
 
 
@@ -265,8 +268,11 @@ def test_resolved_catalogue_outcomes_are_published_and_followed_up():
     ic.consulted.add(cat.id)
     m.resolve_issue(cat, 0.5, 0.5)
     m.resolve_issue(other, 0.5, 0.5)
-    np.testing.assert_allclose(m.state.process[:10], b.action_effect + b.reply_effect)
-    np.testing.assert_allclose(m.state.process[10:20], b.action_effect)
+    op = m.state.opinion
+    fav_cat = 0.5 * (1 - np.abs(op[:10, PARKING] - 0.5))
+    fav_other = 0.5 * (1 - np.abs(op[10:20, ILLEGAL] - 0.5))
+    np.testing.assert_allclose(m.state.process[:10], b.action_effect * fav_cat + b.reply_effect)
+    np.testing.assert_allclose(m.state.process[10:20], b.action_effect * fav_other)
     assert ic.n_published == 1 and ic.n_procedure == 1 and not ic.consulted
     assert m.committee.spent["procedure"] == pytest.approx(ic.params.publish_hours)
     assert [(d, list(w)) for d, w in ic.followups] == [(30, list(range(10)))]
@@ -299,7 +305,9 @@ def test_followup_visits_households_whose_residents_get_post_decision_voice():
     heard = np.isin(m.pop.household, visited)
     np.testing.assert_allclose(gained[heard], m.spec.behaviour.voice_post)
     assert np.all(gained[~heard] == 0)
-    assert np.all(m.state.justice[heard] == 0.5)
+    b = m.spec.behaviour
+    assert np.all(m.state.voices[heard] == 1) and np.all(m.state.voices[~heard] == 0)
+    assert np.all(m.state.justice[heard] == b.climate_base)  # post-decision: no PJ jump
     assert m.committee.spent["procedure"] == pytest.approx(3 * 10.0 / 60)
 
 
@@ -507,7 +515,7 @@ def test_a_need_waiting_past_the_limit_lapses_as_a_referral_only_answer():
     np.testing.assert_allclose(ps.lapsed, np.bincount(groups, minlength=2))
 
 
-def test_served_need_is_an_outcome_quality_times_action_effect_and_trust_gain_no_voice():
+def test_served_need_is_an_outcome_quality_times_action_effect_and_a_trust_event_no_voice():
     m, ps = services({"counter_hours_per_week": 7.0, "case_minutes": 15.0, "quality": 0.7})
     b, st = m.spec.behaviour, m.state
     m.day = 3
@@ -516,10 +524,11 @@ def test_served_need_is_an_outcome_quality_times_action_effect_and_trust_gain_no
     trust = st.trust.copy()
     ps.inform(m)
     np.testing.assert_allclose(st.process[:4], b.action_effect * 0.7)
-    np.testing.assert_allclose(st.trust[:3] - trust[:3], b.trust_gain * 0.7)
-    assert st.trust[3] == 1.0  # capped
+    target = 0.4 * 0.7 + 0.6 * st.justice[:4]  # trust toward T* with DJ = quality
+    rate = np.where(target >= trust[:4], b.trust_gain, b.trust_gain * b.trust_neg_ratio)
+    np.testing.assert_allclose(st.trust[:4], trust[:4] + rate * (target - trust[:4]))
     assert np.all(st.process[4:] == 0) and np.all(st.trust[4:] == trust[4:])
-    assert np.all(st.justice == 0) and np.all(st.last_part < 0)
+    assert np.all(st.voices == 0) and np.all(st.last_part < 0)
 
 
 # ================================================================ project-run services
@@ -721,7 +730,7 @@ def test_reach_is_poisson_at_the_monthly_rate_scaled_by_management_hours():
     assert reach_over(50, 0.0) == 0
 
 
-def test_reached_residents_get_quality_times_action_effect_and_trust_gain():
+def test_reached_residents_get_quality_times_action_effect_and_a_trust_event():
     m, pj, mech = running("neighbourhood", quality=0.5, local=True, reach_per_month=900.0)
     b, st = m.spec.behaviour, m.state
     st.trust[:] = 0.5
@@ -730,9 +739,11 @@ def test_reached_residents_get_quality_times_action_effect_and_trust_gain():
     hit = pj.reached
     assert 0 < hit.sum() < m.pop.n
     np.testing.assert_allclose(st.process[hit], b.action_effect * 0.5)
-    np.testing.assert_allclose(st.trust[hit], 0.5 + b.trust_gain * 0.5)
+    target = 0.4 * 0.5 + 0.6 * st.justice[hit]  # trust toward T* with DJ = quality
+    rate = np.where(target >= 0.5, b.trust_gain, b.trust_gain * b.trust_neg_ratio)
+    np.testing.assert_allclose(st.trust[hit], 0.5 + rate * (target - 0.5))
     assert np.all(st.process[~hit] == 0) and np.all(st.trust[~hit] == 0.5)
-    assert np.all(st.justice == 0)  # outcomes, not voice
+    assert np.all(st.voices == 0)  # outcomes, not voice
     assert np.all((mech["social_organisations"].last_activity == 3) == hit)
 
 

@@ -89,7 +89,10 @@ def test_catalogue_issues_are_consulted_published_and_held_until_consulted():
         mech = mechanism(model, "institutional_consultation")
         resolved = [i for i in model.issues.resolved if i.kind in catalogue]
         assert mech.n_published == len(resolved) > 10
-        assert all(i.resolved_day - i.known_day >= notice for i in resolved)
+        # arrived in the run (not carried over from the spin-up, whose issues known on day 0
+        # were decided a day early: reported to the lead) and not reopened by complaints
+        arrived = [i for i in resolved if i.id not in model.reopened and i.day >= 0]
+        assert all(i.resolved_day - i.known_day >= notice for i in arrived)
         assert last("institutional_consultation", "procedure_share", s) > 0.6
         assert last("administrative", "procedure_share", s) == 0
         assert last("institutional_consultation", "participation_rate", s) >= 0
@@ -155,10 +158,13 @@ def test_home_visits_serve_the_offline_elderly():
 
 def test_services_raise_satisfaction_through_outcomes_not_voice():
     """Satisfaction and trust end higher than the baseline in every seed, while nobody takes
-    part in a consultation (the counter gives outcomes, not voice)."""
+    part in a consultation (the counter gives outcomes, not voice). Satisfaction by 0.02;
+    trust, which since issue 20 moves only at events toward 0.4·DJ + 0.6·PJ with PJ near the
+    climate of the unheard (0.3), by less (+0.003 in seed 0), so only its sign is asserted."""
     for s in SEEDS:
-        for col in ("satisfaction_mean", "trust_mean"):
-            assert last("public_services", col, s) > last("administrative", col, s) + 0.02
+        base = last("administrative", "satisfaction_mean", s)
+        assert last("public_services", "satisfaction_mean", s) > base + 0.02
+        assert last("public_services", "trust_mean", s) > last("administrative", "trust_mean", s)
         assert (run("public_services", s).metrics()["participation_rate"] == 0).all()
         assert mean("public_services", "service_hours", s) > 5.0  # 40 h a week staffed
 
@@ -215,7 +221,9 @@ def test_residents_needs_choose_the_projects():
             kinds += [p.kind for p in mechanism(model, "project_services").projects]
         return kinds.count("elderly_care") / len(kinds)
 
-    assert elderly_share(0.1, 0.7) > 0.5 > 0.2 > elderly_share(0.6, 0.1)
+    # since issue 20 the elderly vote more (SUNS age gradient) and children not at all, so a
+    # young community still funds some elderly care: only the order and the old one's majority
+    assert elderly_share(0.1, 0.7) > 0.5 > elderly_share(0.6, 0.1)
 
 
 def test_evaluation_renews_better_projects():
@@ -276,6 +284,7 @@ def test_mechanism_leaves_other_streams_unchanged(name):
             [
                 (i.day, i.kind, tuple(i.members))
                 for i in sorted(m.issues.open + m.issues.resolved, key=lambda i: i.id)
+                if i.id not in m.reopened  # reopened by complaints: no arrival
             ]
             for m in (a, b)
         ]

@@ -220,6 +220,7 @@ class CloudConsultation(Mechanism):
         self.by_worker = pop.offline & (rng.random(pop.n) < p.proxy_share)
         family = pop.offline & family_online & ~self.by_worker
         self.access = np.select([pop.online | self.by_worker, family], [1.0, p.family_use], 0.0)
+        model.open_channel(self.name, self.access)  # comments after decisions, too
         self.queue = EscalationQueue(p.capacity_per_month, p.min_days)
         self.shared = False
         model.levers.escalator = self

@@ -231,6 +231,7 @@ class InstitutionalConsultation(Mechanism):
         self.held: dict[int, int] = {}  # id -> day posted, while held for written opinions
         self.posted: set[int] = set()  # ids of issues ever posted (each is posted once)
         self.n_procedure = 0  # resolved issues consulted under the procedure and published
+        model.open_channel(self.name)  # follow-up visits (回访) hear complaints
         self.n_published = 0  # resolved issues whose outcome was published
         self.n_written = 0  # written consultations held
         self.followups: deque[tuple[int, np.ndarray]] = deque()  # (day due, affected)

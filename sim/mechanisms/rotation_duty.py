@@ -101,6 +101,7 @@ class RotationDuty(Mechanism):
         self.roster = np.empty(0, dtype=np.int64)
         self.turn = 0
         self.seen = np.full(model.pop.n, -RECENT_DAYS)  # last day a tie served
+        model.open_channel(self.name)  # volunteers on duty hear complaints
 
     def participate(self, model: CommunityModel) -> None:
         """Recruit when due; today's shift serves."""

@@ -1,7 +1,8 @@
 """Residents' behaviour rules as vectorised functions of state arrays (MODEL section 3).
 
 Each function states its rule and source; all are synchronous (computed for everyone from the
-same state, then applied).
+same state, then applied). The equations are those of the causal-core design
+(``docs/design/causal_core.md`` sections 3 and 4).
 """
 
 from __future__ import annotations
@@ -10,9 +11,23 @@ import numpy as np
 
 from sim.params import BehaviourParams
 
-#: Days within which taking part counts as recent (participation_rate, neighbours' example):
-#: the definition of the participation metric, a month (MODEL 3.1), not a tunable parameter.
+#: Days within which taking part counts as recent (participation_rate): the definition of the
+#: participation metric, a month (MODEL 3.1), not a tunable parameter.
 RECENT_DAYS = 30
+#: Days within which a tie's taking part counts for the neighbour threshold and one's own
+#: record of being heard: a year (design doc 4.1 (a), 3.1), a definition.
+YEAR_DAYS = 365
+#: Logistic scale of the smooth neighbour threshold ``logit⁻¹((k − κ + 0.5) / 0.25)``: close to
+#: the step at ``k = κ`` yet differentiable (design doc 4.1 (b)), a form, not a tunable weight.
+SOCIAL_SMOOTH = 0.25
+#: Informants who surface 63 % of what can be known on an issue (design doc 1.2, ``n_info``):
+#: the scale of the marginal gain of one more voice until core_decide's quality is wired in.
+N_INFO = 8.0
+#: Expected favourability is the mean of a resident's last three (design doc 3.1): an
+#: exponential average with weight 1/3 on each new decision.
+EXPECT_WEIGHT = 1.0 / 3.0
+#: Satisfaction terms, in the order of :func:`satisfaction_terms` (each a metric ``sat_*``).
+SAT_TERMS = ("base", "perf", "disc", "proc", "voice")
 
 
 def logistic(x: np.ndarray) -> np.ndarray:
@@ -25,35 +40,79 @@ def participation_probability(
     *,
     resources: np.ndarray,
     engagement: np.ndarray,
-    social_met: np.ndarray,
+    age_term: np.ndarray,
+    social: np.ndarray,
     cost: np.ndarray,
     efficacy: np.ndarray,
-    stake: np.ndarray,
+    benefit: np.ndarray,
+    adult: np.ndarray,
     asked: np.ndarray | float = 0.0,
     broadcast: np.ndarray | float = 0.0,
     visible: float = 0.0,
 ) -> np.ndarray:
-    """Chance of taking part when an occasion arises.
+    """Chance of taking part when an occasion arises (design doc 4.1).
 
-    ``p = logit⁻¹(b0 + bR·resources + bE·engagement + bS·social_met − bC·cost + bF·efficacy
-    + bG·stake) + ask_personal·asked + ask_broadcast·broadcast + visibility·visible``,
-    clipped to [0, 1]. The logit follows the resource model (Verba, Schlozman & Brady 1995);
-    ``social_met`` is 1 where the share of one's face-to-face ties who took part reaches
-    one's threshold (Granovetter 1978); recruitment enters as an absolute increase, the
-    canvassing effect (Gerber & Green 2000) and the social-pressure effect (Gerber, Green &
-    Larimer 2008), as MODEL 3.1 states them.
+    ``p = logit⁻¹(b0 + bR·resources + bE·engagement + b_age + bS·social − bC·cost + bF·efficacy
+    + bB·benefit) + ask_personal·asked + ask_broadcast·broadcast + visibility·visible``,
+    clipped to [0, 1], and 0 for children. The logit follows the resource model (Verba,
+    Schlozman & Brady 1995) with an age gradient calibrated to RC-election turnout by age
+    (SUNS 2017); ``social`` is the smooth neighbour threshold (:func:`social_threshold`,
+    Centola 2010) and ``benefit`` the group-size term (:func:`group_benefit`, Olson 1965);
+    recruitment enters as an absolute increase, the canvassing effect (Gerber & Green 2000)
+    and the social-pressure effect (Gerber, Green & Larimer 2008), as MODEL 3.1 states them.
     """
     z = (
         b.b0
         + b.b_resources * resources
         + b.b_engagement * engagement
-        + b.b_social * social_met
+        + age_term
+        + b.b_social * social
         - b.b_cost * cost
         + b.b_efficacy * efficacy
-        + b.b_stake * stake
+        + b.b_stake * benefit
     )
     p = logistic(z) + b.ask_personal * asked + b.ask_broadcast * broadcast
-    return np.clip(p + b.visibility * visible, 0.0, 1.0)
+    return np.clip(p + b.visibility * visible, 0.0, 1.0) * adult
+
+
+def social_threshold(ties_took_part: np.ndarray, kappa: np.ndarray) -> np.ndarray:
+    """Smooth neighbour threshold ``logit⁻¹((k − κ + 0.5) / 0.25)`` (design doc 4.1).
+
+    ``k``: one's face-to-face ties who took part in the last year; ``κ ∈ {1, 2, 3}``: how
+    many one needs. Costly behaviour spreads by reinforcement from several contacts (Centola
+    2010; Centola & Macy 2007).
+    """
+    return logistic((ties_took_part - kappa + 0.5) / SOCIAL_SMOOTH)
+
+
+def kappa_draw(b: BehaviourParams, u: np.ndarray) -> np.ndarray:
+    """Thresholds κ ∈ {1, 2, 3} by inverse CDF of the uniforms ``u``.
+
+    Shares ``kappa1_share``, ``kappa2_share`` and the rest (ASSUMPTION, design doc 4.1).
+    """
+    return 1 + np.searchsorted([b.kappa1_share, b.kappa1_share + b.kappa2_share], u, side="right")
+
+
+def voice_gain(n_voiced: int) -> float:
+    """Marginal gain of one more voice on an issue, relative to the first: ``exp(−n_h/n_info)``.
+
+    The derivative of the information term ``I = 1 − exp(−n_h / n_info)`` (design doc 1.2),
+    normalised to 1 for an issue no one has voiced yet. It stands for ``Δp_i`` of the
+    group-size term until the decision quality ``Q_i`` is available (the lead may switch).
+    """
+    return float(np.exp(-n_voiced / N_INFO))
+
+
+def group_benefit(
+    b: BehaviourParams, stake: np.ndarray, gain: float, n_affected: int
+) -> np.ndarray:
+    """Olson's group-size benefit of taking part: ``stake · Δp · (N_ref / N)^γ`` (design 4.1).
+
+    ``stake``: the affected residents' stakes (grievance, doubled for car households on a
+    parking issue); ``gain``: :func:`voice_gain`; ``N``: the affected group's size (Olson
+    1965; with γ = 0 size acts only through the marginal gain, Isaac & Walker 1988).
+    """
+    return stake * gain * (b.group_ref / max(n_affected, 1)) ** b.group_gamma
 
 
 def performance(grievance: np.ndarray, conflict_harm: np.ndarray) -> np.ndarray:
@@ -61,28 +120,70 @@ def performance(grievance: np.ndarray, conflict_harm: np.ndarray) -> np.ndarray:
     return np.clip(1.0 - grievance - conflict_harm, 0.0, 1.0)
 
 
-def satisfaction(
+def satisfaction_terms(
     b: BehaviourParams,
     perf: np.ndarray,
     expectation: np.ndarray,
     justice: np.ndarray,
     process: np.ndarray,
-) -> np.ndarray:
-    """Satisfaction with the community's governance, in [0, 1].
+    disc_issue: np.ndarray,
+) -> dict[str, np.ndarray | float]:
+    """The terms of satisfaction, before clipping (design doc 3.1), by :data:`SAT_TERMS`.
 
-    ``S = s0 + a·P + b·(P − E) + w_proc·PJ·(1 − P) + process``: expectancy-disconfirmation
-    (Van Ryzin 2004), procedure weighing more when outcomes are bad (Brockner & Wiesenfeld
-    1996), and the decaying bonuses and penalties of voice and of replies (Lind, Kanfer &
-    Earley 1990; Chen et al. 2023; Nie & Wang 2023).
+    ``S = s0 + a·P + [b·(P − E) + D] + w_proc·PJ·(1 − P) + V``: expectancy-disconfirmation
+    (Van Ryzin 2004) with the decaying per-issue disconfirmation ``D`` of decisions (van den
+    Bos, Vermunt & Wilke 1996), procedure weighing more when outcomes are bad (Brockner &
+    Wiesenfeld 1996), and the decaying bonuses and penalties ``V`` of voice and of replies
+    (Lind, Kanfer & Earley 1990; Chen et al. 2023; Nie & Wang 2023).
     """
-    s = (
-        b.sat_base
-        + b.sat_performance * perf
-        + b.sat_disconfirmation * (perf - expectation)
-        + b.w_procedure * justice * (1.0 - perf)
-        + process
-    )
-    return np.clip(s, 0.0, 1.0)
+    return {
+        "base": b.sat_base,
+        "perf": b.sat_performance * perf,
+        "disc": b.sat_disconfirmation * (perf - expectation) + disc_issue,
+        "proc": b.w_procedure * justice * (1.0 - perf),
+        "voice": process,
+    }
+
+
+def procedural_climate(
+    b: BehaviourParams, issues_heard_share: np.ndarray, own_voices: np.ndarray
+) -> np.ndarray:
+    """The procedural climate perceived justice relaxes toward (design doc 3.1).
+
+    ``PC = climate_base + climate_issues·(share of one's issues in the last year decided with
+    voice or replied) + climate_own·(1 − exp(−voices in the last year))``.
+    """
+    own = 1.0 - np.exp(-own_voices)
+    return b.climate_base + b.climate_issues * issues_heard_share + b.climate_own * own
+
+
+def trust_step(
+    b: BehaviourParams, trust: np.ndarray, target: np.ndarray, cogov: bool = False
+) -> np.ndarray:
+    """Trust after an event: asymmetric steps toward its target (design doc 3.2, MODEL 3.3).
+
+    ``Δ = λ⁺·(T* − trust)`` when the target is higher (``λ⁺ × trust_cogov`` for a
+    co-governed decision: power-sharing builds trust), ``λ⁻ = trust_neg_ratio·λ⁺`` when it is
+    lower (Slovic 1993).
+    """
+    up = b.trust_gain * (b.trust_cogov if cogov else 1.0)
+    rate = np.where(target >= trust, up, b.trust_gain * b.trust_neg_ratio)
+    return np.clip(trust + rate * (target - trust), 0.0, 1.0)
+
+
+def trust_target(b: BehaviourParams, dj: np.ndarray | float, pj: np.ndarray) -> np.ndarray:
+    """``T* = 0.4·DJ + 0.6·PJ`` (MODEL 3.2: trust in the RC weighs procedure more)."""
+    return b.trust_dj_weight * dj + (1.0 - b.trust_dj_weight) * pj
+
+
+def reopen_probability(b: BehaviourParams, share: float) -> float:
+    """Chance that complaints reopen a decided issue: ``logit⁻¹((share − q_reopen)/scale)``.
+
+    Zero below ``q_reopen`` (design doc 3.1, ASSUMPTION).
+    """
+    if share < b.reopen_share:
+        return 0.0
+    return float(logistic(np.float64((share - b.reopen_share) / b.reopen_scale)))
 
 
 def daily_rate(monthly: float) -> float:

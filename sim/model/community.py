@@ -27,7 +27,8 @@ from sim.model.agents import (
 from sim.model.issues import Issue, IssueBook
 from sim.model.network import build_network
 from sim.model.parking import ParkingLot
-from sim.model.population import ELDERLY, build_population, truncated_normal
+from sim.model.population import ELDERLY, build_population
+from sim.model.spinup import spin_up
 from sim.model.state import Levers, State, Today, Totals
 from sim.params import ISSUE_TYPES
 from sim.scenario import Scenario, load_scenario
@@ -139,10 +140,11 @@ class CommunityModel(mesa.Model):
         self._by_name = {m.name: m for m in self.mechanisms}
         self.day = 0
         self._build(resident_agents)
-        for m in self.mechanisms:
-            m.setup(self)
         #: Mesa's DataCollector of the daily metrics (one column per metric, as plain lists).
         self.datacollector = DailyCollector()
+        spin_up(self, self.spec.behaviour.spinup_days)
+        for m in self.mechanisms:
+            m.setup(self)
 
     # ------------------------------------------------------------------ construction
     def stream(self, name: str) -> np.random.Generator:
@@ -171,13 +173,24 @@ class CommunityModel(mesa.Model):
             trust=np.full(n, b.trust0),
             satisfaction=np.zeros(n),
             expectation=np.ones(n),
-            justice=np.zeros(n),
+            justice=np.full(n, b.climate_base),
             process=np.zeros(n),
             harm=np.zeros(n),
             last_part=np.full(n, NEVER, dtype=np.int64),
             opinion=init.random((n, k)),
-            theta=truncated_normal(init.random(n), b.theta_mean, b.theta_sd),
+            kappa=behaviour.kappa_draw(b, init.random(n)),
+            fav_expect=np.full(n, 0.5),
+            disc_issue=np.zeros(n),
+            issues_touched=np.zeros(n),
+            issues_heard=np.zeros(n),
+            voices=np.zeros(n),
         )
+        #: Complaint channels mechanisms opened (:meth:`open_channel`): name -> reach.
+        self.channels: dict[str, np.ndarray | float] = {}
+        self._decided: list[tuple[np.ndarray, np.ndarray]] = []  # today's decisions (fav)
+        self._complaints_due: list[tuple[int, np.ndarray]] = []  # (day, complainers) pending
+        self.complaints = 0  # complaints after decisions since day 0
+        self.reopened: list[int] = []  # ids of the issues reopened by complaints since day 0
         self.state.satisfaction = self.compute_satisfaction()
         h = pop.n_households
         cars = self.stream("cars")
@@ -202,6 +215,7 @@ class CommunityModel(mesa.Model):
         self.parking = ParkingLot(self)
         by_age = np.array([b.resources_young, b.resources_middle, b.resources_elderly])
         self.resources = by_age[pop.age] + b.resources_core * pop.core
+        self.age_term = np.array([0.0, b.b_age_middle, b.b_age_elderly])[pop.age]
         self.engagement = np.where(pop.core, b.engagement_core, b.engagement_other)
         self.time_cost = np.where(pop.employed, b.cost_employed, b.cost_retired)
         self.totals = Totals()
@@ -424,20 +438,105 @@ class CommunityModel(mesa.Model):
             mech.on_resolved(self, issue)
 
     def outcome(
-        self, members: np.ndarray, fav: np.ndarray, acceptance: np.ndarray, authority: float
+        self,
+        members: np.ndarray,
+        fav: np.ndarray,
+        acceptance: np.ndarray | None,
+        authority: float,
     ) -> None:
-        """A decision's effects on the affected residents (``members``, per-member arrays).
+        """A decision's effects on the affected residents ``members`` (design doc 3.1-3.2).
 
-        Grievance falls in proportion to favourability; the action is seen (``action_effect``);
-        trust rises with favourability, twice as much when the participants' position carried
-        weight (``authority >= 0.5``: power-sharing builds trust, MODEL 3.3).
+        Grievance falls by the favourability ``fav``; the action bonus (Nie & Wang 2023) joins
+        the voice term, scaled by ``fav`` as a delivered service's is by its quality. The
+        decision's outcome satisfaction ``O = 0.6·fav + 0.4·PJ_issue`` (MODEL 3.2), with
+        ``PJ_issue = ½·authority + ½·PJ + (acceptance − fav)`` clipped to [0, 1] (acceptance
+        beyond favourability is legitimacy of the process; ``acceptance`` None: ``fav`` is its
+        proxy), gives the per-issue disconfirmation
+        ``sat_issue·(O − Ê)`` against the expected outcome ``Ê`` (mean of the last three),
+        then updates ``Ê``. The decision counts toward the procedural climate as decided with
+        voice by ``authority``. Trust steps toward ``0.4·fav + 0.6·PJ`` (co-governed when
+        ``authority ≥ 0.5``). Losers may complain at the end of the day (:meth:`_complaints`).
         """
         st, b = self.state, self.spec.behaviour
+        acc = fav if acceptance is None else acceptance
         st.grievance[members] *= 1.0 - fav
-        st.process[members] += b.action_effect
-        st.trust[members] = np.clip(
-            st.trust[members] + b.trust_gain * fav * (2 if authority >= 0.5 else 1), 0.0, 1.0
+        st.process[members] += b.action_effect * fav
+        pj_issue = np.clip(0.5 * authority + 0.5 * st.justice[members] + acc - fav, 0.0, 1.0)
+        o = b.outcome_dj_weight * fav + (1.0 - b.outcome_dj_weight) * pj_issue
+        st.disc_issue[members] += b.sat_issue * (o - st.fav_expect[members])
+        st.fav_expect[members] += behaviour.EXPECT_WEIGHT * (o - st.fav_expect[members])
+        st.issues_touched[members] += 1.0
+        st.issues_heard[members] += authority
+        self._trust_event(members, fav, cogov=authority >= 0.5)
+        self._decided.append((members, np.asarray(fav, dtype=float)))
+
+    def _trust_event(self, who: np.ndarray, dj: np.ndarray | float, cogov: bool = False) -> None:
+        """An event moves trust toward ``T* = 0.4·DJ + 0.6·PJ`` (:func:`behaviour.trust_step`)."""
+        st, b = self.state, self.spec.behaviour
+        target = behaviour.trust_target(b, dj, st.justice[who])
+        st.trust[who] = behaviour.trust_step(b, st.trust[who], target, cogov)
+
+    def open_channel(self, name: str, reach: np.ndarray | float = 1.0) -> None:
+        """A mechanism opens a channel for complaints after decisions (call it in ``setup``).
+
+        ``reach``: each resident's access to it (an array or one share). Opening it raises the
+        expectations of those it reaches by ``promise_effect`` of the gap to 1 (a promise;
+        design doc 3.1).
+        """
+        st, b = self.state, self.spec.behaviour
+        self.channels[name] = reach
+        st.expectation += b.promise_effect * np.asarray(reach) * (1.0 - st.expectation)
+
+    def _complaints(self) -> None:
+        """Post-decision voice on today's decisions (design doc 3.1, MODEL 3.2).
+
+        Affected residents with ``fav < 0.5`` complain with the participation chance at
+        ``complaint_cost`` times the time cost, times their reach of the open channels
+        (``1 − Π(1 − reach)``); none without a channel. A complaint is post-decision voice
+        (``voice_post``) and a trust event. If the complaining share reaches ``reopen_share``
+        the issue reopens with chance :func:`behaviour.reopen_probability`, the complainers
+        as its first voices; otherwise each complaint counts as ignored after
+        ``patience_days`` (``−voice_post``, trust with no outcome; van den Bos et al. 1996).
+        """
+        decided, self._decided = self._decided, []
+        if not decided or not self.channels:
+            return
+        b = self.spec.behaviour
+        rng = self.stream("complaints")
+        missed = np.ones(self.pop.n)
+        for reach in self.channels.values():
+            missed *= 1.0 - np.asarray(reach)
+        today = [i for i in self.issues.resolved[-len(decided) :] if i.resolved_day == self.day]
+        for members, fav in decided:
+            u = rng.random(len(members) + 1)
+            lose = np.flatnonzero(fav < 0.5)
+            if not len(lose):
+                continue
+            who = members[lose]
+            p = self.participation_probability(who=who, cost_factor=b.complaint_cost)
+            came = who[u[lose] < p * (1.0 - missed[who])]
+            if not len(came):
+                continue
+            self.complaints += len(came)
+            self.took_part(came)
+            self.give_voice(came, None, pre=False)
+            self._trust_event(came, self.state.fav_expect[came])
+            issue = next((i for i in today if i.members is members), None)
+            share = len(came) / len(members)
+            if issue is not None and u[-1] < behaviour.reopen_probability(b, share):
+                self._reopen(issue, came)
+            else:
+                self._complaints_due.append((self.day + b.patience_days, came))
+
+    def _reopen(self, issue: Issue, complainers: np.ndarray) -> None:
+        """Open a decided issue again, known to the committee, its complainers as voices."""
+        t = getattr(self.spec.issues, issue.type_name)
+        again = self.issues.add(
+            issue.kind, self.day, issue.members, issue.severity, issue.complexity, t.effort_hours
         )
+        again.known_day = self.day
+        again.voiced.append(complainers)
+        self.reopened.append(again.id)
 
     def referral_failed(self, issue: Issue) -> None:
         """A referral came back with no action: a referral-only answer (Nie & Wang 2023).
@@ -479,18 +578,28 @@ class CommunityModel(mesa.Model):
         self.state.aware |= who
 
     def reply(self, who: np.ndarray) -> None:
-        """Residents (indices or a mask) get a reply on their issue (``reply_effect``)."""
-        self.state.process[who] += self.spec.behaviour.reply_effect
+        """Residents (indices or a mask) get a reply on their issue (Chen et al. 2023).
+
+        The ``reply_effect`` bonus; the issue counts as heard in the procedural climate, and
+        trust steps toward ``T*`` with the expected outcome as distributive justice.
+        """
+        st = self.state
+        st.process[who] += self.spec.behaviour.reply_effect
+        st.issues_heard[who] += 1.0
+        self._trust_event(who, st.fav_expect[who])
 
     def let_down(self, who: np.ndarray) -> None:
         """Residents whose request lapsed unanswered: the ``referral_effect`` penalty."""
         self.state.process[who] -= self.spec.behaviour.referral_effect
 
     def benefit(self, who: np.ndarray, quality: float) -> None:
-        """A service delivered to residents (indices): action effect and trust, x quality."""
+        """A service delivered to residents (indices): the action bonus x quality.
+
+        Trust steps toward ``T*`` with the quality as distributive justice.
+        """
         st, b = self.state, self.spec.behaviour
         st.process[who] += b.action_effect * quality
-        st.trust[who] = np.minimum(st.trust[who] + b.trust_gain * quality, 1.0)
+        self._trust_event(who, quality)
 
     def gain_efficacy(self, who: np.ndarray, amount: np.ndarray | float) -> None:
         """Residents (indices) gain external efficacy by ``amount`` (capped at 1)."""
@@ -502,14 +611,20 @@ class CommunityModel(mesa.Model):
         self.state.last_part[who] = self.day
 
     def give_voice(self, who: np.ndarray, issue: Issue | None, pre: bool = True) -> None:
-        """Residents had a say: a voice bonus and perceived procedural justice.
+        """Residents had a say: a voice bonus, procedural justice, their record of being heard.
 
         Pre-decision voice counts more than post-decision voice (Lind, Kanfer & Earley
-        1990). With an issue, they are recorded as having voiced it (efficacy feedback).
+        1990); pre-decision voice lifts perceived justice by ``justice_step`` of the gap to
+        1 (design doc 3.1). With an issue, they are recorded as having voiced it (efficacy
+        feedback) and their expectations rise by ``promise_effect`` (a promise).
         """
         b, st = self.spec.behaviour, self.state
         st.process[who] += b.voice_pre if pre else b.voice_post
-        st.justice[who] = np.minimum(st.justice[who] + b.justice_step, 1.0)
+        st.voices[who] += 1.0
+        if pre:
+            st.justice[who] += b.justice_step * (1.0 - st.justice[who])
+        if issue is not None:
+            st.expectation[who] += b.promise_effect * (1.0 - st.expectation[who])
         if issue is not None and len(np.atleast_1d(who)):
             issue.voiced.append(
                 np.flatnonzero(who) if np.asarray(who).dtype == bool else np.asarray(who)
@@ -524,20 +639,22 @@ class CommunityModel(mesa.Model):
         cost_factor: float = 1.0,
         who: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Everyone's chance of taking part in an occasion today (MODEL 3.1).
+        """Everyone's chance of taking part in an occasion today (design doc 4.1, MODEL 3.1).
 
         ``daytime`` doubles the time cost for employed residents (ASSUMPTION, MODEL 3.1);
-        the neighbour term is met where the share of one's face-to-face ties who took part
-        in the last 30 days reaches one's threshold (Granovetter 1978). With ``who``
-        (indices), the chances of those residents only, in that order (the same values).
+        the neighbour term counts one's face-to-face ties who took part in the last year
+        against one's threshold κ (:func:`behaviour.social_threshold`); the benefit term is
+        :meth:`group_benefit`. Children never take part. With ``who`` (indices), the chances
+        of those residents only, in that order (the same values).
         """
-        st = self.state
+        st, net = self.state, self.net
         at = slice(None) if who is None else who
 
         def pick(x: np.ndarray | float) -> np.ndarray | float:
             return x[at] if np.ndim(x) else x
 
-        share = self.net.share(self.recent_participants())[at]
+        year = self.day - st.last_part < behaviour.YEAR_DAYS
+        ties = np.rint(net.share(year) * net.degree)[at]
         cost = (
             self.time_cost[at] * cost_factor * np.where(daytime & self.pop.employed[at], 2.0, 1.0)
         )
@@ -545,14 +662,37 @@ class CommunityModel(mesa.Model):
             self.spec.behaviour,
             resources=self.resources[at],
             engagement=self.engagement[at],
-            social_met=(share >= st.theta[at]).astype(float),
+            age_term=self.age_term[at],
+            social=behaviour.social_threshold(ties, st.kappa[at]),
             cost=cost,
             efficacy=st.efficacy[at],
-            stake=st.grievance[at],
+            benefit=self.group_benefit()[at],
+            adult=self.pop.adult[at],
             asked=pick(asked),
             broadcast=pick(broadcast),
             visible=pick(self.levers.visible),
         )
+
+    def group_benefit(self) -> np.ndarray:
+        """Each resident's largest group-size benefit over the known open issues touching them.
+
+        ``stake·Δp/N^γ`` (:func:`behaviour.group_benefit`) with the stake = grievance, doubled
+        for a car household on a parking issue (ASSUMPTION, design doc 4.1), and ``Δp`` from
+        the issue's distinct voices so far (:func:`behaviour.voice_gain`).
+        """
+        b, st = self.spec.behaviour, self.state
+        out = np.zeros(self.pop.n)
+        for issue in self.issues.open:
+            if not issue.known:
+                continue
+            m = issue.members
+            stake = st.grievance[m]
+            if issue.type_name == "parking":
+                stake = stake * np.where(self.car_household[self.pop.household[m]], 2.0, 1.0)
+            n_voiced = len(np.unique(np.concatenate(issue.voiced))) if issue.voiced else 0
+            gain = behaviour.voice_gain(n_voiced)
+            out[m] = np.maximum(out[m], behaviour.group_benefit(b, stake, gain, len(m)))
+        return out
 
     def draw_participants(
         self, rng: np.random.Generator, pool: np.ndarray, **occasion: Any
@@ -586,18 +726,34 @@ class CommunityModel(mesa.Model):
 
     # 6. feedback ---------------------------------------------------------------
     def compute_satisfaction(self, perf: np.ndarray | None = None) -> np.ndarray:
-        """Satisfaction from today's state (see :func:`sim.model.behaviour.satisfaction`).
+        """Satisfaction from today's state (:func:`sim.model.behaviour.satisfaction_terms`).
 
-        ``perf``: today's performance, if already computed.
+        Keeps the mean of each term and the share clipped to [0, 1] in
+        :attr:`satisfaction_terms` (the ``sat_*`` metrics). ``perf``: today's performance,
+        if already computed.
         """
         st = self.state
         if perf is None:
             perf = behaviour.performance(st.grievance, st.harm)
-        return behaviour.satisfaction(
-            self.spec.behaviour, perf, st.expectation, st.justice, st.process
+        terms = behaviour.satisfaction_terms(
+            self.spec.behaviour, perf, st.expectation, st.justice, st.process, st.disc_issue
         )
+        raw = sum(terms.values())
+        #: Mean of each satisfaction term before clipping, and the clipped share, today.
+        self.satisfaction_terms = {k: float(np.mean(v)) for k, v in terms.items()}
+        self.satisfaction_terms["clipped_share"] = float(np.mean((raw < 0) | (raw > 1)))
+        return np.clip(raw, 0.0, 1.0)
 
     def _feedback(self) -> None:
+        """Phase 6: chats, conflicts, ignored issues and complaints, then the residents' stocks.
+
+        Grievance rises with the open issues' severity and decays; expectations follow
+        performance at ``expectation_rate``; perceived procedural justice relaxes toward the
+        procedural climate over ``justice_days`` (:func:`behaviour.procedural_climate`); the
+        voice and per-issue terms decay with ``voice_halflife``, the year's records with a
+        365-day time constant, the harm of conflicts at ``conflict_decay`` (before today's
+        performance); satisfaction is computed last, from the updated stocks.
+        """
         st, b = self.state, self.spec.behaviour
         self._chat()
         load = np.zeros(self.pop.n)  # severity of the open issues touching each resident
@@ -605,16 +761,23 @@ class CommunityModel(mesa.Model):
             load[issue.members] += issue.severity
         self._conflicts()
         self._ignored()
+        self._complaints()
         st.grievance = np.clip(
             st.grievance * (1.0 - b.grievance_decay) + b.grievance_rise * load, 0.0, 1.0
         )
+        st.harm *= 1.0 - b.conflict_decay
         perf = behaviour.performance(st.grievance, st.harm)
         st.expectation += behaviour.daily_rate(b.expectation_rate) * (perf - st.expectation)
-        st.satisfaction = self.compute_satisfaction(perf)
+        year = np.exp(-1.0 / behaviour.YEAR_DAYS)
+        for record in (st.issues_touched, st.issues_heard, st.voices):
+            record *= year
+        heard = np.minimum(st.issues_heard / np.maximum(st.issues_touched, 1e-9), 1.0)
+        climate = behaviour.procedural_climate(b, heard, st.voices)
+        st.justice += (climate - st.justice) / b.justice_days
         decay = behaviour.halflife_factor(b.voice_halflife)
         st.process *= decay
-        st.justice *= decay
-        st.harm *= 1.0 - b.conflict_decay
+        st.disc_issue *= decay
+        st.satisfaction = self.compute_satisfaction(perf)
 
     def _chat(self) -> None:
         """Informal chats: Deffuant pairwise bounded confidence on face-to-face ties."""
@@ -668,13 +831,24 @@ class CommunityModel(mesa.Model):
             self.totals.conflicts += int(self.today.conflicts)
 
     def _ignored(self) -> None:
-        """Issues open past residents' patience count once as ignored (a bad event)."""
+        """Issues open past residents' patience, and complaints past it, count as ignored.
+
+        An ignored issue is a trust event with no outcome (``T* = 0.6·PJ``) and an issue
+        touching its members not decided with voice; those who voiced it lose efficacy and
+        the pre-decision voice bonus (a broken promise, van den Bos et al. 1996). An ignored
+        complaint costs ``voice_post`` and is a trust event with no outcome.
+        """
         st, b = self.state, self.spec.behaviour
+        while self._complaints_due and self._complaints_due[0][0] <= self.day:
+            _, who = self._complaints_due.pop(0)
+            st.process[who] -= b.voice_post
+            self._trust_event(who, 0.0)
         for issue in self.issues.open:
             if not issue.ignored and self.day - issue.day >= b.patience_days:
                 issue.ignored = True
                 m = issue.members
-                st.trust[m] = np.maximum(st.trust[m] - b.trust_gain * b.trust_neg_ratio, 0.0)
+                st.issues_touched[m] += 1.0
+                self._trust_event(m, 0.0)
                 for voiced in issue.voiced:  # broken promise of voice (van den Bos 1996)
                     st.efficacy[voiced] = np.maximum(st.efficacy[voiced] - b.efficacy_step, 0)
                     st.process[voiced] -= b.voice_pre

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-from scipy.stats import truncnorm
 
 from sim.params import PopulationParams
 
@@ -35,6 +34,7 @@ class Population:
     n_households: int
     n_stairwells: int
     n_buildings: int
+    adult: np.ndarray  # bool, aged 18+ (children, among the young, never take part)
 
     @property
     def n(self) -> int:
@@ -65,20 +65,6 @@ class Population:
         return cache[group]
 
 
-def truncated_normal(
-    u: np.ndarray, mean: float, sd: float, lo: float = 0.0, hi: float = 1.0
-) -> np.ndarray:
-    """Normal(mean, sd) truncated to [lo, hi], by inverse CDF of the uniforms ``u``.
-
-    One uniform per draw, so the draws are vectorised and follow the stream; none piles up
-    at a bound, as clipping a normal would. With ``sd == 0``, the mean (kept within bounds).
-    """
-    if sd == 0:
-        return np.full(len(u), min(max(mean, lo), hi))
-    x = truncnorm.ppf(u, (lo - mean) / sd, (hi - mean) / sd, loc=mean, scale=sd)
-    return np.clip(x, lo, hi)  # against rounding at the bounds
-
-
 def household_sizes(residents: int, households: int, rng: np.random.Generator) -> np.ndarray:
     """Sizes summing exactly to ``residents``: one each, the rest spread at random."""
     extra = rng.multinomial(residents - households, np.full(households, 1.0 / households))
@@ -106,7 +92,9 @@ def build_population(p: PopulationParams, rng: np.random.Generator) -> Populatio
 
     Age groups, work and online use are drawn per resident from the shares in ``p``; core
     members are drawn without replacement, weighted toward middle-aged and elderly residents
-    (activists are mostly retired women, Read 2012; ``core_weight_*``).
+    (activists are mostly retired women, Read 2012; ``core_weight_*``). Children are drawn
+    last among the young (``child_share`` of all residents), so the other draws keep their
+    stream.
     """
     sizes = household_sizes(p.residents, p.households, rng)
     household = np.repeat(np.arange(p.households, dtype=np.int32), sizes)
@@ -139,4 +127,5 @@ def build_population(p: PopulationParams, rng: np.random.Generator) -> Populatio
         n_households=p.households,
         n_stairwells=int(household_stairwell[-1]) + 1,
         n_buildings=int(building[-1]) + 1,
+        adult=~((age == YOUNG) & (rng.random(n) * p.share_young < p.child_share)),
     )

@@ -25,12 +25,17 @@ class State:
     trust: np.ndarray  # [0, 1], in the resident committee
     satisfaction: np.ndarray  # [0, 1]
     expectation: np.ndarray  # [0, 1], expected performance
-    justice: np.ndarray  # [0, 1], perceived procedural justice (voice), decays
+    justice: np.ndarray  # [0, 1], perceived procedural justice, relaxes toward the climate
     process: np.ndarray  # satisfaction bonus or penalty from voice and replies, decays
     harm: np.ndarray  # [0, 1], harm of recent conflicts nearby, decays
     last_part: np.ndarray  # int: last day of taking part in a consultation
     opinion: np.ndarray  # n x issue types, position on each issue's axis in [0, 1]
-    theta: np.ndarray  # participation threshold (share of ties), Granovetter 1978
+    kappa: np.ndarray  # int 1-3: ties who took part needed to be drawn in (Centola 2010)
+    fav_expect: np.ndarray  # [0, 1], expected outcome of a decision (mean of the last three)
+    disc_issue: np.ndarray  # per-issue disconfirmation on satisfaction, decays
+    issues_touched: np.ndarray  # decisions and ignored issues touching one, last year (decays)
+    issues_heard: np.ndarray  # of which decided with voice or replied (decays alike)
+    voices: np.ndarray  # times one was heard in the last year (decays alike)
 
 
 @dataclass

@@ -1,0 +1,304 @@
+"""Residents' core of issue 20 (design doc sections 3 and 4): satisfaction terms, post-decision
+voice, spin-up, the age gradient, and the knock-out directions K1, K4, K18, K19, K20.
+
+The knock-out tests run paired seeds (common random numbers: the same seed with and without
+the process) at a cheap size and assert the sign of the mean paired difference and that its
+95 % t interval over the pairs excludes 0 (design doc 6.1).
+"""
+
+import pickle
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from sim.model import CommunityModel, behaviour
+from sim.model.population import ELDERLY, MIDDLE, YOUNG
+from sim.params import ISSUE_TYPES
+
+SMALL = {
+    "population.residents": 120,
+    "population.households": 40,
+    "population.households_per_building": 10,
+    "behaviour.spinup_days": 0,
+}
+QUIET = {f"issues.{t}.rate.old_estate": 0.0 for t in ISSUE_TYPES} | {
+    "committee.policies_per_month": 0.0
+}
+ENV = ISSUE_TYPES.index("environment")
+
+
+def tiny(mechanisms="administrative", seed=0, **overrides):
+    over = {**SMALL, **QUIET, **overrides}
+    return CommunityModel(rng=seed, mechanisms=mechanisms, overrides=over, resident_agents=False)
+
+
+# ---------------------------------------------------------------- satisfaction terms
+def test_satisfaction_terms_sum_to_the_mean_before_clipping():
+    """sat_base + sat_perf + sat_disc + sat_proc + sat_voice = mean S before clipping."""
+    m = CommunityModel(
+        rng=3,
+        mechanisms="joint_meeting,cloud_consultation",
+        overrides={
+            "population.residents": 800,
+            "population.households": 255,
+            "behaviour.spinup_days": 200,
+        },
+        resident_agents=False,
+    )
+    df = m.run(120)
+    terms = df[[f"sat_{t}" for t in behaviour.SAT_TERMS]].sum(axis=1)
+    st, b = m.state, m.spec.behaviour
+    raw = sum(
+        behaviour.satisfaction_terms(
+            b,
+            behaviour.performance(st.grievance, st.harm),
+            st.expectation,
+            st.justice,
+            st.process,
+            st.disc_issue,
+        ).values()
+    )
+    assert terms.iloc[-1] == pytest.approx(raw.mean(), abs=1e-12)
+    assert df.satisfaction_mean.iloc[-1] == pytest.approx(np.clip(raw, 0, 1).mean(), abs=1e-12)
+    unclipped = df.sat_clipped_share == 0
+    assert unclipped.any()
+    np.testing.assert_allclose(terms[unclipped], df.satisfaction_mean[unclipped], atol=1e-12)
+    assert (df.sat_disc != 0).all() and (df.sat_proc > 0).all() and (df.sat_voice != 0).any()
+
+
+# ---------------------------------------------------------------- post-decision voice
+def decided(m, n_lose, n):
+    """Resolve an issue touching residents 0..n-1; the first ``n_lose`` get fav 0.4, the rest 1.
+
+    Losers hold position 0, the decision and the winners 0.6, quality 1: fav = 1 − |x − d|.
+    """
+    who = np.arange(n)
+    issue = m.issues.add(ENV, m.day, who, 0.3, 0.2, 4.0)
+    m.state.opinion[who, ENV] = np.where(who < n_lose, 0.0, 0.6)
+    m.resolve_issue(issue, 1.0, 0.6)
+    return issue, who
+
+
+def test_losers_complain_only_through_an_open_channel():
+    """fav < 0.5 and a channel: post-decision voice at the complaint cost; none otherwise."""
+    for channel in (False, True):
+        m = tiny(**{"behaviour.b0": 20.0})  # every adult who may complain does
+        if channel:
+            m.open_channel("test")
+        _, who = decided(m, 4, 40)  # 10 %: too few to reopen
+        before = m.state.process.copy()
+        m._complaints()
+        losers = who[:4][m.pop.adult[:4]]
+        assert m.complaints == (len(losers) if channel else 0)
+        gained = m.state.process - before
+        if channel:
+            np.testing.assert_allclose(gained[losers], m.spec.behaviour.voice_post)
+            assert np.all(m.state.last_part[losers] == m.day)
+        assert np.all(gained[4:] == 0) and m.reopened == []
+
+
+def test_complaints_reach_only_those_the_channels_reach():
+    """Reach 0 for half the losers: only the others complain (1 − Π(1 − reach))."""
+    m = tiny(**{"behaviour.b0": 20.0})
+    m.pop.adult[:8] = True
+    reach = np.ones(m.pop.n)
+    reach[:4] = 0.0
+    m.open_channel("a", reach)
+    m.open_channel("b", 0.0)
+    decided(m, 8, 80)
+    m._complaints()
+    assert m.complaints == 4 and np.all(m.state.last_part[:4] < 0)
+    assert np.all(m.state.last_part[4:8] == m.day)
+
+
+def test_complaints_need_the_participation_chance_at_the_complaint_cost():
+    """With the default logit, few complain, and more when complaining costs nothing."""
+    counts = []
+    for cost in (5.0, 0.0):
+        m = tiny(**{"behaviour.complaint_cost": cost, "behaviour.cost_employed": 1.0})
+        m.open_channel("test")
+        decided(m, 100, 120)
+        m._complaints()
+        counts.append(m.complaints)
+    assert counts[0] < counts[1]
+
+
+def test_enough_complaints_reopen_the_issue_with_the_complainers_as_voices():
+    m = tiny(**{"behaviour.b0": 20.0})
+    m.open_channel("test")
+    issue, who = decided(m, 30, 30)
+    m._complaints()
+    assert len(m.reopened) == 1
+    again = m.issues.open[-1]
+    assert m.reopened == [again.id]
+    assert again.kind == issue.kind and again.members is issue.members and again.known
+    np.testing.assert_array_equal(again.voiced[0], who[m.pop.adult[who]])
+
+
+def test_few_complaints_do_not_reopen_and_are_ignored_after_patience():
+    """Below q_reopen nothing reopens; after patience_days each complaint costs voice_post."""
+    m = tiny(**{"behaviour.b0": 20.0})
+    b = m.spec.behaviour
+    m.open_channel("test")
+    m.pop.adult[:4] = True
+    decided(m, 4, 40)
+    m._complaints()
+    assert m.reopened == [] and m.complaints == 4
+    due = m._complaints_due[0][0]
+    assert due == m.day + b.patience_days
+    m.day = due
+    before, trust = m.state.process.copy(), m.state.trust.copy()
+    m._ignored()
+    np.testing.assert_allclose(before[:4] - m.state.process[:4], b.voice_post)
+    assert np.all(m.state.trust[:4] < trust[:4]) and m._complaints_due == []
+
+
+# ---------------------------------------------------------------- spin-up
+def spun(seed=1, mechanisms="administrative", days=200, **over):
+    over = {
+        "population.residents": 400,
+        "population.households": 128,
+        "behaviour.spinup_days": days,
+        **over,
+    }
+    return CommunityModel(rng=seed, mechanisms=mechanisms, overrides=over, resident_agents=False)
+
+
+def test_spin_up_restarts_the_clock_and_keeps_the_state():
+    m = spun()
+    assert m.day == 0 and m.time == 0 and m.totals.resolved == 0 and m.totals.conflicts == 0
+    assert len(m.metrics()) == 0 and m.issues.resolved == []
+    assert all(i.day <= 0 for i in m.issues.open)
+    assert m.state.grievance.mean() > 0 and m.state.trust.mean() != m.spec.behaviour.trust0
+    old = spun(days=0)
+    assert old.state.satisfaction.mean() == pytest.approx(0.8)  # the old fixed start
+    np.testing.assert_array_equal(m.car_household, old.car_household)  # car growth off
+    df = m.run(10)
+    assert list(df.day) == list(range(10))
+
+
+def test_every_arm_shares_the_spin_up_and_the_run_streams_are_untouched():
+    """Same seed: the same day-0 state whichever mechanisms the arm switches on after."""
+    a, c = spun(), spun(mechanisms="joint_meeting,issue_committee")
+    for name in ("grievance", "trust", "justice", "efficacy", "fav_expect", "last_part"):
+        np.testing.assert_array_equal(getattr(a.state, name), getattr(c.state, name))
+    assert [i.id for i in a.issues.open] == [i.id for i in c.issues.open]
+    fresh = spun(days=0)
+    assert a.stream("issues").random() == fresh.stream("issues").random()
+
+
+def test_a_spun_up_model_is_deterministic_and_pickles():
+    a, b = spun(seed=5), spun(seed=5)
+    copy = pickle.loads(pickle.dumps(a))
+    ra, rb, rc = a.run(60), b.run(60), copy.run(60)
+    assert ra.equals(rb) and ra.equals(rc)
+
+
+def dissatisfied_at_day_zero(seeds=range(4)):
+    return [
+        np.mean(CommunityModel(rng=s, resident_agents=False).state.satisfaction < 0.4)
+        for s in seeds
+    ]
+
+
+def test_spin_up_moves_day_zero_off_the_fixed_start_toward_the_dissatisfied_target():
+    """The fixed start has nobody dissatisfied (S = 0.8 for all); after the spin-up some are
+    (S < 0.4), at most the target's top (28 %); the mean over 4 seeds of the full community."""
+    shares = dissatisfied_at_day_zero()
+    assert 0.03 < np.mean(shares) <= 0.28, shares
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="day-0 dissatisfied share is 1-21 % (mean 11 % over seeds 0-3), below the design's "
+    "20-28 %: grievance comes only from issues, so most residents sit at P = 1 (S = 0.8); "
+    "needs-driven harm (core_conflict) or per-resident heterogeneity should close the gap",
+)
+def test_day_zero_after_spin_up_sits_in_the_dissatisfied_target_band():
+    """Design doc 3.3: 20-28 % dissatisfied at day 0, mean over 4 seeds."""
+    assert 0.20 <= np.mean(dissatisfied_at_day_zero()) <= 0.28
+
+
+# ---------------------------------------------------------------- age gradient
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_age_gradient_matches_the_suns_turnout_log_odds(seed):
+    """Design doc 4.2: on an un-asked occasion, log-odds of the mean chance of elderly vs
+    young adults in [1.6, 3.1] and middle-aged vs young in [0.8, 2.3] (SUNS 2017 ratios with
+    the ±0.75 logit tolerance for voting vs consultation); 3,200 residents per seed."""
+    m = CommunityModel(rng=seed, resident_agents=False, overrides={"behaviour.spinup_days": 0})
+    p = m.participation_probability(broadcast=1.0)
+    a, g = m.pop.adult, m.pop.age
+    lo = {k: stats.logistic.ppf(p[a & (g == k)].mean()) for k in (YOUNG, MIDDLE, ELDERLY)}
+    assert 1.6 <= lo[ELDERLY] - lo[YOUNG] <= 3.1
+    assert 0.8 <= lo[MIDDLE] - lo[YOUNG] <= 2.3
+
+
+# ---------------------------------------------------------------- knock-out directions
+KO_SIZE = {
+    "population.residents": 1600,
+    "population.households": 510,
+    "behaviour.spinup_days": 365,
+}
+
+
+def outcome(seed, mechanisms, metric, over):
+    m = CommunityModel(
+        rng=seed, mechanisms=mechanisms, overrides={**KO_SIZE, **over}, resident_agents=False
+    )
+    df = m.run(365)
+    return df[metric].iloc[-1] if metric == "participation_12m" else df[metric].iloc[-90:].mean()
+
+
+def paired(mechanisms, metric, knock, base=None, seeds=range(4)):
+    """The 95 % t interval of the mean paired difference, knocked-out minus full."""
+    base = base or {}
+    d = np.array(
+        [
+            outcome(s, mechanisms, metric, {**base, **knock}) - outcome(s, mechanisms, metric, base)
+            for s in seeds
+        ]
+    )
+    half = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+    return d.mean() - half, d.mean() + half
+
+
+K1 = {"behaviour.voice_pre": 0.0, "behaviour.justice_step": 0.0, "behaviour.climate_own": 0.0}
+
+
+@pytest.mark.parametrize("metric", ["satisfaction_mean", "trust_mean"])
+def test_k1_without_pre_decision_voice_satisfaction_and_trust_fall(metric):
+    _, high = paired("joint_meeting,issue_committee", metric, K1)
+    assert high < 0
+
+
+def test_k4_without_the_neighbour_threshold_participation_falls():
+    _, high = paired("joint_meeting", "participation_12m", {"behaviour.b_social": 0.0})
+    assert high < 0
+
+
+def test_k18_without_disconfirmation_a_clogged_cloud_queue_stops_costing_satisfaction():
+    knock = {
+        "behaviour.sat_disconfirmation": 0.0,
+        "behaviour.sat_issue": 0.0,
+        "behaviour.promise_effect": 0.0,
+    }
+    half = {"mechanisms.cloud_consultation.capacity_per_month": 6.0}  # default 12, halved
+    low, _ = paired("cloud_consultation", "satisfaction_mean", knock, base=half)
+    assert low > 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="with today's favourability (quality x fit, high for joint-meeting proposals) the "
+    "outcome term of co-governed decisions exceeds the PJ stock, so T* = DJ raises trust; "
+    "expected to pass once core_decide's graded Q.M.fit lowers DJ (report to the lead)",
+)
+def test_k19_without_procedural_justice_in_trust_trust_falls():
+    _, high = paired("joint_meeting", "trust_mean", {"behaviour.trust_dj_weight": 1.0})
+    assert high < 0
+
+
+def test_k20_without_the_trust_asymmetry_trust_rises():
+    low, _ = paired("administrative", "trust_mean", {"behaviour.trust_neg_ratio": 1.0})
+    assert low > 0
