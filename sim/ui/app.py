@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 DEFAULT = RunConfig()
 RUN_CHUNK, JUMP_CHUNK = 0.15, 0.5  # seconds simulated between redraws
 SHOW_TIMEOUT = 2.0  # seconds a background run waits for the page to show a chunk
+ENSEMBLE_IDLE, ENSEMBLE_REDRAW = 0.5, 2.0  # seconds: the replicates' wait, and their redraws
 BAR = {
     "background": "#1565c0",
     "color": "white",
@@ -121,9 +123,30 @@ def Page() -> None:
     notice = solara.use_reactive(False)
     seed_error = solara.use_reactive(False)
     sim, error = solara.use_memo(lambda: build(config.value), [config.value, generation.value])
-    frame = solara.use_memo(lambda: sim.frame() if sim is not None else None, [sim, tick.value])
+    ensemble = solara.use_reactive(0)  # the background replicates moved on
+    frame = solara.use_memo(
+        lambda: sim.frame() if sim is not None else None, [sim, tick.value, ensemble.value]
+    )
     shown = solara.use_memo(Shown, [])
     solara.use_effect(lambda: shown.shown(tick.value), [tick.value])
+    solara.use_effect(lambda: sim.close if sim is not None else None, [sim])
+
+    def background() -> None:
+        """Build and step the other replicates; redraw when more of them reach the day."""
+        if sim is None:
+            return
+        last, seen = time.monotonic(), sim.frame().done
+        while not sim.closed:
+            busy = sim.work(idle=ENSEMBLE_IDLE)
+            if busy and time.monotonic() - last < ENSEMBLE_REDRAW:
+                continue  # redraw now and then, or once all have caught up
+            last = time.monotonic()
+            done = sim.frame().done
+            if done != seen or sim.error is not None:
+                seen = done
+                ensemble.set(ensemble.value + 1)
+
+    solara.use_thread(background, dependencies=[sim], intrusive_cancel=False)
 
     def advance(run: Simulation, until: int, chunk: float) -> None:
         def redraw() -> None:
@@ -145,8 +168,8 @@ def Page() -> None:
         config.set(new)
 
     @use_stable
-    def check(path: str, text: str) -> str | None:
-        value, message = check_override(config.value, path, text)
+    def check(path: str, text: Any, lg: str) -> str | None:
+        value, message = check_override(config.value, path, text, lg)
         if message is None and sim is not None and value != scenario_value(sim.spec, path):
             set_config(config.value.with_override(path, value))
         return message
@@ -174,6 +197,7 @@ def Page() -> None:
     def go(until: int, chunk: float = JUMP_CHUNK) -> None:
         if sim is not None and not task.pending:
             target.set(until)
+            sim.aim(until)  # the other replicates run there meanwhile
             task(sim, until, chunk)
 
     lg = lang.value
@@ -193,7 +217,7 @@ def Page() -> None:
             classes=["cogov-language"],
             on_click=lambda: lang.set("en" if lg == "zh" else "zh"),
         )
-    with solara.Row(gap="0px", style={"align-items": "stretch"}):
+    with solara.Row(gap="0px", style={"align-items": "stretch"}, classes=["cogov-body"]):
         with solara.Column(gap="6px", classes=["cogov-side"], style=SIDE):
             solara.Text(t("community", lg), style=ui.HEADING)
             ui.CommunityPicker(config.value, sim.models["A"].pop if sim else None, lg, set_source)
@@ -217,8 +241,9 @@ def Page() -> None:
                 solara.Text(t("settings", lg), style=ui.HEADING)
                 ui.Settings(config.value, sim.spec, official, more, lg, check)
                 solara.Text(t("export", lg), style=ui.HEADING)
-                ui.Exports(sim, frame, lg)
-        with solara.Column(gap="10px", style=MAIN):
+                with solara.Column(gap="4px", classes=["cogov-exports"]):
+                    ui.Exports(sim, frame, lg)
+        with solara.Column(gap="10px", style=MAIN, classes=["cogov-main"]):
             if sim is None or frame is None:
                 solara.Error(t("build_error", lg, error=error))
             else:
@@ -254,7 +279,9 @@ def Main(
     """The main column: the day and its buttons, the cards, the pictures, the explanations."""
     title = sim.spec.title_zh if lg == "zh" else sim.spec.title
     solara.Text(title or sim.spec.name, style={"color": "#555"})
-    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}, gap="8px"):
+    with solara.Row(
+        style={"align-items": "center", "flex-wrap": "wrap"}, gap="8px", classes=["cogov-controls"]
+    ):
         solara.Text(
             t("day", lg, n=frame.day),
             classes=["cogov-day"],
@@ -284,13 +311,18 @@ def Main(
                 disabled=running or frame.day >= until,
                 classes=[f"cogov-{key}"],
             )
-    if running:
-        solara.ProgressLinear(100 * frame.day / max(target, 1), classes=["cogov-progress"])
-        solara.Text(t("running", lg, day=frame.day, target=target), style=ui.SMALL)
-    if failure is not None:
-        solara.Error(t("run_error", lg, error=failure))
-    if notice and frame.day == 0:
-        solara.Info(t("restarted", lg), dense=True)
+    # One slot for what comes and goes, so the widgets below are kept, not re-created.
+    with solara.Column(gap="4px", classes=["cogov-status"]):
+        if running:
+            solara.ProgressLinear(100 * frame.day / max(target, 1), classes=["cogov-progress"])
+            solara.Text(t("running", lg, day=frame.day, target=target), style=ui.SMALL)
+        if failure is not None:
+            solara.Error(t("run_error", lg, error=failure))
+        if sim.error is not None:
+            solara.Error(t("ensemble_error", lg, error=sim.error))
+        if notice and frame.day == 0:
+            solara.Info(t("restarted", lg), dense=True)
+    ui.Summary(frame, lg)
     ui.Headlines(frame, lg)
     ui.TimeSeries(frame, lg, sim.spec.days)
     with solara.Columns([3, 2]):
