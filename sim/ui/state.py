@@ -31,8 +31,8 @@ from sim.mechanisms import MECHANISMS, PACKAGES
 from sim.metrics import METRICS, label
 from sim.model import CommunityModel
 from sim.params import ParamInfo, describe, find
-from sim.ui.i18n import zh_text
 from sim.scenario import Scenario, builtin_names, load_scenario, locate, to_toml
+from sim.ui.i18n import zh_text
 
 #: Day 0 of a run: the start of the third batch of experimental zones (article: July 2015).
 START = date(2015, 7, 1)
