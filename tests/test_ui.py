@@ -45,6 +45,7 @@ from sim.ui.state import (
     RunConfig,
     Simulation,
     Source,
+    calendar_date,
     check_override,
     check_seed,
     controls,
@@ -739,7 +740,7 @@ def test_ab_has_a_package_choice_per_set(page):
 
 # ---------------------------------------------------------------------------- all Chinese
 #: Words allowed on the Chinese page: the other language's button, file formats, set names.
-ALLOWED_LATIN = {"English", "CSV", "PNG", "TOML", "Parquet", "toml", "A", "B"}
+ALLOWED_LATIN = {"English", "CSV", "PNG", "PDF", "TOML", "Parquet", "toml", "A", "B"}
 
 
 def visible_texts(rc):
@@ -831,3 +832,74 @@ def test_hints_show_the_communitys_own_value(page):
     select.v_model = next(en for n, en, _ in state.builtin_choices() if n == rural)
     field = page.find(v.TextField, class_="cogov-field-committee-staff").widget
     assert field.messages[0].endswith(f"this community: {staff}")
+
+
+# ---------------------------------------------------------------------------- links
+def test_a_share_code_holds_the_whole_setup_and_the_day():
+    config = RunConfig(
+        overrides=(("committee.staff", 6), ("mechanisms.convention.types", ("parking",))),
+        mechanisms_b=("administrative", "joint_meeting"),
+        seed=4,
+        replicates=3,
+        posterior=False,
+    )
+    code = state.share_code(config, 365)
+    assert re.fullmatch(r"[A-Za-z0-9_-]+", code)  # safe in an address as it is
+    assert state.from_share_code(code) == (config, 365)
+    assert app.read_link(f"s={code}&x=1") == (config, 365, None)
+    assert app.read_link(None) == (None, 0, None)
+
+
+@pytest.mark.parametrize("code", ["abc", "eNoDAAAAAAE", "%%%"])
+def test_a_damaged_link_gets_a_message(code):
+    config, day, message = app.read_link(f"s={code}")
+    assert config is None and day == 0 and message
+
+
+def test_a_link_with_a_bad_value_or_name_is_refused():
+    bad = RunConfig(overrides=(("committee.admin_share", 5.0),))
+    assert app.read_link(f"s={state.share_code(bad)}")[2]
+    unknown = RunConfig(mechanisms_a=("administrative", "no_such_mechanism"))
+    assert app.read_link(f"s={state.share_code(unknown)}")[2]
+    upload = RunConfig(source=Source("mine", load_scenario("xianlu_xincun")))
+    assert state.share_code(upload) is None  # an uploaded file is not in the address
+
+
+# ---------------------------------------------------------------------------- the report
+def test_the_report_is_a_bilingual_a4_pdf_with_settings_summary_figures_and_tables():
+    import pypdfium2 as pdfium
+
+    from sim.ui.components import mechanism_title, set_names
+    from sim.ui.report import languages, report_pdf
+
+    config = RunConfig(
+        overrides=(("committee.staff", 6),),
+        mechanisms_b=("administrative", "joint_meeting"),
+        replicates=2,
+    )
+    sim = Simulation(config)
+    sim.step(20)
+    sim.finish()
+    frame = sim.frame()
+    doc = pdfium.PdfDocument(report_pdf(sim, frame))
+    assert len(doc) >= 3
+    for page in doc:  # A4 portrait: 210 x 297 mm
+        width, height = page.get_size()
+        assert (round(width / 72 * 25.4), round(height / 72 * 25.4)) == (210, 297)
+    text = "\n".join(page.get_textpage().get_text_range() for page in doc)
+    flat = " ".join(text.split())
+    for lang in languages():
+        assert t("report_title", lang) in flat
+        for which, mechanisms in config.sets().items():  # the settings of both sets
+            names = " + ".join(mechanism_title(m, lang) for m in mechanisms)
+            assert " ".join(t("report_set", lang, which=which, names=names).split()) in flat
+        names = {w: set_names(frame, w, lang) for w in frame.sets}
+        for sentence in summary.plain_summary(frame, lang, names)[:2]:  # as on the page
+            assert " ".join(sentence.split())[:30] in flat
+        for key in ("report_charts", "left_out", "report_assumptions", "assume_1"):
+            assert " ".join(t(key, lang).split())[:20] in flat, key
+    assert "committee.staff = 6" in flat
+    assert calendar_date(20).isoformat() in flat  # the date of the day reached
+    # the figures are drawn: the charts' page is far from blank
+    pixels = np.asarray(doc[len(doc) - 2].render(scale=1).to_pil().convert("L"))
+    assert (pixels < 200).mean() > 0.02

@@ -16,10 +16,12 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
+from urllib.parse import parse_qs
 
 import solara
 import solara.lab
 
+from sim.inputs import InputError
 from sim.ui import components as ui
 from sim.ui.i18n import pick_language, t
 from sim.ui.state import (
@@ -33,7 +35,9 @@ from sim.ui.state import (
     check_override,
     check_seed,
     controls,
+    from_share_code,
     scenario_value,
+    share_code,
 )
 
 log = logging.getLogger(__name__)
@@ -111,12 +115,27 @@ def build(config: RunConfig) -> tuple[Simulation | None, str | None]:
         return None, str(exc)
 
 
+def read_link(search: str | None) -> tuple[RunConfig | None, int, str | None]:
+    """The setup and day in a page address's ``s=`` code, or the reason it cannot be read."""
+    codes = parse_qs(search or "").get("s")
+    if not codes:
+        return None, 0, None
+    try:
+        config, day = from_share_code(codes[0])
+    except InputError as exc:
+        return None, 0, exc.message
+    return config, day, None
+
+
 @solara.component
 def Page() -> None:
     """The whole page of one browser session."""
     headers = solara.lab.headers.value or {}
     lang = solara.use_reactive(pick_language((headers.get("accept-language") or [""])[0]))
-    config = solara.use_reactive(DEFAULT)
+    router = solara.use_router()
+    link = solara.use_memo(lambda: read_link(router.search), [])
+    config = solara.use_reactive(link[0] or DEFAULT)
+    resume = solara.use_reactive(link[1])  # the day a shared link (or a reload) had reached
     generation = solara.use_reactive(0)  # Reset builds the run again
     tick = solara.use_reactive(0)  # a new day to draw
     target = solara.use_reactive(0)
@@ -200,6 +219,25 @@ def Page() -> None:
             sim.aim(until)  # the other replicates run there meanwhile
             task(sim, until, chunk)
 
+    def reopen() -> None:
+        """A link's run goes on to its day once the page is up."""
+        if resume.value > 0 and sim is not None:
+            go(resume.value)
+            resume.set(0)
+
+    solara.use_effect(reopen, [sim])
+
+    def remember() -> None:
+        """The address shows the setup and the day reached, so a link or a reload reopens it."""
+        if router.set_path is None or task.pending or resume.value > 0:
+            return
+        code = share_code(config.value, frame.day if frame is not None else 0)
+        search = f"s={code}" if code else None
+        if search != router.search:
+            router.push(f"{router.path}?{search}" if search else router.path)
+
+    solara.use_effect(remember, [config.value, frame, task.pending])
+
     lg = lang.value
     solara.Title(t("title", lg))
     solara.Style(ui.CSS)
@@ -217,6 +255,8 @@ def Page() -> None:
             classes=["cogov-language"],
             on_click=lambda: lang.set("en" if lg == "zh" else "zh"),
         )
+    if link[2] is not None:
+        solara.Warning(t("link_error", lg, error=link[2]), dense=True, classes=["cogov-link-error"])
     with solara.Row(gap="0px", style={"align-items": "stretch"}, classes=["cogov-body"]):
         with solara.Column(gap="6px", classes=["cogov-side"], style=SIDE):
             solara.Text(t("community", lg), style=ui.HEADING)

@@ -78,6 +78,7 @@ ROLLING = {
     "conflicts_30d": ("conflicts", "sum"),
 }
 LEGEND_SLOT = 3  # the top right of the 2 x 4 grid holds the legend
+TOP = 0.93  # the panels' top edge (lower under an exported picture's title)
 
 
 @cache
@@ -186,7 +187,7 @@ class TimeSeriesChart:
         self.fig = Figure(figsize=(12, 5.4), dpi=72)
         self.canvas = FigureCanvasAgg(self.fig)
         self.fig.subplots_adjust(
-            left=0.045, right=0.99, top=0.93, bottom=0.09, wspace=0.25, hspace=0.45
+            left=0.045, right=0.99, top=TOP, bottom=0.09, wspace=0.25, hspace=0.45
         )
         grid = list(self.fig.subplots(2, 4).flat)
         legend_ax = grid.pop(LEGEND_SLOT)
@@ -199,7 +200,7 @@ class TimeSeriesChart:
                 metric_label(metric, self.lang, window), fontsize=11, fontfamily=self.families
             )
             ax.grid(alpha=0.3)
-            ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 7)))
+            ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(7,)))  # each July
             ax.xaxis.set_major_formatter(ticks)
             ax.tick_params(axis="x", labelsize=7)
             for label in ax.get_xticklabels():
@@ -286,7 +287,10 @@ class TimeSeriesChart:
         artists = self._artists()
         for artist in artists:
             artist.set_animated(False)
-        heading = self.fig.suptitle(title, fontsize=11, fontfamily=self.families) if title else None
+        heading = None
+        if title:
+            heading = self.fig.suptitle(title, fontsize=10, fontfamily=self.families, y=0.995)
+            self.fig.subplots_adjust(top=0.86)
         try:
             buf = io.BytesIO()
             self.fig.savefig(buf, format="png", dpi=dpi)
@@ -296,6 +300,7 @@ class TimeSeriesChart:
                 artist.set_animated(True)
             if heading is not None:
                 heading.remove()
+                self.fig.subplots_adjust(top=TOP)
             self.limits = ()  # the next render draws the axes again
 
 

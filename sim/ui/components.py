@@ -615,6 +615,19 @@ def CommunityView(frame: Frame, lang: str) -> None:
     solara.Text(t("map_legend", lang), style=SMALL)
 
 
+def model_sentence(cls: type, lang: str) -> str:
+    """What a mechanism does in the model, in one sentence: its declared ``summary``.
+
+    Mechanisms declare the summary in English only; the Chinese page shows one when a class
+    declares ``summary_zh``, and none otherwise (no English on the Chinese page).
+    """
+    text = getattr(cls, "summary_zh", "") if lang == "zh" else cls.summary
+    if not text:
+        return ""
+    text = zh_text(text) if lang == "zh" else text
+    return text if text.endswith(("。", ".")) else text + ("。" if lang == "zh" else ".")
+
+
 @solara.component
 def Explanations(config: RunConfig, lang: str) -> None:
     """What each mechanism is, from the article, and in which set it is on."""
@@ -633,7 +646,16 @@ def Explanations(config: RunConfig, lang: str) -> None:
             solara.Text(
                 f"{mechanism_title(name, lang)}{other}{status}", style={"font-weight": "600"}
             )
-            solara.Text(explanation(cls, lang), style={"font-size": "0.9rem"})
+            in_model = model_sentence(cls, lang)
+            if in_model:
+                solara.Text(
+                    t("in_model", lang, text=in_model),
+                    classes=["cogov-in-model"],
+                    style={"font-size": "0.9rem"},
+                )
+            solara.Text(
+                t("in_article", lang, text=explanation(cls, lang)), style={"font-size": "0.9rem"}
+            )
 
 
 def settings_line(sim: Simulation, frame: Frame, lang: str) -> str:
@@ -651,6 +673,13 @@ def settings_line(sim: Simulation, frame: Frame, lang: str) -> str:
         n=frame.done,
         sets=sets,
     )
+
+
+def report_pdf(sim: Simulation, frame: Frame) -> bytes:
+    """The meeting report (imported on use: the page does not need PdfPages to start)."""
+    from sim.ui.report import report_pdf as make
+
+    return make(sim, frame)
 
 
 @solara.component
@@ -683,6 +712,12 @@ def Exports(sim: Simulation, frame: Frame, lang: str) -> None:
         filename=f"{stem}_community.png",
         label=t("export_map", lang),
         mime_type="image/png",
+    )
+    solara.FileDownload(
+        lambda: report_pdf(sim, frame),
+        filename=f"{stem}_report.pdf",
+        label=t("export_pdf", lang),
+        mime_type="application/pdf",
     )
     solara.FileDownload(
         lambda: experiment_toml(sim),

@@ -69,6 +69,56 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "参数已更改：模拟从第 0 天重新开始。",
     },
     "build_error": {"en": "Cannot build the community: {error}", "zh": "无法生成社区：{error}"},
+    # the report (sim/ui/report.py)
+    "export_pdf": {"en": "Report for a meeting (PDF, A4)", "zh": "会议报告（PDF，A4）"},
+    "report_title": {
+        "en": "Community co-governance simulator: report",
+        "zh": "社区共治模拟器：模拟报告",
+    },
+    "report_when": {
+        "en": "{community}, day {day} of the experiment ({date}; day 0 is 1 July 2015)",
+        "zh": "{community}，实验第 {day} 天（{date}；第 0 天为 2015 年 7 月 1 日）",
+    },
+    "report_group": {"en": "{group} ({n}): ", "zh": "{group}（{n} 人）："},
+    "report_settings": {"en": "Settings", "zh": "设置"},
+    "report_set": {"en": "Set {which}: {names}", "zh": "{which} 组：{names}"},
+    "report_overrides": {"en": "Changed parameters: {changed}", "zh": "改动的参数：{changed}"},
+    "report_seeds": {
+        "en": "Seed {seed}, {n} seeds per set{posterior}",
+        "zh": "种子 {seed}，每组 {n} 个种子{posterior}",
+    },
+    "report_charts": {
+        "en": "Over time: mean of the seeds with 95% band",
+        "zh": "随时间变化：各种子平均及 95% 区间",
+    },
+    "report_assumptions": {"en": "The model's assumptions in brief", "zh": "模型的主要假设"},
+    "assume_1": {
+        "en": "Residents, households, buildings and their ties are generated from the "
+        "community's published figures; they are not real people.",
+        "zh": "居民、住户、楼栋及其关系根据社区公开数据生成，并非真实个人。",
+    },
+    "assume_2": {
+        "en": "Behaviour rules (taking part, satisfaction, trust, opinions) follow the research "
+        "literature; most of their numbers are assumptions, calibrated to the patterns the "
+        "article reports (docs/calibration.md).",
+        "zh": "居民行为规则（参与、满意度、信任、意见变化）依据研究文献；"
+        "其中多数数值是假设，并按报道所述的规律校准。",
+    },
+    "assume_3": {
+        "en": "A step is one day; the experiment runs 1,096 days from 1 July 2015 to June 2018.",
+        "zh": "模拟以天为步长；实验期自 2015 年 7 月 1 日至 2018 年 6 月，共 1,096 天。",
+    },
+    "assume_4": {
+        "en": "Both sets share residents and chance events (common random numbers); the 95% "
+        "ranges cover chance and the calibrated parameters' uncertainty, not the model's "
+        "structure.",
+        "zh": "两组共用相同的居民和随机事件；95% 区间反映偶然波动和校准参数的不确定性，"
+        "但不反映模型结构本身的不确定性。",
+    },
+    "link_error": {
+        "en": "This link's setup could not be opened ({error}); the page starts afresh.",
+        "zh": "无法打开此链接中的设置，页面重新开始。",
+    },
     "ensemble_error": {
         "en": "The other seeds stopped: {error}",
         "zh": "其余种子的模拟中断：{error}",
@@ -133,6 +183,8 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "协商机制简介（据交汇点报道）",
     },
     "on_in": {"en": "on in {sets}", "zh": "启用于 {sets}"},
+    "in_model": {"en": "In the model: {text}", "zh": "模型中：{text}"},
+    "in_article": {"en": "In the article: {text}", "zh": "报道中：{text}"},
     # ensembles and verdicts (sim/ui/summary.py)
     "range": {
         "en": "{value} (95% range {low} to {high})",

@@ -9,12 +9,15 @@ here is shared between sessions.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
+import json
 import re
 import tempfile
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -134,6 +137,66 @@ class RunConfig:
     def with_compare(self, on: bool) -> RunConfig:
         """A/B on (set B starts as every mechanism) or off."""
         return replace(self, mechanisms_b=tuple(MECHANISMS) if on else None)
+
+
+SHARE_VERSION = 1
+
+
+def share_code(config: RunConfig, day: int = 0) -> str | None:
+    """The whole setup (and the day reached) as a short URL-safe code; None for an upload.
+
+    The code is compressed JSON of the community's name, the overrides, both sets, the seed,
+    the ensemble's size, the posterior switch and the day; :func:`from_share_code` reads it.
+    """
+    if config.source.uploaded is not None:
+        return None
+    data = {
+        "v": SHARE_VERSION,
+        "c": config.source.name,
+        "o": [list(kv) for kv in config.overrides],
+        "a": list(config.mechanisms_a),
+        "b": None if config.mechanisms_b is None else list(config.mechanisms_b),
+        "s": config.seed,
+        "r": config.replicates,
+        "p": config.posterior,
+        "d": day,
+    }
+    raw = zlib.compress(json.dumps(data, separators=(",", ":")).encode(), 9)
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def from_share_code(code: str) -> tuple[RunConfig, int]:
+    """The setup and day of a code made by :func:`share_code`.
+
+    Raises:
+        InputError: the code is damaged or names what this version does not have.
+    """
+    try:
+        raw = base64.urlsafe_b64decode(code + "=" * (-len(code) % 4))
+        data = json.loads(zlib.decompress(raw))
+        if data.get("v") != SHARE_VERSION:
+            raise ValueError("another version")
+        config = RunConfig(
+            source=Source(str(data["c"])),
+            overrides=tuple((str(k), tuple(v) if isinstance(v, list) else v) for k, v in data["o"]),
+            mechanisms_a=tuple(map(str, data["a"])),
+            mechanisms_b=None if data["b"] is None else tuple(map(str, data["b"])),
+            seed=int(data["s"]),
+            replicates=int(data["r"]),
+            posterior=bool(data["p"]),
+        )
+        day = int(data["d"])
+    except (ValueError, KeyError, TypeError, zlib.error) as exc:
+        raise InputError("link", "s", f"the link's setup cannot be read ({exc})") from None
+    unknown = [
+        m for m in (*config.mechanisms_a, *(config.mechanisms_b or ())) if m not in MECHANISMS
+    ]
+    if config.source.name not in builtin_names() or unknown or not 1 <= config.replicates <= 50:
+        raise InputError("link", "s", "the link names a community or mechanism not here")
+    if not 0 <= day <= 10 * YEAR or config.seed < 0:
+        raise InputError("link", "s", "the link's day or seed is out of range")
+    config.scenario()  # the overrides are checked as any others
+    return config, day
 
 
 def package_of(mechanisms: tuple[str, ...] | None) -> str | None:
