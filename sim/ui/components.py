@@ -63,13 +63,15 @@ div:has(> b > a[href="https://solara.dev"]) { display: none !important; }
 }
 /* print: the main column only, on the whole page width */
 @media print {
-  .cogov-side, .cogov-bar button, .cogov-controls, .cogov-exports { display: none !important; }
+  /* doubled classes: stronger than Vuetify's .d-flex { display: flex !important } */
+  .cogov-side.cogov-side, .cogov-bar button, .cogov-controls.cogov-controls,
+  .cogov-link-error { display: none !important; }
   .cogov-main { height: auto !important; overflow: visible !important; padding: 0 !important; }
-  .cogov-body { display: block !important; }
+  .cogov-body.cogov-body { display: block !important; }
   .cogov-card { break-inside: avoid; box-shadow: none !important; border: 1px solid #ccc; }
   img { max-width: 100% !important; break-inside: avoid; }
-  @page { size: A4; margin: 12mm; }
 }
+@page { size: A4; margin: 12mm; }
 """
 
 
