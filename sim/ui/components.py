@@ -684,46 +684,47 @@ def report_pdf(sim: Simulation, frame: Frame) -> bytes:
     return make(sim, frame)
 
 
+def makers(sim: Simulation, lang: str) -> dict[str, Callable[[], Any]]:
+    """The downloads' contents, each made from the run's latest frame when clicked."""
+    sets, horizon = tuple(sim.config.sets()), sim.spec.days
+
+    def chart() -> bytes:
+        frame = sim.frame()
+        return charts.TimeSeriesChart(lang, sets, horizon).export(
+            frame, settings_line(sim, frame, lang)
+        )
+
+    def community() -> bytes:
+        frame = sim.frame()
+        return charts.community_export(frame, settings_line(sim, frame, lang), lang)
+
+    return {
+        "csv": lambda: metrics_csv(sim, sim.frame(), lang),
+        "parquet": lambda: metrics_parquet(sim, sim.frame()),
+        "png": chart,
+        "map": community,
+        "pdf": lambda: report_pdf(sim, sim.frame()),
+        "toml": lambda: experiment_toml(sim),
+    }
+
+
 @solara.component
 def Exports(sim: Simulation, frame: Frame, lang: str) -> None:
-    """Downloads of the current run: metrics, charts, community view and experiment."""
+    """Downloads of the current run: metrics, charts, community view, report and experiment.
+
+    The callables last as long as the run, language and day: Solara's download restarts its
+    work when they change, and the background seeds redraw the page meanwhile.
+    """
+    make = solara.use_memo(lambda: makers(sim, lang), [sim, lang, frame.day])
     stem = f"{sim.spec.name}_seed{sim.config.seed}_day{frame.day}"
-    sets, horizon = tuple(frame.sets), sim.spec.days
-    solara.FileDownload(
-        lambda: metrics_csv(sim, frame, lang),
-        filename=f"{stem}_metrics.csv",
-        label=t("export_csv", lang),
-        mime_type="text/csv",
-    )
-    solara.FileDownload(
-        lambda: metrics_parquet(sim, frame),
-        filename=f"{stem}_metrics.parquet",
-        label=t("export_parquet", lang),
-        mime_type="application/vnd.apache.parquet",
-    )
-    solara.FileDownload(
-        lambda: charts.TimeSeriesChart(lang, sets, horizon).export(
-            frame, settings_line(sim, frame, lang)
-        ),
-        filename=f"{stem}_charts.png",
-        label=t("export_png", lang),
-        mime_type="image/png",
-    )
-    solara.FileDownload(
-        lambda: charts.community_export(frame, settings_line(sim, frame, lang), lang),
-        filename=f"{stem}_community.png",
-        label=t("export_map", lang),
-        mime_type="image/png",
-    )
-    solara.FileDownload(
-        lambda: report_pdf(sim, frame),
-        filename=f"{stem}_report.pdf",
-        label=t("export_pdf", lang),
-        mime_type="application/pdf",
-    )
-    solara.FileDownload(
-        lambda: experiment_toml(sim),
-        filename=f"{sim.spec.name}_ab.toml",
-        label=t("export_toml", lang),
-        mime_type="application/toml",
-    )
+    for key, filename, mime in (
+        ("csv", f"{stem}_metrics.csv", "text/csv"),
+        ("parquet", f"{stem}_metrics.parquet", "application/vnd.apache.parquet"),
+        ("png", f"{stem}_charts.png", "image/png"),
+        ("map", f"{stem}_community.png", "image/png"),
+        ("pdf", f"{stem}_report.pdf", "application/pdf"),
+        ("toml", f"{sim.spec.name}_ab.toml", "application/toml"),
+    ):
+        solara.FileDownload(
+            make[key], filename=filename, label=t(f"export_{key}", lang), mime_type=mime
+        )
