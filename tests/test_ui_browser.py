@@ -432,3 +432,14 @@ def test_print_shows_the_main_column_only(session):
     expect(page.locator(".cogov-summary")).to_be_visible(timeout=TIMEOUT)
     page.emulate_media(media="screen")
     expect(page.locator(".cogov-side")).to_be_visible(timeout=TIMEOUT)
+
+
+def test_charts_are_updated_in_place_during_a_run(session):
+    page = session.open()
+    chart = page.locator(".cogov-timeseries img").first
+    expect(chart).to_be_visible(timeout=TIMEOUT)
+    handle = chart.element_handle(timeout=TIMEOUT)
+    first = chart.get_attribute("src", timeout=TIMEOUT)
+    run_to(page, "jump_month", "Day 30")  # the progress bar comes and goes above the charts
+    assert handle.evaluate("e => e.isConnected")  # the same element, not a new one
+    assert chart.get_attribute("src", timeout=TIMEOUT) != first

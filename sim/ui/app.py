@@ -3,7 +3,8 @@
 Start it with ``cogov ui`` (or ``solara run sim/ui/app.py``). Every browser session renders its
 own :func:`Page`, whose state (the run, the language, the settings) lives in the component's
 hooks, so sessions never share a model. Long runs step in a background task, in chunks, and
-redraw between chunks; Pause cancels the task.
+redraw between chunks; Pause cancels the task. A second thread builds and steps the other
+seeds of the ensemble and redraws now and then; the address keeps the setup and day.
 """
 
 # ruff: noqa: N802 (Solara components are named in CapWords, and Solara looks for Page)

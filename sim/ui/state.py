@@ -1,10 +1,12 @@
 """What one browser session simulates, and everything the page needs that is not Solara.
 
 A :class:`RunConfig` says which community, which mechanisms (one set, or two for A/B), which
-overrides and which seed; a :class:`Simulation` holds the models it builds (both sets on the
-same community and seed, so they share random numbers) behind a lock, because a background
-task steps them while the page reads them. The page keeps one Simulation per session; nothing
-here is shared between sessions.
+overrides, which seed and how many seeds; a :class:`Simulation` holds the models it builds
+(an ensemble of replicates per set, replicate r of both sets on the same seed and posterior
+draw, so they share random numbers) behind locks, because background threads step them while
+the page reads them. The page keeps one Simulation per session; nothing here is shared
+between sessions. A run's setup also travels as a short code in the page's address
+(:func:`share_code`).
 """
 
 from __future__ import annotations
