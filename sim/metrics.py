@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from sim.model import CommunityModel
 
 Stat = Literal["mean", "last", "sum", "max", "min"]
+Better = Literal["higher", "lower"]
 #: What each summary statistic of a daily column means, in words.
 STAT_WORDS: dict[str, str] = {
     "mean": "mean over the run",
@@ -53,6 +54,8 @@ class Metric:
         stat: The default summary statistic of the daily column in experiments.
         help: What it measures (the function's docstring by default).
         owner: The mechanism that declares it, None for the core's.
+        better: Which way is an improvement, "higher" or "lower"; None when neither is (a
+            cost or a count that is not good or bad in itself). The web UI's verdicts read it.
     """
 
     name: str
@@ -63,6 +66,7 @@ class Metric:
     stat: Stat = "mean"
     help: str = ""
     owner: str | None = None
+    better: Better | None = None
 
     def bound(self) -> Callable[[CommunityModel], float]:
         """The metric as a function of the model alone (a mechanism's looks itself up)."""
@@ -86,10 +90,11 @@ def metric(
     stat: Stat = "mean",
     owner: str | None = None,
     help: str = "",
+    better: Better | None = None,
 ) -> Metric:
     """Declare a metric; its name is the function's, its help the docstring's first part."""
     text = help or " ".join((fn.__doc__ or "").split("\n\n")[0].split())
-    return Metric(fn.__name__, fn, unit, label, zh, stat, text, owner)
+    return Metric(fn.__name__, fn, unit, label, zh, stat, text, owner, better)
 
 
 def _mean(x: np.ndarray) -> float:
@@ -354,15 +359,33 @@ CORE: list[Metric] = [
         unit="share of residents",
         label="Participation (last 30 days)",
         zh="参与率(近30天)",
+        better="higher",
     ),
-    metric(satisfaction_mean, unit="0 to 1", label="Satisfaction", zh="满意度", stat="last"),
     metric(
-        trust_mean, unit="0 to 1", label="Trust in the committee", zh="对居委会的信任", stat="last"
+        satisfaction_mean,
+        unit="0 to 1",
+        label="Satisfaction",
+        zh="满意度",
+        stat="last",
+        better="higher",
+    ),
+    metric(
+        trust_mean,
+        unit="0 to 1",
+        label="Trust in the committee",
+        zh="对居委会的信任",
+        stat="last",
+        better="higher",
     ),
     metric(efficacy_mean, unit="0 to 1", label="Efficacy", zh="政治效能感"),
-    metric(issues_open, unit="issues", label="Issues open", zh="待解决问题"),
+    metric(issues_open, unit="issues", label="Issues open", zh="待解决问题", better="lower"),
     metric(
-        issues_resolved_total, unit="issues", label="Issues resolved", zh="已解决问题", stat="last"
+        issues_resolved_total,
+        unit="issues",
+        label="Issues resolved",
+        zh="已解决问题",
+        stat="last",
+        better="higher",
     ),
     metric(resolution_days_mean, unit="days", label="Days to resolve", zh="解决用时", stat="last"),
     metric(
@@ -399,7 +422,14 @@ CORE: list[Metric] = [
     metric(
         explanation_hours, unit="hours/day", label="Hours explaining policies", zh="政策解释工时"
     ),
-    metric(conflicts, unit="conflicts/day", label="Conflicts", zh="矛盾冲突", stat="sum"),
+    metric(
+        conflicts,
+        unit="conflicts/day",
+        label="Conflicts",
+        zh="矛盾冲突",
+        stat="sum",
+        better="lower",
+    ),
     metric(policy_awareness, unit="share of households", label="Policy awareness", zh="政策知晓率"),
     metric(parking_shortage, unit="share of car owners", label="Parking shortage", zh="停车位缺口"),
     metric(meetings_held_total, unit="meetings", label="Meetings held", zh="累计协商会议"),
@@ -450,6 +480,7 @@ CORE: list[Metric] = [
             zh=f"{GROUP_WORDS[g][1]}{zh}",
             stat="last" if (m, g) == ("satisfaction_mean", "offline") else "mean",
             help=f"{label} among {GROUP_WORDS[g][0]}",
+            better="higher",
         )
         for m, unit, label, zh in (
             ("participation_rate", "share of residents", "Participation", "参与率"),

@@ -4,40 +4,58 @@ Page tests render ``Page`` with ``solara.render`` and drive the widgets from Pyt
 check behaviour, not looks; the browser tests (test_ui_browser.py) check the served page.
 """
 
+import io
+import re
 import time
-import tomllib
+from dataclasses import replace
 
 import ipyvue
 import ipyvuetify as v
 import ipywidgets
 import numpy as np
+import pandas as pd
 import pytest
 import solara
+from scipy import stats
 
 from sim.cli import ui as cli
+from sim.experiments import analysis, execution
+from sim.experiments.design import load_plan
 from sim.inputs import InputError
 from sim.mechanisms import MECHANISMS, PACKAGES, Mechanism
 from sim.metrics import SPECS
-from sim.model import CommunityModel
 from sim.params import describe
 from sim.scenario import Scenario, load_scenario
-from sim.ui import charts
+from sim.ui import app, charts, state, summary
 from sim.ui.app import Page
 from sim.ui.components import mechanism_title, package_title
-from sim.ui.i18n import TEXT, UNITS_ZH, explanation, metric_label, pick_language, t
+from sim.ui.i18n import (
+    CHOICES_ZH,
+    TEXT,
+    UNITS_ZH,
+    explanation,
+    metric_label,
+    pick_language,
+    t,
+    zh_text,
+)
 from sim.ui.state import (
+    HEADLINES,
     OFFICIAL_PARAMS,
     RunConfig,
     Simulation,
     Source,
+    calendar_date,
     check_override,
     check_seed,
     controls,
+    experiment_toml,
     fmt,
     headline,
     load_upload,
     metrics_csv,
-    scenario_toml,
+    metrics_parquet,
+    posterior_usable,
 )
 
 OTHER = next((n for n in MECHANISMS if n != "administrative"), None)
@@ -69,7 +87,19 @@ def test_every_text_in_both_languages():
     assert all(UNITS_ZH.values())
     for name, spec in SPECS.items():  # every metric is labelled in both languages
         assert spec.label and spec.zh, name
-    assert metric_label("conflicts", "zh", "sum30") == "矛盾冲突(近30天)"
+    assert metric_label("conflicts", "zh", "sum30") == "矛盾冲突（近30天）"
+    for key, texts in TEXT.items():  # full-width punctuation in every Chinese text
+        assert zh_text(texts["zh"]) == texts["zh"], key
+    assert zh_text("第 1,096 天(共3年):结束") == "第 1,096 天（共3年）：结束"
+
+
+def test_every_shown_unit_and_choice_has_chinese():
+    spec = load_scenario("xianlu_xincun")
+    official, more = controls(spec, set(MECHANISMS))
+    for row in [*official, *(r for rows in more.values() for r in rows)]:
+        assert not row.unit or row.unit in UNITS_ZH, row.path
+        for choice in row.choices:
+            assert choice in CHOICES_ZH, (row.path, choice)
 
 
 def test_every_mechanism_has_a_title_and_explanation_in_both_languages():
@@ -106,9 +136,9 @@ def test_controls_come_from_the_declarations():
     ("path", "text", "words"),
     [
         ("committee.admin_share", "2", ["less than or equal to 1", "allowed: 0.0 to 1.0 share"]),
-        ("committee.admin_share", "lots", ["valid number"]),
-        ("committee.admin_share", "", ["valid number"]),
-        ("committee.staff", "2.5", ["valid integer"]),
+        ("committee.admin_share", "lots", ["expected a number"]),
+        ("committee.admin_share", "", ["expected a number"]),
+        ("committee.staff", "2.5", ["expected a whole number"]),
         ("population.online_share_elderly", "-0.1", ["greater than or equal to 0"]),
     ],
 )
@@ -237,30 +267,140 @@ def test_formats(value, kind, signed, text):
     assert fmt(value, kind, signed) == text
 
 
-def test_metrics_csv_has_both_sets():
-    sim = Simulation(RunConfig(mechanisms_b=("administrative",)))
+def test_metrics_csv_has_both_sets_and_the_pages_day_numbers():
+    sim = Simulation(RunConfig(mechanisms_b=("administrative",), replicates=1))
     sim.step(5)
-    lines = metrics_csv(sim.frame()).splitlines()
-    assert lines[0].startswith("set,day,")
+    lines = metrics_csv(sim, sim.frame()).splitlines()
+    assert lines[0].startswith("set,replicate,day,")
     assert len(lines) == 1 + 2 * 5
     assert {line.split(",")[0] for line in lines[1:]} == {"A", "B"}
+    assert [line.split(",")[2] for line in lines[1:6]] == ["1", "2", "3", "4", "5"]  # Day 1..5
+    zh = metrics_csv(sim, sim.frame(), "zh").splitlines()[0].split(",")
+    assert zh[:3] == ["组", "种子序号", "天"] and metric_label("participation_rate", "zh") in zh
+    table = pd.read_parquet(io.BytesIO(metrics_parquet(sim, sim.frame())))
+    assert list(table.columns[:3]) == ["set", "replicate", "day"] and len(table) == 10
 
 
-def test_exported_scenario_reproduces_the_run(tmp_path):
+def test_exported_experiment_reruns_the_pages_ensemble(tmp_path):
+    """The TOML export is an experiment whose runs are the page's replicates of both sets."""
     mechanisms = ("administrative", OTHER) if OTHER else ("administrative",)
     config = RunConfig(
-        overrides=(("committee.admin_share", 0.45),), mechanisms_a=mechanisms, seed=3
+        overrides=(("committee.admin_share", 0.45),),
+        mechanisms_b=mechanisms,
+        seed=3,
+        replicates=3,
     )
     sim = Simulation(config)
-    sim.step(30)
+    days = 12
+    sim.step(days)
+    sim.finish()
     path = tmp_path / "exported.toml"
-    path.write_text(scenario_toml(sim), encoding="utf-8")
-    tomllib.loads(path.read_text(encoding="utf-8"))
-    spec = load_scenario(path)
-    assert spec.committee.admin_share == 0.45
-    assert set(spec.mechanisms) == set(mechanisms)
-    again = CommunityModel(path, rng=3)  # mechanisms from the file's table
-    assert again.run(30).equals(sim.models["A"].metrics())
+    path.write_text(experiment_toml(sim), encoding="utf-8")
+    plan = load_plan(path)
+    assert set(plan.experiment.arms) == {"set_a", "set_b"}
+    assert plan.experiment.arms["set_b"].mechanisms == mechanisms
+    rows = []
+    for run in plan.runs:
+        task = replace(execution.task(plan, run), days=days)
+        assert task.overrides["committee.admin_share"] == 0.45  # the page's setting wins
+        rows.append(execution.tidy(plan, run, execution.execute(task)))
+    table = pd.concat(rows, ignore_index=True)
+    summaries = analysis.run_summaries(plan, table)
+    name = "satisfaction_mean_last"
+    ci = analysis.grouped(summaries, analysis.group_keys(plan), [name]).set_index("arm")
+    card = summary.compare(sim.frame(), "satisfaction_mean", "last", "2f")
+    for which in "AB":  # the experiment's table and the page's card: the same numbers
+        est, row = card.sets[which], ci.loc[f"set_{which.lower()}"]
+        assert est.n == 3
+        assert est.mean == pytest.approx(row["mean"], rel=1e-12)
+        assert est.low == pytest.approx(row["ci95_low"], rel=1e-12)
+        assert est.high == pytest.approx(row["ci95_high"], rel=1e-12)
+
+
+# ---------------------------------------------------------------------------- verdicts
+def fake_frame(a, b, day=40, key="participation_rate"):
+    """A frame whose replicates of A and B have the given final values of ``key``."""
+    sim = Simulation(RunConfig(mechanisms_b=("administrative",), replicates=1))
+    sim.step(1)
+    base = sim.frame()
+
+    def tables(values):
+        out = []
+        for value in values:
+            df = base.metrics["A"].iloc[[0] * day].reset_index(drop=True).copy()
+            df[key] = value
+            out.append(df)
+        return out
+
+    runs = {"A": tables(a), "B": tables(b)}
+    return replace(base, day=day, runs=runs, metrics={k: v[0] for k, v in runs.items()})
+
+
+@pytest.mark.parametrize(
+    ("key", "a", "b", "word"),
+    [
+        ("participation_rate", [0.1, 0.11, 0.12], [0.2, 0.21, 0.23], "better"),
+        ("participation_rate", [0.2, 0.21, 0.23], [0.1, 0.11, 0.12], "worse"),
+        ("participation_rate", [0.1, 0.2, 0.15], [0.2, 0.1, 0.16], "chance"),
+        ("participation_rate", [0.1], [0.2], "unknown"),  # one seed: no interval
+        ("issues_open", [10, 11, 12], [5, 6, 6], "better"),  # fewer open issues is better
+        ("issues_open", [5, 6, 6], [10, 11, 12], "worse"),
+    ],
+)
+def test_verdict_follows_the_interval_and_the_metrics_direction(key, a, b, word):
+    how = next(h for k, h, _ in HEADLINES if k == key)
+    kind = next(k2 for k, _, k2 in HEADLINES if k == key)
+    c = summary.compare(fake_frame(a, b, key=key), key, how, kind)
+    assert c.verdict == word
+    assert c.diff.mean == pytest.approx(np.mean(b) - np.mean(a))
+    # the paired interval: mean +- t(0.975, n-1) sd / sqrt(n) of the differences
+    d = np.array(b, dtype=float) - np.array(a, dtype=float)
+    if len(d) > 1:
+        half = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+        assert c.diff.high - c.diff.mean == pytest.approx(half)
+
+
+def test_a_metric_without_direction_gets_more_or_less():
+    frame = fake_frame([1.0, 1.1, 1.2], [3.0, 3.1, 3.3], key="social_worker_hours")
+    assert SPECS["social_worker_hours"].better is None
+    assert summary.compare(frame, "social_worker_hours", "mean30", "1f").verdict == "more"
+
+
+def test_every_headline_and_group_metric_that_is_good_or_bad_declares_it():
+    for key in ("participation_rate", "satisfaction_mean", "issues_open", "conflicts"):
+        assert SPECS[key].better in ("higher", "lower"), key
+    for g in ("elderly", "offline"):
+        assert SPECS[f"participation_rate_{g}"].better == "higher"
+
+
+def test_day_0_cards_explain_instead_of_a_zero_change():
+    sim = Simulation(RunConfig(mechanisms_b=tuple(MECHANISMS), replicates=2))
+    assert {c.verdict for c in summary.comparisons(sim.frame())} == {"day0"}
+    assert summary.plain_summary(sim.frame(), "en", {}) == [t("summary_day0", "en")]
+
+
+def test_ensemble_runs_in_the_background_to_the_pages_day():
+    sim = Simulation(RunConfig(replicates=4))
+    sim.step(15)
+    assert sim.frame().done == 1  # replicate 0 at once; nobody has built the others yet
+    while sim.work(idle=0.0):
+        pass
+    frame = sim.frame()
+    assert frame.done == 4 and all(len(df) == 15 for df in frame.runs["A"])
+    seeds = {tuple(m.metrics()["satisfaction_mean"]) for m in [sim.models["A"], *sim.others["A"]]}
+    assert len(seeds) == 4  # four different replicates, not one four times
+    sim.close()
+    assert not sim.work(idle=0.0)
+
+
+def test_ensemble_uses_the_shipped_posterior_when_it_loads():
+    sim = Simulation(RunConfig(replicates=3))
+    assert sim.posterior == posterior_usable()
+    draws = [task.overrides for task in sim.tasks["A"]]
+    if sim.posterior:
+        assert len({tuple(sorted(d.items())) for d in draws}) == 3  # a draw per replicate
+    off = Simulation(RunConfig(replicates=3, posterior=False))
+    assert all(task.overrides == {} for task in off.tasks["A"])
 
 
 # ---------------------------------------------------------------------------- pictures
@@ -339,10 +479,35 @@ def test_cli_does_not_import_solara():
 
 # ---------------------------------------------------------------------------- the page
 @pytest.fixture
-def page():
+def page(monkeypatch):
+    """The page with one seed per set: no background replicate renders while a test clicks.
+
+    (test_page_runs_the_ensemble_in_the_background checks the page with its ensemble.)
+    """
+    monkeypatch.setattr(app, "DEFAULT", RunConfig(replicates=1))
     _, rc = solara.render(Page(), handle_error=False)
     yield rc
     rc.close()
+
+
+def test_page_runs_the_ensemble_in_the_background():
+    _, rc = solara.render(Page(), handle_error=False)
+    try:
+        rc.find(v.Switch, class_="cogov-compare").widget.v_model = True
+        assert text_of(rc, "cogov-verdict") == [t("verdict_day0", "en")] * len(HEADLINES)
+        click(rc, "cogov-jump_month")
+        total = app.DEFAULT.replicates
+        done = t("ensemble_done", "en", total=total, posterior=t("with_posterior", "en"))
+        wait_for(
+            lambda: day(rc) == "Day 30" and text_of(rc, "cogov-ensemble")[0][:12] == done[:12],
+            120,
+        )
+        verdicts = with_class(rc, "cogov-verdict", v.Html)
+        assert len(verdicts) == len(HEADLINES)
+        words = {t(f"verdict_{k}", "en", n=total) for k in summary.VERDICT_STYLE}
+        assert all(w.children[0] in words for w in verdicts)
+    finally:
+        rc.close()
 
 
 def widgets(rc):
@@ -507,7 +672,8 @@ def test_seed_field_resets_with_another_seed(page):
     assert day(page) == "Day 0"
 
 
-def test_two_pages_have_their_own_runs():
+def test_two_pages_have_their_own_runs(monkeypatch):
+    monkeypatch.setattr(app, "DEFAULT", RunConfig(replicates=1))
     _, first = solara.render(Page(), handle_error=False)
     _, second = solara.render(Page(), handle_error=False)
     try:
@@ -570,3 +736,170 @@ def test_ab_has_a_package_choice_per_set(page):
             or name in PACKAGES[{"A": "gulou", "B": "gusu"}[w]].mechanisms
         ]
         assert sets == want, name
+
+
+# ---------------------------------------------------------------------------- all Chinese
+#: Words allowed on the Chinese page: the other language's button, file formats, set names.
+ALLOWED_LATIN = {"English", "CSV", "PNG", "PDF", "TOML", "Parquet", "toml", "A", "B"}
+
+
+def visible_texts(rc):
+    """Every text a user can read on the page: contents, labels, hints, messages, choices."""
+    out = set()
+    for w in widgets(rc):
+        if isinstance(w, v.Icon):
+            continue  # icon names, not text
+        for attr in ("children", "label", "messages", "hint", "items", "placeholder"):
+            value = getattr(w, attr, None)
+            for x in value if isinstance(value, list | tuple) else [value]:
+                if isinstance(x, str) and not x.startswith(("mdi-", "!!")):
+                    out.add(x)
+        inner = getattr(w, "unsafe_innerHTML", None)
+        if isinstance(inner, str):
+            out.add(" ".join(re.sub(r"<[^>]+>", " ", inner).split()))
+    return out
+
+
+def foreign(text):
+    """English words outside the allowed list, and ASCII punctuation not between digits."""
+    words = [w for w in re.findall(r"[A-Za-z]+", text) if w not in ALLOWED_LATIN]
+    marks = [
+        m.group()
+        for m in re.finditer(r"[,:;()!?]", text)
+        if not (text[m.start() - 1 : m.start()].isdigit() and text[m.end() : m.end() + 1].isdigit())
+    ]
+    return words + marks
+
+
+def test_the_chinese_page_is_all_chinese(monkeypatch):
+    monkeypatch.setattr(app, "DEFAULT", RunConfig(replicates=1, mechanisms_b=tuple(MECHANISMS)))
+    _, rc = solara.render(Page(), handle_error=False)
+    try:
+        click(rc, "cogov-language")
+        for name in MECHANISMS:  # every mechanism's further settings open
+            if with_class(rc, f"cogov-more-{name}", v.Btn):
+                click(rc, f"cogov-more-{name}")
+        bad = set_field(rc, "cogov-field-committee-admin_share", "2")  # a message, in Chinese
+        assert bad.error
+        click(rc, "cogov-jump_month")
+        wait_for(lambda: day(rc) == "第 30 天")
+        wait_for(lambda: has_button(rc, "cogov-run"))
+        texts = visible_texts(rc)
+        assert len(texts) > 100  # the check reads the page it is meant to
+        offending = {x: foreign(x) for x in texts if foreign(x)}
+        assert not offending, offending
+    finally:
+        rc.close()
+
+
+@pytest.mark.parametrize("text", ["true", "0x10", "1_0", "1e-400", "1e400", "nan", "²", "0.5.1"])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_odd_numbers_get_a_message_not_a_value(text, lang):
+    for path in ("committee.admin_share", "committee.staff"):
+        value, message = check_override(RunConfig(), path, text, lang)
+        assert value is None and message, (path, text)
+        if lang == "zh":
+            assert not foreign(message), message
+
+
+def test_full_width_digits_are_numbers():
+    assert check_override(RunConfig(), "committee.admin_share", "０.５") == (0.5, None)
+    assert check_override(RunConfig(), "committee.admin_share", "０．５") == (0.5, None)
+    assert check_override(RunConfig(), "committee.staff", "１２") == (12, None)
+    assert check_seed("１２") == 12
+    assert check_seed("²") is None  # a superscript is not a seed (it raised before)
+
+
+def test_widgets_follow_the_declarations(page):
+    page.find(v.Switch, class_="cogov-mech-joint_meeting").widget.v_model = True
+    click(page, "cogov-more-joint_meeting")
+    switch = page.find(v.Switch, class_="cogov-field-mechanisms-joint_meeting-daytime").widget
+    assert switch.v_model is True
+    select = page.find(v.Select, class_="cogov-field-mechanisms-joint_meeting-format").widget
+    assert select.items == ["invitation", "open forum", "think tank", "studio"]
+    select.v_model = "open forum"
+    wait_for(lambda: day(page) == "Day 0")
+    (box,) = with_class(page, "cogov-field-committee-admin_share-slider")
+    (slider,) = [w for w in box.children if isinstance(w, ipywidgets.Widget)]
+    info = state.param_row("committee.admin_share")
+    assert (slider.min, slider.max) == (info.ge, info.le)  # the declared range
+
+
+def test_hints_show_the_communitys_own_value(page):
+    rural = next(n for n, _, _ in state.builtin_choices() if "rural" in n)
+    staff = load_scenario(rural).committee.staff
+    select = page.find(v.Select, label=t("community", "en")).widget
+    select.v_model = next(en for n, en, _ in state.builtin_choices() if n == rural)
+    field = page.find(v.TextField, class_="cogov-field-committee-staff").widget
+    assert field.messages[0].endswith(f"this community: {staff}")
+
+
+# ---------------------------------------------------------------------------- links
+def test_a_share_code_holds_the_whole_setup_and_the_day():
+    config = RunConfig(
+        overrides=(("committee.staff", 6), ("mechanisms.convention.types", ("parking",))),
+        mechanisms_b=("administrative", "joint_meeting"),
+        seed=4,
+        replicates=3,
+        posterior=False,
+    )
+    code = state.share_code(config, 365)
+    assert re.fullmatch(r"[A-Za-z0-9_-]+", code)  # safe in an address as it is
+    assert state.from_share_code(code) == (config, 365)
+    assert app.read_link(f"s={code}&x=1") == (config, 365, None)
+    assert app.read_link(None) == (None, 0, None)
+
+
+@pytest.mark.parametrize("code", ["abc", "eNoDAAAAAAE", "%%%"])
+def test_a_damaged_link_gets_a_message(code):
+    config, day, message = app.read_link(f"s={code}")
+    assert config is None and day == 0 and message
+
+
+def test_a_link_with_a_bad_value_or_name_is_refused():
+    bad = RunConfig(overrides=(("committee.admin_share", 5.0),))
+    assert app.read_link(f"s={state.share_code(bad)}")[2]
+    unknown = RunConfig(mechanisms_a=("administrative", "no_such_mechanism"))
+    assert app.read_link(f"s={state.share_code(unknown)}")[2]
+    upload = RunConfig(source=Source("mine", load_scenario("xianlu_xincun")))
+    assert state.share_code(upload) is None  # an uploaded file is not in the address
+
+
+# ---------------------------------------------------------------------------- the report
+def test_the_report_is_a_bilingual_a4_pdf_with_settings_summary_figures_and_tables():
+    import pypdfium2 as pdfium
+
+    from sim.ui.components import mechanism_title, set_names
+    from sim.ui.report import languages, report_pdf
+
+    config = RunConfig(
+        overrides=(("committee.staff", 6),),
+        mechanisms_b=("administrative", "joint_meeting"),
+        replicates=2,
+    )
+    sim = Simulation(config)
+    sim.step(20)
+    sim.finish()
+    frame = sim.frame()
+    doc = pdfium.PdfDocument(report_pdf(sim, frame))
+    assert len(doc) >= 3
+    for page in doc:  # A4 portrait: 210 x 297 mm
+        width, height = page.get_size()
+        assert (round(width / 72 * 25.4), round(height / 72 * 25.4)) == (210, 297)
+    text = "\n".join(page.get_textpage().get_text_range() for page in doc)
+    flat = " ".join(text.split())
+    for lang in languages():
+        assert t("report_title", lang) in flat
+        for which, mechanisms in config.sets().items():  # the settings of both sets
+            names = " + ".join(mechanism_title(m, lang) for m in mechanisms)
+            assert " ".join(t("report_set", lang, which=which, names=names).split()) in flat
+        names = {w: set_names(frame, w, lang) for w in frame.sets}
+        for sentence in summary.plain_summary(frame, lang, names)[:2]:  # as on the page
+            assert " ".join(sentence.split())[:30] in flat
+        for key in ("report_charts", "left_out", "report_assumptions", "assume_1"):
+            assert " ".join(t(key, lang).split())[:20] in flat, key
+    assert "committee.staff = 6" in flat
+    assert calendar_date(20).isoformat() in flat  # the date of the day reached
+    # the figures are drawn: the charts' page is far from blank
+    pixels = np.asarray(doc[len(doc) - 2].render(scale=1).to_pil().convert("L"))
+    assert (pixels < 200).mean() > 0.02

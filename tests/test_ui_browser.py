@@ -115,16 +115,16 @@ class Session:
             self.refused.append(url)
             route.abort()
 
-    def open(self, locale="en-US", height=1000):
+    def open(self, locale="en-US", height=1000, width=1500, url=None):
         context = self.browser.new_context(
-            locale=locale, viewport={"width": 1500, "height": height}
+            locale=locale, viewport={"width": width, "height": height}
         )
         context.set_default_timeout(TIMEOUT)  # clicks, fills, reads and navigation
         context.route("**/*", self._route)
         context.on("request", lambda r: self.requests.append(r.url))
         page = context.new_page()
         page.on("websocket", lambda ws: self.requests.append(ws.url))
-        page.goto(self.url)
+        page.goto(url or self.url)
         page.locator(".cogov-day").wait_for(timeout=TIMEOUT)
         self.contexts.append(context)
         return page
@@ -231,8 +231,8 @@ def test_ab_shows_two_series_and_their_difference(session):
     page.locator(".cogov-compare label").click()
     expect(page.locator(".cogov-diff")).to_have_count(6, timeout=TIMEOUT)
     legend = page.locator(".cogov-ab-legend")
-    expect(legend).to_contain_text("A (solid)", timeout=TIMEOUT)
-    expect(legend).to_contain_text("B (dashed)", timeout=TIMEOUT)
+    expect(legend).to_contain_text("A (blue)", timeout=TIMEOUT)
+    expect(legend).to_contain_text("B (orange)", timeout=TIMEOUT)
     run_to(page, "jump_month", "Day 30")
     expect(page.locator(".cogov-community img")).to_have_count(2, timeout=TIMEOUT)
     assert page.locator(".cogov-value-A").count() == page.locator(".cogov-value-B").count() == 6
@@ -243,7 +243,7 @@ def test_language_toggle_switches_labels(session):
     page = session.open(height=1300)
     page.locator(".cogov-language").click()
     expect(page.locator(".cogov-day")).to_have_text("第 0 天", timeout=TIMEOUT)
-    for text in ("前进一天", "协商机制", "参与率(近30天)", "谁被落下了", "社区联席会"):
+    for text in ("前进一天", "协商机制", "参与率（近30天）", "谁被落下了", "社区联席会"):
         expect(page.get_by_text(text).first).to_be_visible(timeout=TIMEOUT)
     run_to(page, "jump_month", "第 30 天")
     shot(page, "zh")
@@ -332,10 +332,16 @@ def test_exports_download(session):
         page.get_by_text("Metrics (CSV)").click()
     lines = Path(csv.value.path()).read_text(encoding="utf-8").splitlines()
     assert csv.value.suggested_filename == "xianlu_xincun_seed0_day30_metrics.csv"
-    assert lines[0].startswith("set,day,participation_rate") and len(lines) == 31
+    assert lines[0].startswith("set,replicate,day,participation_rate")
+    assert [line.split(",")[2] for line in lines[1:31]] == [str(d) for d in range(1, 31)]
+    assert (len(lines) - 1) % 30 == 0  # 30 days of each seed that has reached day 30
     with page.expect_download(timeout=TIMEOUT) as toml:
-        page.get_by_text("Scenario (TOML)").click()
-    assert 'name = "xianlu_xincun"' in Path(toml.value.path()).read_text(encoding="utf-8")
+        page.get_by_text("Both sets as an experiment (TOML)").click()
+    text = Path(toml.value.path()).read_text(encoding="utf-8")
+    assert 'scenario = "xianlu_xincun"' in text and "[arms.set_a]" in text
+    with page.expect_download(timeout=TIMEOUT) as pdf:
+        page.get_by_text("Report for a meeting (PDF, A4)").click()
+    assert Path(pdf.value.path()).read_bytes().startswith(b"%PDF")
     with page.expect_download(timeout=TIMEOUT) as chart:
         page.get_by_text("Charts (PNG)").click()
     assert Path(chart.value.path()).read_bytes().startswith(b"\x89PNG")
@@ -349,3 +355,91 @@ def test_no_request_leaves_the_host(session):
     assert hosts == {"127.0.0.1"}, hosts
     assert any(u.startswith("ws://127.0.0.1") for u in session.requests)
     assert not session.refused
+
+
+def test_no_banner_a_title_and_verdicts_in_colour(session):
+    page = session.open(height=1300)
+    expect(page).to_have_title("Community co-governance simulator", timeout=TIMEOUT)
+    expect(page.get_by_text("This website runs on")).to_have_count(0, timeout=TIMEOUT)
+    page.locator(".cogov-compare label").click()
+    run_to(page, "jump_month", "Day 30")
+    expect(page.locator(".cogov-ensemble")).to_contain_text("Mean of 10 seeds", timeout=TIMEOUT)
+    verdicts = page.locator(".cogov-verdict")
+    expect(verdicts).to_have_count(6, timeout=TIMEOUT)
+    colours = {v.evaluate("e => getComputedStyle(e).color") for v in verdicts.all()}
+    assert colours  # each verdict is coloured by its kind (sim/ui/summary.py VERDICT_STYLE)
+    expect(page.locator(".cogov-summary")).to_contain_text("Set B", timeout=TIMEOUT)
+    shot(page, "verdicts")
+
+
+def test_a_link_reopens_the_setup_and_the_day(session):
+    page = session.open()
+    page.locator(".cogov-compare label").click()
+    expect(page.locator(".cogov-diff")).to_have_count(6, timeout=TIMEOUT)
+    run_to(page, "jump_month", "Day 30")
+    page.wait_for_url("**?s=*", timeout=TIMEOUT)
+    link = page.url
+    again = session.open(url=link)  # another browser, as a colleague opening the link
+    expect(again.locator(".cogov-day")).to_have_text("Day 30", timeout=TIMEOUT)
+    expect(again.locator(".cogov-diff")).to_have_count(6, timeout=TIMEOUT)
+    again.reload()  # a reload keeps the run
+    expect(again.locator(".cogov-day")).to_have_text("Day 30", timeout=TIMEOUT)
+
+
+def test_odd_input_gets_a_message_under_the_field(session):
+    page = session.open()
+    seed = page.locator(".cogov-seed")
+    seed.locator("input").fill("²")
+    seed.locator("input").press("Enter")
+    expect(seed).to_contain_text("expected a whole number", timeout=TIMEOUT)
+    field = page.locator(".cogov-field-committee-admin_share").last
+    for text, words in (
+        ("true", "expected a number"),
+        ("0x10", "expected a number"),
+        ("1e-400", "too large or too small"),
+    ):
+        field.locator("input").fill(text)
+        field.locator("input").press("Enter")
+        expect(field).to_contain_text(words, timeout=TIMEOUT)
+    field.locator("input").fill("０.５")  # full-width digits, as Chinese input methods type
+    field.locator("input").press("Enter")
+    expect(page.get_by_text("Settings changed: the run restarted at day 0.")).to_have_count(
+        0, timeout=TIMEOUT
+    )
+    expect(field).not_to_contain_text("expected", timeout=TIMEOUT)
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (820, 1180)])
+def test_layout_fits_a_laptop_and_a_tablet(session, width, height):
+    page = session.open(width=width, height=height)
+    main = page.locator(".cogov-main").bounding_box()
+    side = page.locator(".cogov-side").bounding_box()
+    if width >= 1024:  # side by side, the charts keep most of the width
+        assert main["width"] >= 0.65 * width, (main, side)
+    else:  # the panel above the main column, both the window's width
+        assert main["y"] >= side["y"] + side["height"] - 1, (main, side)
+        assert main["width"] >= 0.95 * width
+    chart = page.locator(".cogov-timeseries img").first
+    expect(chart).to_be_visible(timeout=TIMEOUT)
+    assert chart.bounding_box()["width"] >= 0.5 * width
+    shot(page, f"layout_{width}")
+
+
+def test_print_shows_the_main_column_only(session):
+    page = session.open()
+    page.emulate_media(media="print")
+    expect(page.locator(".cogov-side")).to_be_hidden(timeout=TIMEOUT)
+    expect(page.locator(".cogov-summary")).to_be_visible(timeout=TIMEOUT)
+    page.emulate_media(media="screen")
+    expect(page.locator(".cogov-side")).to_be_visible(timeout=TIMEOUT)
+
+
+def test_charts_are_updated_in_place_during_a_run(session):
+    page = session.open()
+    chart = page.locator(".cogov-timeseries img").first
+    expect(chart).to_be_visible(timeout=TIMEOUT)
+    handle = chart.element_handle(timeout=TIMEOUT)
+    first = chart.get_attribute("src", timeout=TIMEOUT)
+    run_to(page, "jump_month", "Day 30")  # the progress bar comes and goes above the charts
+    assert handle.evaluate("e => e.isConnected")  # the same element, not a new one
+    assert chart.get_attribute("src", timeout=TIMEOUT) != first

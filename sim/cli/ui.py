@@ -19,10 +19,17 @@ from sim.inputs import InputError
 APP = Path(__file__).parent.parent / "ui" / "app.py"
 
 #: Settings of the Solara server, always.
-FORCED = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false", "SOLARA_MODE": "production"}
+FORCED = {
+    "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false",
+    "SOLARA_MODE": "production",
+    "SOLARA_THEME_SHOW_BANNER": "false",  # no "This website runs on Solara" over the page
+}
 #: Settings unless the user chose otherwise: a closed session's run is dropped after an hour,
-#: not Solara's default of a day.
-DEFAULTS = {"SOLARA_KERNEL_CULL_TIMEOUT": "1h"}
+#: not Solara's default of a day; the tab's title before the page sets its own.
+DEFAULTS = {
+    "SOLARA_KERNEL_CULL_TIMEOUT": "1h",
+    "SOLARA_THEME_TITLE": "社区共治模拟器 · Community co-governance simulator",
+}
 
 
 def _port(text: str) -> int:

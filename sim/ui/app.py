@@ -3,7 +3,8 @@
 Start it with ``cogov ui`` (or ``solara run sim/ui/app.py``). Every browser session renders its
 own :func:`Page`, whose state (the run, the language, the settings) lives in the component's
 hooks, so sessions never share a model. Long runs step in a background task, in chunks, and
-redraw between chunks; Pause cancels the task.
+redraw between chunks; Pause cancels the task. A second thread builds and steps the other
+seeds of the ensemble and redraws now and then; the address keeps the setup and day.
 """
 
 # ruff: noqa: N802 (Solara components are named in CapWords, and Solara looks for Page)
@@ -12,13 +13,16 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
+from urllib.parse import parse_qs
 
 import solara
 import solara.lab
 
+from sim.inputs import InputError
 from sim.ui import components as ui
 from sim.ui.i18n import pick_language, t
 from sim.ui.state import (
@@ -32,13 +36,16 @@ from sim.ui.state import (
     check_override,
     check_seed,
     controls,
+    from_share_code,
     scenario_value,
+    share_code,
 )
 
 log = logging.getLogger(__name__)
 DEFAULT = RunConfig()
 RUN_CHUNK, JUMP_CHUNK = 0.15, 0.5  # seconds simulated between redraws
 SHOW_TIMEOUT = 2.0  # seconds a background run waits for the page to show a chunk
+ENSEMBLE_IDLE, ENSEMBLE_REDRAW = 0.5, 2.0  # seconds: the replicates' wait, and their redraws
 BAR = {
     "background": "#1565c0",
     "color": "white",
@@ -109,21 +116,57 @@ def build(config: RunConfig) -> tuple[Simulation | None, str | None]:
         return None, str(exc)
 
 
+def read_link(search: str | None) -> tuple[RunConfig | None, int, str | None]:
+    """The setup and day in a page address's ``s=`` code, or the reason it cannot be read."""
+    codes = parse_qs(search or "").get("s")
+    if not codes:
+        return None, 0, None
+    try:
+        config, day = from_share_code(codes[0])
+    except InputError as exc:
+        return None, 0, exc.message
+    return config, day, None
+
+
 @solara.component
 def Page() -> None:
     """The whole page of one browser session."""
     headers = solara.lab.headers.value or {}
     lang = solara.use_reactive(pick_language((headers.get("accept-language") or [""])[0]))
-    config = solara.use_reactive(DEFAULT)
+    router = solara.use_router()
+    link = solara.use_memo(lambda: read_link(router.search), [])
+    config = solara.use_reactive(link[0] or DEFAULT)
+    resume = solara.use_reactive(link[1])  # the day a shared link (or a reload) had reached
     generation = solara.use_reactive(0)  # Reset builds the run again
     tick = solara.use_reactive(0)  # a new day to draw
     target = solara.use_reactive(0)
     notice = solara.use_reactive(False)
     seed_error = solara.use_reactive(False)
     sim, error = solara.use_memo(lambda: build(config.value), [config.value, generation.value])
-    frame = solara.use_memo(lambda: sim.frame() if sim is not None else None, [sim, tick.value])
+    ensemble = solara.use_reactive(0)  # the background replicates moved on
+    frame = solara.use_memo(
+        lambda: sim.frame() if sim is not None else None, [sim, tick.value, ensemble.value]
+    )
     shown = solara.use_memo(Shown, [])
     solara.use_effect(lambda: shown.shown(tick.value), [tick.value])
+    solara.use_effect(lambda: sim.close if sim is not None else None, [sim])
+
+    def background() -> None:
+        """Build and step the other replicates; redraw when more of them reach the day."""
+        if sim is None:
+            return
+        last, seen = time.monotonic(), sim.frame().done
+        while not sim.closed:
+            busy = sim.work(idle=ENSEMBLE_IDLE)
+            if busy and time.monotonic() - last < ENSEMBLE_REDRAW:
+                continue  # redraw now and then, or once all have caught up
+            last = time.monotonic()
+            done = sim.frame().done
+            if done != seen or sim.error is not None:
+                seen = done
+                ensemble.set(ensemble.value + 1)
+
+    solara.use_thread(background, dependencies=[sim], intrusive_cancel=False)
 
     def advance(run: Simulation, until: int, chunk: float) -> None:
         def redraw() -> None:
@@ -145,8 +188,8 @@ def Page() -> None:
         config.set(new)
 
     @use_stable
-    def check(path: str, text: str) -> str | None:
-        value, message = check_override(config.value, path, text)
+    def check(path: str, text: Any, lg: str) -> str | None:
+        value, message = check_override(config.value, path, text, lg)
         if message is None and sim is not None and value != scenario_value(sim.spec, path):
             set_config(config.value.with_override(path, value))
         return message
@@ -174,7 +217,27 @@ def Page() -> None:
     def go(until: int, chunk: float = JUMP_CHUNK) -> None:
         if sim is not None and not task.pending:
             target.set(until)
+            sim.aim(until)  # the other replicates run there meanwhile
             task(sim, until, chunk)
+
+    def reopen() -> None:
+        """A link's run goes on to its day once the page is up."""
+        if resume.value > 0 and sim is not None:
+            go(resume.value)
+            resume.set(0)
+
+    solara.use_effect(reopen, [sim])
+
+    def remember() -> None:
+        """The address shows the setup and the day reached, so a link or a reload reopens it."""
+        if router.set_path is None or task.pending or resume.value > 0:
+            return
+        code = share_code(config.value, frame.day if frame is not None else 0)
+        search = f"s={code}" if code else None
+        if search != router.search:
+            router.push(f"{router.path}?{search}" if search else router.path)
+
+    solara.use_effect(remember, [config.value, frame, task.pending])
 
     lg = lang.value
     solara.Title(t("title", lg))
@@ -193,7 +256,9 @@ def Page() -> None:
             classes=["cogov-language"],
             on_click=lambda: lang.set("en" if lg == "zh" else "zh"),
         )
-    with solara.Row(gap="0px", style={"align-items": "stretch"}):
+    if link[2] is not None:
+        solara.Warning(t("link_error", lg, error=link[2]), dense=True, classes=["cogov-link-error"])
+    with solara.Row(gap="0px", style={"align-items": "stretch"}, classes=["cogov-body"]):
         with solara.Column(gap="6px", classes=["cogov-side"], style=SIDE):
             solara.Text(t("community", lg), style=ui.HEADING)
             ui.CommunityPicker(config.value, sim.models["A"].pop if sim else None, lg, set_source)
@@ -217,8 +282,9 @@ def Page() -> None:
                 solara.Text(t("settings", lg), style=ui.HEADING)
                 ui.Settings(config.value, sim.spec, official, more, lg, check)
                 solara.Text(t("export", lg), style=ui.HEADING)
-                ui.Exports(sim, frame, lg)
-        with solara.Column(gap="10px", style=MAIN):
+                with solara.Column(gap="4px", classes=["cogov-exports"]):
+                    ui.Exports(sim, frame, lg)
+        with solara.Column(gap="10px", style=MAIN, classes=["cogov-main"]):
             if sim is None or frame is None:
                 solara.Error(t("build_error", lg, error=error))
             else:
@@ -254,7 +320,9 @@ def Main(
     """The main column: the day and its buttons, the cards, the pictures, the explanations."""
     title = sim.spec.title_zh if lg == "zh" else sim.spec.title
     solara.Text(title or sim.spec.name, style={"color": "#555"})
-    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}, gap="8px"):
+    with solara.Row(
+        style={"align-items": "center", "flex-wrap": "wrap"}, gap="8px", classes=["cogov-controls"]
+    ):
         solara.Text(
             t("day", lg, n=frame.day),
             classes=["cogov-day"],
@@ -284,13 +352,18 @@ def Main(
                 disabled=running or frame.day >= until,
                 classes=[f"cogov-{key}"],
             )
-    if running:
-        solara.ProgressLinear(100 * frame.day / max(target, 1), classes=["cogov-progress"])
-        solara.Text(t("running", lg, day=frame.day, target=target), style=ui.SMALL)
-    if failure is not None:
-        solara.Error(t("run_error", lg, error=failure))
-    if notice and frame.day == 0:
-        solara.Info(t("restarted", lg), dense=True)
+    # One slot for what comes and goes, so the widgets below are kept, not re-created.
+    with solara.Column(gap="4px", classes=["cogov-status"]):
+        if running:
+            solara.ProgressLinear(100 * frame.day / max(target, 1), classes=["cogov-progress"])
+            solara.Text(t("running", lg, day=frame.day, target=target), style=ui.SMALL)
+        if failure is not None:
+            solara.Error(t("run_error", lg, error=failure))
+        if sim.error is not None:
+            solara.Error(t("ensemble_error", lg, error=sim.error))
+        if notice and frame.day == 0:
+            solara.Info(t("restarted", lg), dense=True)
+    ui.Summary(frame, lg)
     ui.Headlines(frame, lg)
     ui.TimeSeries(frame, lg, sim.spec.days)
     with solara.Columns([3, 2]):

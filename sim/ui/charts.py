@@ -13,6 +13,7 @@ import io
 import shutil
 import subprocess
 import threading
+import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cache
@@ -25,15 +26,18 @@ matplotlib.use("Agg")
 import numpy as np
 import pandas as pd
 from matplotlib import colormaps, font_manager
+from matplotlib import dates as mdates
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import PercentFormatter
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, PercentFormatter
 from PIL import Image
 
+from sim.experiments.analysis import _ci
 from sim.model.population import Population
 from sim.ui.i18n import metric_label, t
-from sim.ui.state import Frame
+from sim.ui.state import START, Frame
 
 #: Preferred CJK font families, best first; failing these, any font fontconfig lists for zh.
 CJK_FAMILIES = (
@@ -44,8 +48,8 @@ CJK_FAMILIES = (
     "Noto Sans CJK JP",
     "Droid Sans Fallback",
 )
-COLOURS = ("#1f77b4", "#d62728", "#2ca02c")
-STYLES = {"A": "-", "B": "--"}
+SET_COLOURS = {"A": "#1f77b4", "B": "#e6550d"}  # blue and orange: told apart in print too
+GROUP_STYLES = ("-", "--", ":")  # all residents, the elderly, offline residents
 
 #: The panels: ((metric, window) of the title, columns, kind of y axis). The title is the
 #: metric's declared label with the window's words. A column's position in its panel gives
@@ -68,7 +72,13 @@ PANELS = (
     (("conflicts", "sum30"), ("conflicts_30d",), "count"),
 )
 SERIES = ("series_all", "series_elderly", "series_offline")
+#: The 30-day panel columns: (daily column, mean or sum over the last 30 days).
+ROLLING = {
+    "social_worker_hours_30d": ("social_worker_hours", "mean"),
+    "conflicts_30d": ("conflicts", "sum"),
+}
 LEGEND_SLOT = 3  # the top right of the 2 x 4 grid holds the legend
+TOP = 0.93  # the panels' top edge (lower under an exported picture's title)
 
 
 @cache
@@ -105,26 +115,11 @@ def chart_language(lang: str) -> str:
     return lang if lang == "en" or cjk_font() else "en"
 
 
-def png(fig: Figure) -> bytes:
-    """A figure as PNG bytes."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
-
-
 def encode(img: np.ndarray) -> bytes:
     """An RGB pixel array as PNG."""
     buf = io.BytesIO()
     Image.fromarray(img).save(buf, format="PNG", compress_level=3)
     return buf.getvalue()
-
-
-def with_rolling(df: pd.DataFrame) -> pd.DataFrame:
-    """The daily metrics with the 30-day columns the panels show."""
-    out = df.copy()
-    out["social_worker_hours_30d"] = df["social_worker_hours"].rolling(30, min_periods=1).mean()
-    out["conflicts_30d"] = df["conflicts"].rolling(30, min_periods=1).sum()
-    return out
 
 
 def nice_ceiling(value: float) -> float:
@@ -133,12 +128,50 @@ def nice_ceiling(value: float) -> float:
     return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= value * (1 - 1e-9))
 
 
-class TimeSeriesChart:
-    """Seven panels of the daily metrics, one line style per mechanism set.
+def x_dates(days: np.ndarray) -> np.ndarray:
+    """Matplotlib date numbers of page days (day N ends N days after 1 July 2015)."""
+    return mdates.date2num(START) + np.asarray(days, dtype=float)
 
-    The x axis spans the scenario's horizon and y axes grow in round steps, so the axes only
-    change now and then; in between a new day costs drawing the lines onto a cached picture
-    of the axes, titles and legend (blitting) and a PNG encoding.
+
+def date_label(num: float, lang: str) -> str:
+    """An axis tick: the month and year, in the chart's language."""
+    d = mdates.num2date(num)
+    return f"{d.year}年{d.month}月" if lang == "zh" else d.strftime("%b %Y")
+
+
+def rolling(x: np.ndarray, how: str) -> np.ndarray:
+    """A trailing 30-day mean or sum along the last axis (fewer days at the start)."""
+    c = np.cumsum(x, axis=-1)
+    c[..., 30:] = c[..., 30:] - c[..., :-30]
+    return c / np.minimum(np.arange(1, x.shape[-1] + 1), 30) if how == "mean" else c
+
+
+def column(tables: list[pd.DataFrame], name: str) -> np.ndarray:
+    """A panel's column over replicates (rows), with the 30-day windows of SOURCE."""
+    source, how = ROLLING.get(name, (name, ""))
+    x = np.vstack([t[source].to_numpy(dtype=float) for t in tables])
+    return rolling(x, how) if how else x
+
+
+def ensemble_series(x: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Mean and 95% band over replicates (rows), day by day (the experiment's CI)."""
+    count = np.sum(~np.isnan(x), axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a day on which every value is NaN
+        mean = np.nanmean(x, axis=0) if len(x) > 1 else x[0]
+        sd = np.nanstd(x, axis=0, ddof=1) if len(x) > 1 else np.full(x.shape[1], np.nan)
+    half = np.nan_to_num(np.asarray(_ci(sd, count), dtype=float))
+    return mean, mean - half, mean + half
+
+
+class TimeSeriesChart:
+    """Seven panels of the daily metrics: each set's ensemble mean with its 95% band.
+
+    A and B have their own colours; the group (all residents, the elderly, offline residents)
+    is the line style. The x axis shows dates over the scenario's horizon and y axes grow in
+    round steps, so the axes only change now and then; in between a new day costs drawing the
+    lines and bands onto a cached picture of the axes, titles and legend (blitting) and a PNG
+    encoding.
 
     Args:
         lang: "en" or "zh" (Chinese falls back to English without a CJK font).
@@ -150,87 +183,124 @@ class TimeSeriesChart:
         self.lang, self.sets, self.horizon = chart_language(lang), sets, horizon
         # Fonts are set per text, not through rcParams, which every session's thread shares.
         family = cjk_font() if self.lang == "zh" else None
-        families = [family, "DejaVu Sans"] if family else ["DejaVu Sans"]
+        self.families = [family, "DejaVu Sans"] if family else ["DejaVu Sans"]
         self.fig = Figure(figsize=(12, 5.4), dpi=72)
         self.canvas = FigureCanvasAgg(self.fig)
         self.fig.subplots_adjust(
-            left=0.045, right=0.99, top=0.93, bottom=0.09, wspace=0.25, hspace=0.4
+            left=0.045, right=0.99, top=TOP, bottom=0.09, wspace=0.25, hspace=0.45
         )
         grid = list(self.fig.subplots(2, 4).flat)
         legend_ax = grid.pop(LEGEND_SLOT)
         self.axes = grid
         self.lines: list[tuple[str, str, Line2D]] = []
+        self.bands: list[Any] = []
+        ticks = FuncFormatter(lambda v, _: date_label(v, self.lang))
         for ax, ((metric, window), columns, kind) in zip(self.axes, PANELS, strict=True):
-            ax.set_title(metric_label(metric, self.lang, window), fontsize=11, fontfamily=families)
+            ax.set_title(
+                metric_label(metric, self.lang, window), fontsize=11, fontfamily=self.families
+            )
             ax.grid(alpha=0.3)
+            ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(7,)))  # each July
+            ax.xaxis.set_major_formatter(ticks)
+            ax.tick_params(axis="x", labelsize=7)
+            for label in ax.get_xticklabels():
+                label.set_fontfamily(self.families)
             if kind == "share":
                 ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-            for col, colour in zip(columns, COLOURS, strict=False):
+            for col, style in zip(columns, GROUP_STYLES, strict=False):
                 for which in sets:
-                    (line,) = ax.plot([], [], color=colour, ls=STYLES[which], lw=1.4, animated=True)
+                    (line,) = ax.plot(
+                        [], [], color=SET_COLOURS[which], ls=style, lw=1.4, animated=True
+                    )
+                    band = ax.fill_between(
+                        [], [], [], color=SET_COLOURS[which], alpha=0.15, lw=0, animated=True
+                    )
                     self.lines.append((which, col, line))
-        for ax in self.axes[LEGEND_SLOT:]:
-            ax.set_xlabel(t("axis_day", self.lang), fontfamily=families)
+                    self.bands.append(band)
         handles = [
-            Line2D([], [], color=c, lw=2, label=t(k, self.lang))
-            for k, c in zip(SERIES, COLOURS, strict=True)
+            Line2D([], [], color="#444", ls=style, lw=2, label=t(k, self.lang))
+            for k, style in zip(SERIES, GROUP_STYLES, strict=True)
         ]
-        if len(sets) > 1:
-            handles += [Line2D([], [], color="#444", ls=STYLES[w], label=w) for w in sets]
+        handles += [
+            Patch(color=SET_COLOURS[w], alpha=0.6, label=t(f"set_{w.lower()}", self.lang))
+            for w in sets
+        ]
         legend_ax.axis("off")
         legend_ax.legend(
-            handles=handles, loc="center", frameon=False, prop={"family": families, "size": 10}
+            handles=handles,
+            loc="center",
+            frameon=False,
+            prop={"family": self.families, "size": 10},
+            title=t("band_legend", self.lang),
+            title_fontproperties={"family": self.families, "size": 9},
         )
         self.limits: tuple[float, ...] = ()
         self.background: Any = None
 
     def _set_data(self, frame: Frame) -> tuple[float, ...]:
-        """Move the lines to the frame's data; return the axes limits the data needs."""
-        tables = {w: with_rolling(df) for w, df in frame.metrics.items()}
-        for which, col, line in self.lines:
-            line.set_data(tables[which]["day"].to_numpy(), tables[which][col].to_numpy())
-        xmax = float(self.horizon if frame.day <= self.horizon else nice_ceiling(frame.day))
-        limits = [xmax]
+        """Move lines and bands to the frame's ensemble; return the axes limits it needs."""
+        runs = {w: frame.runs.get(w, [frame.metrics[w]]) for w in self.sets}
+        tops: dict[str, float] = {}
+        x = x_dates(np.arange(1, frame.day + 1))
+        for (which, col, line), band in zip(self.lines, self.bands, strict=True):
+            if frame.day == 0:
+                line.set_data([], [])
+                band.set_data([], [], [])
+                continue
+            mean, low, high = ensemble_series(column(runs[which], col))
+            line.set_data(x, mean)
+            band.set_data(x, low, high)
+            tops[col] = max(tops.get(col, 0.0), float(np.nanmax(high, initial=0.0)))
+        limits = [float(self.horizon if frame.day <= self.horizon else nice_ceiling(frame.day))]
         for _, columns, kind in PANELS:
             if kind == "index":
                 limits.append(1.0)
                 continue
-            top = max(
-                float(np.nanmax(tables[w][c].to_numpy(), initial=0.0))
-                for w in self.sets
-                for c in columns
-            )
+            top = max((tops.get(c, 0.0) for c in columns), default=0.0)
             limits.append(nice_ceiling(max(top * 1.05, 0.05 if kind == "share" else 5.0)))
         return tuple(limits)
 
     def _apply(self, limits: tuple[float, ...]) -> None:
         for ax, ymax in zip(self.axes, limits[1:], strict=True):
-            ax.set_xlim(0, limits[0])
+            ax.set_xlim(x_dates(np.array([0.0]))[0], x_dates(np.array([limits[0]]))[0])
             ax.set_ylim(0, ymax)
+
+    def _artists(self) -> list[Any]:
+        return [*self.bands, *(line for _, _, line in self.lines)]
 
     def render(self, frame: Frame) -> bytes:
         """The chart of a frame as PNG."""
         limits = self._set_data(frame)
         if limits != self.limits:
             self._apply(limits)
-            self.canvas.draw()  # animated lines are left out of the full draw
+            self.canvas.draw()  # animated artists are left out of the full draw
             self.background = self.canvas.copy_from_bbox(self.fig.bbox)
             self.limits = limits
         self.canvas.restore_region(self.background)
-        for _, _, line in self.lines:
-            line.axes.draw_artist(line)
+        for artist in self._artists():
+            artist.axes.draw_artist(artist)
         return encode(np.asarray(self.canvas.buffer_rgba())[..., :3])
 
-    def export(self, frame: Frame) -> bytes:
-        """The chart of a frame as a PNG for download (a full draw, lines included)."""
+    def export(self, frame: Frame, title: str = "", dpi: int = 150) -> bytes:
+        """The chart of a frame as a PNG for download (a full draw, with a title line)."""
         self._apply(self._set_data(frame))
-        for _, _, line in self.lines:
-            line.set_animated(False)
+        artists = self._artists()
+        for artist in artists:
+            artist.set_animated(False)
+        heading = None
+        if title:
+            heading = self.fig.suptitle(title, fontsize=10, fontfamily=self.families, y=0.995)
+            self.fig.subplots_adjust(top=0.86)
         try:
-            return png(self.fig)
+            buf = io.BytesIO()
+            self.fig.savefig(buf, format="png", dpi=dpi)
+            return buf.getvalue()
         finally:
-            for _, _, line in self.lines:
-                line.set_animated(True)
+            for artist in artists:
+                artist.set_animated(True)
+            if heading is not None:
+                heading.remove()
+                self.fig.subplots_adjust(top=TOP)
             self.limits = ()  # the next render draws the axes again
 
 
@@ -363,11 +433,23 @@ def community_images(frame: Frame) -> dict[str, np.ndarray]:
     return {w: paint(lay, frame.satisfaction[w], frame.participants[w]) for w in frame.sets}
 
 
-def community_export(frame: Frame) -> bytes:
-    """The community views of a frame side by side (A, then B) as one PNG."""
-    images = list(community_images(frame).values())
-    gap = np.full((images[0].shape[0], 24, 3), 255, dtype=np.uint8)
-    row = [images[0]]
-    for img in images[1:]:
-        row += [gap, img]
-    return encode(np.hstack(row))
+def community_export(frame: Frame, title: str = "", lang: str = "en") -> bytes:
+    """The community views of a frame side by side (A, then B) as one PNG, with a title."""
+    images = community_images(frame)
+    lang = chart_language(lang)
+    family = cjk_font() if lang == "zh" else None
+    families = [family, "DejaVu Sans"] if family else ["DejaVu Sans"]
+    h, w = next(iter(images.values())).shape[:2]
+    fig = Figure(figsize=(len(images) * w / 100, h / 100 + 0.9), dpi=150)
+    FigureCanvasAgg(fig)
+    for k, (which, img) in enumerate(images.items()):
+        ax = fig.add_subplot(1, len(images), k + 1)
+        ax.imshow(img)
+        ax.set_axis_off()
+        if len(images) > 1:
+            ax.set_title(t(f"set_{which.lower()}", lang), fontfamily=families, fontsize=9)
+    if title:
+        fig.suptitle(title, fontfamily=families, fontsize=8, wrap=True)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=150)
+    return buf.getvalue()

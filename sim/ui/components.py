@@ -20,23 +20,25 @@ from sim.mechanisms import MECHANISMS, PACKAGES
 from sim.model.population import Population
 from sim.params import ParamInfo
 from sim.scenario import Scenario
-from sim.ui import charts
-from sim.ui.i18n import explanation, metric_label, t, unit
+from sim.ui import charts, summary
+from sim.ui.i18n import choice_label, explanation, metric_label, t, unit, zh_text
 from sim.ui.state import (
     GROUPS,
-    HEADLINES,
     Frame,
     RunConfig,
     Simulation,
     Source,
     breakdown,
     builtin_choices,
+    calendar_date,
+    experiment_toml,
     fmt,
     headline,
     load_upload,
     metrics_csv,
+    metrics_parquet,
     package_of,
-    scenario_toml,
+    parse_number,
     scenario_value,
 )
 
@@ -48,68 +50,171 @@ CSS = """
 .cogov-mechs .v-input__slot { margin-bottom: 0 !important; }
 .cogov-mechs .v-messages { display: none; }
 .cogov-left-out th, .cogov-left-out td { text-align: left; padding: 2px 6px; }
+.cogov-left-out { display: block; overflow-x: auto; }
+.cogov-param .v-label, .cogov-more button { white-space: normal; text-align: left; }
+/* Solara's banner, should a server run without SOLARA_THEME_SHOW_BANNER=false */
+div:has(> b > a[href="https://solara.dev"]) { display: none !important; }
+/* narrower windows (a 1280 px laptop, a tablet): a narrower panel, then panel above */
+@media (max-width: 1400px) { .cogov-side { width: 340px !important; min-width: 300px !important; } }
+@media (max-width: 1024px) {
+  .cogov-body { flex-direction: column !important; }
+  .cogov-side, .cogov-main { width: 100% !important; height: auto !important;
+    border-right: none !important; overflow-y: visible !important; }
+}
+/* print: the main column only, on the whole page width */
+@media print {
+  /* doubled classes: stronger than Vuetify's .d-flex { display: flex !important } */
+  .cogov-side.cogov-side, .cogov-bar button, .cogov-controls.cogov-controls,
+  .cogov-link-error { display: none !important; }
+  .cogov-main { height: auto !important; overflow: visible !important; padding: 0 !important; }
+  .cogov-body.cogov-body { display: block !important; }
+  .cogov-card { break-inside: avoid; box-shadow: none !important; border: 1px solid #ccc; }
+  img { max-width: 100% !important; break-inside: avoid; }
+}
+@page { size: A4; margin: 12mm; }
 """
 
 
 def number(value: Any) -> str:
     """A parameter value as typed in a field."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))  # 100000000, not 1e+08
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def mechanism_title(name: str, lang: str) -> str:
     """A mechanism's title in ``lang``."""
     cls = MECHANISMS[name]
-    return (cls.title_zh or cls.title) if lang == "zh" else (cls.title or name)
+    return zh_text(cls.title_zh or cls.title) if lang == "zh" else (cls.title or name)
 
 
 def package_title(name: str, lang: str) -> str:
     """A zone package's title in ``lang``."""
     package = PACKAGES[name]
-    return package.title_zh if lang == "zh" else package.title
+    return zh_text(package.title_zh) if lang == "zh" else package.title
 
 
-def hint(info: ParamInfo, lang: str) -> str:
-    """A field's hint: unit, allowed range and default, from the declaration."""
+def hint(info: ParamInfo, value: Any, lang: str) -> str:
+    """A field's hint in words: unit, allowed range, and this community's own value."""
     parts = [unit(info.unit, lang)] if info.unit else []
     if info.ge is not None and info.le is not None:
         parts.append(t("allowed", lang, lo=number(info.ge), hi=number(info.le)))
-    elif info.allowed:
-        parts.append(info.allowed)
-    parts.append(f"{t('default', lang)} {number(info.default)}")
-    return " · ".join(parts)
+    elif info.choices:
+        names = t("list_sep", lang).join(choice_label(c, lang) for c in info.choices)
+        parts.append(t("one_of", lang, choices=names))
+    parts.append(t("this_community", lang, value=shown_value(value, lang)))
+    return t("hint_sep", lang).join(parts)
+
+
+def shown_value(value: Any, lang: str) -> str:
+    """A parameter's value in words: yes/no, a choice's name, a list of names, a number."""
+    if isinstance(value, bool):
+        return t("yes" if value else "no", lang)
+    if isinstance(value, list | tuple):
+        return t("list_sep", lang).join(choice_label(v, lang) for v in value) or t("none", lang)
+    if isinstance(value, str):
+        return choice_label(value, lang)
+    return number(value)
+
+
+def slider_step(info: ParamInfo) -> float:
+    """A slider's step: 1 for whole numbers, else a hundredth of the range."""
+    if isinstance(info.default, int):
+        return 1
+    span = float(info.le) - float(info.ge)  # type: ignore[arg-type]
+    return float(f"{span / 100:.1g}")
+
+
+def has_slider(info: ParamInfo) -> bool:
+    """A bounded number whose range a slider can show (not millions of steps)."""
+    if isinstance(info.default, bool) or not isinstance(info.default, int | float):
+        return False
+    if info.ge is None or info.le is None:
+        return False
+    return isinstance(info.default, float) or info.le - info.ge <= 1000
 
 
 @solara.component
 def ParamField(
-    info: ParamInfo, value: Any, lang: str, check: Callable[[str, str], str | None]
+    info: ParamInfo, value: Any, lang: str, check: Callable[[str, Any, str], str | None]
 ) -> None:
-    """One parameter: its help text, a field and, right under it, the hint or the error.
+    """One parameter: its help text, a widget and, right under it, the hint or the error.
+
+    Yes/no settings are switches, choices and lists drop-downs, bounded numbers a slider over
+    the declared range beside a field (which takes full-width digits too).
 
     Args:
         info: The parameter's declaration.
-        value: Its current value.
+        value: Its current value (the community's own, or the one set on the page).
         lang: "en" or "zh".
-        check: Called with (path, text) when the field is left or Enter pressed; applies a
-            valid value and returns None, or returns the message for a bad one.
+        check: Called with (path, text or value, lang) when a value is chosen; applies a valid
+            one and returns None, or returns the message for a bad one.
     """
     text, set_text = solara.use_state(number(value))
     error, set_error = solara.use_state(cast(str | None, None))
 
-    def submit(new: str) -> None:
-        set_text(new)
-        set_error(check(info.path, new))
+    def submit(new: Any) -> None:
+        if isinstance(new, str):
+            set_text(new)
+        elif isinstance(new, int | float) and not isinstance(new, bool):
+            set_text(number(new))
+        set_error(check(info.path, new, lang))
 
-    label = (info.zh or info.help) if lang == "zh" else info.help
+    label = zh_text(info.zh or info.help) if lang == "zh" else info.help
+    cls = f"cogov-field-{info.path.replace('.', '-')}"
+    message = hint(info, value, lang)
     with solara.Column(gap="0px", classes=["cogov-param"]):
         solara.Text(label, style={"font-size": "0.9rem"})
+        if isinstance(info.default, bool):
+            solara.Switch(
+                label=shown_value(value, lang), value=bool(value), on_value=submit, classes=[cls]
+            )
+            solara.Text(error or message, style=SMALL | ({"color": "#c62828"} if error else {}))
+            return
+        if info.choices:
+            labels = {choice_label(c, lang): c for c in info.choices}
+            if isinstance(info.default, tuple):
+                solara.SelectMultiple(
+                    "",
+                    values=[choice_label(v, lang) for v in value],
+                    all_values=list(labels),
+                    on_value=lambda chosen: submit([labels[c] for c in chosen]),
+                    dense=True,
+                    classes=[cls],
+                )
+            else:
+                solara.Select(
+                    "",
+                    values=list(labels),
+                    value=choice_label(value, lang),
+                    on_value=lambda chosen: submit(labels[chosen]),
+                    dense=True,
+                    classes=[cls],
+                )
+            solara.Text(error or message, style=SMALL | ({"color": "#c62828"} if error else {}))
+            return
+        if has_slider(info):  # a Div for its class: Solara's sliders take none
+            shown = parse_number(text, isinstance(info.default, int))[0]
+            inside = shown if shown is not None and info.ge <= shown <= info.le else value
+            slider = solara.SliderInt if isinstance(info.default, int) else solara.SliderFloat
+            with solara.Div(classes=[f"{cls}-slider"]):
+                slider(
+                    "",
+                    value=inside,
+                    min=info.ge,
+                    max=info.le,
+                    step=slider_step(info),
+                    on_value=submit,
+                    thumb_label=False,
+                )
         solara.InputText(
             "",
             value=text,
             on_value=submit,
             error=error or False,
-            message=hint(info, lang),
+            message=message,
             dense=True,
-            classes=[f"cogov-field-{info.path.replace('.', '-')}"],
+            classes=[cls],
         )
 
 
@@ -221,7 +326,9 @@ def MechanismSwitches(config: RunConfig, lang: str, on_config: Callable[[RunConf
             PackagePicker(config, which, lang, on_config)
         for name in MECHANISMS:
             fixed = name == "administrative"
-            title = mechanism_title(name, lang) + (f" ({t('always_on', lang)})" if fixed else "")
+            title = mechanism_title(name, lang)
+            if fixed:
+                title = t("bracket", lang, text=title, note=t("always_on", lang))
             if not compare:
                 solara.Switch(
                     label=title,
@@ -278,7 +385,7 @@ def Settings(
     official: list[ParamInfo],
     more: dict[str, list[ParamInfo]],
     lang: str,
-    check: Callable[[str, str], str | None],
+    check: Callable[[str, Any, str], str | None],
 ) -> None:
     """The parameter fields: the official ones, then per mechanism "more settings"."""
     key = config.source.name
@@ -294,7 +401,7 @@ def MoreSettings(
     rows: list[ParamInfo],
     spec: Scenario,
     lang: str,
-    check: Callable[[str, str], str | None],
+    check: Callable[[str, Any, str], str | None],
 ) -> None:
     """A mechanism's other parameters, behind a toggle; its fields exist only when open."""
     shown, set_shown = solara.use_state(False)
@@ -311,46 +418,83 @@ def MoreSettings(
 
 
 @solara.component
+def Summary(frame: Frame, lang: str) -> None:
+    """The plain-language summary at the top, generated from the numbers (sim.ui.summary)."""
+    names = {w: set_names(frame, w, lang) for w in frame.sets}
+    with solara.Card(margin=0, classes=["cogov-summary"], style={"background": "#f5f8fc"}):
+        solara.Text(t("summary", lang), style=HEADING)
+        for sentence in summary.plain_summary(frame, lang, names):
+            solara.Text(sentence, classes=["cogov-summary-line"], style={"display": "block"})
+
+
+@solara.component
 def Headlines(frame: Frame, lang: str) -> None:
-    """The headline cards: value now and change since day 0; with A/B, the difference."""
-    with solara.Row(gap="8px", style={"flex-wrap": "wrap"}):
-        for key, how, kind in HEADLINES:
-            values = headline(frame, key, how)
+    """The headline cards: the ensemble's mean (95% range); with A/B, B − A and a verdict.
+
+    Verdicts use the experiment analysis's statistics (:mod:`sim.ui.summary`); at day 0 the
+    cards say that nothing has happened yet instead of a change of zero.
+    """
+    with solara.Row(gap="8px", style={"flex-wrap": "wrap"}, classes=["cogov-cards"]):
+        for c in summary.comparisons(frame):
             with solara.Card(
                 margin=0,
-                classes=["cogov-card", f"cogov-card-{key}"],
-                style={"flex": "1 1 160px", "min-width": "160px"},
+                classes=["cogov-card", f"cogov-card-{c.key}"],
+                style={"flex": "1 1 170px", "min-width": "170px"},
             ):
-                solara.Text(metric_label(key, lang, how), style=SMALL)
-                if "B" not in values:
-                    value, change = values["A"]
+                solara.Text(metric_label(c.key, lang, c.how), style=SMALL)
+                if c.diff is None:
+                    change = headline(frame, c.key, c.how)["A"][1]
                     with solara.Column(gap="0px"):
                         solara.Text(
-                            fmt(value, kind),
+                            fmt(c.sets["A"].mean, c.kind, False, lang),
                             classes=["cogov-value"],
                             style={"font-size": "1.7rem", "font-weight": "600"},
                         )
                         solara.Text(
-                            t("since_start", lang, change=fmt(change, kind, True)),
+                            summary.interval(c.sets["A"], c.kind, False, lang)
+                            if c.sets["A"].n > 1
+                            else t("one_seed", lang),
+                            classes=["cogov-range"],
+                            style=SMALL,
+                        )
+                        solara.Text(
+                            t("start_day0", lang)
+                            if frame.day == 0
+                            else t("since_start", lang, change=fmt(change, c.kind, True, lang)),
                             classes=["cogov-change"],
                             style=SMALL,
                         )
                     continue
                 with solara.Column(gap="0px"):
-                    for which, (value, change) in values.items():
+                    for which, est in c.sets.items():
                         solara.Text(
-                            f"{which}  {fmt(value, kind)}  ({fmt(change, kind, True)})",
+                            f"{which}  {fmt(est.mean, c.kind, False, lang)}",
                             classes=[f"cogov-value-{which}"],
                             style={"font-weight": "600", "white-space": "nowrap"},
                         )
-                    diff = values["B"][0] - values["A"][0]
                     solara.Text(
-                        t("difference", lang, change=fmt(diff, kind, True)),
+                        t("difference", lang, change=fmt(c.diff.mean, c.kind, True, lang)),
                         classes=["cogov-diff"],
                         style={"font-size": "1.3rem", "font-weight": "600"},
                     )
-    if "B" in frame.metrics:
-        solara.Text(t("change_in_brackets", lang), style=SMALL)
+                    solara.Text(
+                        summary.verdict_text(c, lang),
+                        classes=["cogov-verdict", f"cogov-verdict-{c.verdict}"],
+                        style={
+                            "color": summary.VERDICT_STYLE[c.verdict or "unknown"],
+                            "font-weight": "600",
+                            "font-size": "0.9rem",
+                        },
+                    )
+    total, done = frame.replicates, frame.done
+    posterior = t("with_posterior", lang) if frame.posterior else ""
+    solara.Text(
+        t("ensemble_done", lang, total=total, posterior=posterior)
+        if done >= total
+        else t("ensemble", lang, done=done, total=total, posterior=posterior),
+        classes=["cogov-ensemble"],
+        style=SMALL,
+    )
 
 
 def set_names(frame: Frame, which: str, lang: str) -> str:
@@ -421,7 +565,15 @@ def LeftOut(frame: Frame, lang: str) -> None:
         style="width:100%;border-collapse:collapse;font-size:0.9rem",
         unsafe_innerHTML=f"<tr>{head}</tr>{''.join(rows)}",
     )
+    if frame.day == 0:
+        solara.Text(t("gap_day0", lang), classes=["cogov-gap"], style=SMALL)
+        return
     for which, d in data.items():
+        if all(d[g][0] == 0 for g in GROUPS):
+            alone = {m.name for m in frame.models[which].mechanisms} == {"administrative"}
+            key = "no_participation" if alone else "no_participation_yet"
+            solara.Text(t(key, lang, which=which), classes=["cogov-gap"], style=SMALL)
+            continue
         gap_p = d["offline"][0] - d["online"][0]
         gap_s = d["offline"][1] - d["online"][1]
         if gap_p != gap_p or gap_s != gap_s:
@@ -429,11 +581,11 @@ def LeftOut(frame: Frame, lang: str) -> None:
         p = t(
             "gap_more" if gap_p >= 0 else "gap_less",
             lang,
-            x=fmt(abs(gap_p), "pct", True).lstrip("+"),
+            x=fmt(abs(gap_p), "pct", True, lang).lstrip("+"),
         )
-        s = t("gap_more" if gap_s >= 0 else "gap_less", lang, x=fmt(abs(gap_s), "2f"))
-        prefix = f"{which}: " if len(data) > 1 else ""
-        solara.Text(prefix + t("gap", lang, p=p, s=s), style=SMALL)
+        s = t("gap_more" if gap_s >= 0 else "gap_less", lang, x=fmt(abs(gap_s), "2f", False, lang))
+        prefix = f"{which}{t('colon', lang)}" if len(data) > 1 else ""
+        solara.Text(prefix + t("gap", lang, p=p, s=s), classes=["cogov-gap"], style=SMALL)
 
 
 @solara.component
@@ -465,6 +617,19 @@ def CommunityView(frame: Frame, lang: str) -> None:
     solara.Text(t("map_legend", lang), style=SMALL)
 
 
+def model_sentence(cls: type, lang: str) -> str:
+    """What a mechanism does in the model, in one sentence: its declared ``summary``.
+
+    Mechanisms declare the summary in English only; the Chinese page shows one when a class
+    declares ``summary_zh``, and none otherwise (no English on the Chinese page).
+    """
+    text = getattr(cls, "summary_zh", "") if lang == "zh" else cls.summary
+    if not text:
+        return ""
+    text = zh_text(text) if lang == "zh" else text
+    return text if text.endswith(("。", ".")) else text + ("。" if lang == "zh" else ".")
+
+
 @solara.component
 def Explanations(config: RunConfig, lang: str) -> None:
     """What each mechanism is, from the article, and in which set it is on."""
@@ -475,43 +640,91 @@ def Explanations(config: RunConfig, lang: str) -> None:
             for w, chosen in (("A", config.mechanisms_a), ("B", config.mechanisms_b))
             if chosen is not None and name in chosen
         ]
-        other = cls.title if lang == "zh" else cls.title_zh
-        status = f" · {t('on_in', lang, sets=', '.join(sets))}" if sets else ""
+        other = f" ({cls.title_zh})" if lang == "en" and cls.title_zh else ""
+        status = f" · {t('on_in', lang, sets=t('set_sep', lang).join(sets))}" if sets else ""
         with solara.Column(
             gap="0px", classes=["cogov-explanation"], style={"margin-bottom": "6px"}
         ):
             solara.Text(
-                f"{mechanism_title(name, lang)} ({other}){status}", style={"font-weight": "600"}
+                f"{mechanism_title(name, lang)}{other}{status}", style={"font-weight": "600"}
             )
-            solara.Text(explanation(cls, lang), style={"font-size": "0.9rem"})
+            in_model = model_sentence(cls, lang)
+            if in_model:
+                solara.Text(
+                    t("in_model", lang, text=in_model),
+                    classes=["cogov-in-model"],
+                    style={"font-size": "0.9rem"},
+                )
+            solara.Text(
+                t("in_article", lang, text=explanation(cls, lang)), style={"font-size": "0.9rem"}
+            )
+
+
+def settings_line(sim: Simulation, frame: Frame, lang: str) -> str:
+    """The community, date and sets of a run, for the title of an exported picture."""
+    title = (sim.spec.title_zh or sim.spec.title) if lang == "zh" else sim.spec.title
+    names = t("list_sep", lang).join(f"{w} = {set_names(frame, w, lang)}" for w in frame.sets)
+    sets = t("sets_line", lang) + t("colon", lang) + names
+    return t(
+        "export_title",
+        lang,
+        community=title or sim.spec.name,
+        day=frame.day,
+        date=calendar_date(frame.day).isoformat(),
+        seed=sim.config.seed,
+        n=frame.done,
+        sets=sets,
+    )
+
+
+def report_pdf(sim: Simulation, frame: Frame) -> bytes:
+    """The meeting report (imported on use: the page does not need PdfPages to start)."""
+    from sim.ui.report import report_pdf as make
+
+    return make(sim, frame)
+
+
+def makers(sim: Simulation, lang: str) -> dict[str, Callable[[], Any]]:
+    """The downloads' contents, each made from the run's latest frame when clicked."""
+    sets, horizon = tuple(sim.config.sets()), sim.spec.days
+
+    def chart() -> bytes:
+        frame = sim.frame()
+        return charts.TimeSeriesChart(lang, sets, horizon).export(
+            frame, settings_line(sim, frame, lang)
+        )
+
+    def community() -> bytes:
+        frame = sim.frame()
+        return charts.community_export(frame, settings_line(sim, frame, lang), lang)
+
+    return {
+        "csv": lambda: metrics_csv(sim, sim.frame(), lang),
+        "parquet": lambda: metrics_parquet(sim, sim.frame()),
+        "png": chart,
+        "map": community,
+        "pdf": lambda: report_pdf(sim, sim.frame()),
+        "toml": lambda: experiment_toml(sim),
+    }
 
 
 @solara.component
 def Exports(sim: Simulation, frame: Frame, lang: str) -> None:
-    """Downloads of the current run: metrics, charts, community view and scenario."""
+    """Downloads of the current run: metrics, charts, community view, report and experiment.
+
+    The callables last as long as the run, language and day: Solara's download restarts its
+    work when they change, and the background seeds redraw the page meanwhile.
+    """
+    make = solara.use_memo(lambda: makers(sim, lang), [sim, lang, frame.day])
     stem = f"{sim.spec.name}_seed{sim.config.seed}_day{frame.day}"
-    sets, horizon = tuple(frame.sets), sim.spec.days
-    solara.FileDownload(
-        lambda: metrics_csv(frame),
-        filename=f"{stem}_metrics.csv",
-        label=t("export_csv", lang),
-        mime_type="text/csv",
-    )
-    solara.FileDownload(
-        lambda: charts.TimeSeriesChart(lang, sets, horizon).export(frame),
-        filename=f"{stem}_charts.png",
-        label=t("export_png", lang),
-        mime_type="image/png",
-    )
-    solara.FileDownload(
-        lambda: charts.community_export(frame),
-        filename=f"{stem}_community.png",
-        label=t("export_map", lang),
-        mime_type="image/png",
-    )
-    solara.FileDownload(
-        lambda: scenario_toml(sim),
-        filename=f"{sim.spec.name}.toml",
-        label=t("export_toml", lang),
-        mime_type="application/toml",
-    )
+    for key, filename, mime in (
+        ("csv", f"{stem}_metrics.csv", "text/csv"),
+        ("parquet", f"{stem}_metrics.parquet", "application/vnd.apache.parquet"),
+        ("png", f"{stem}_charts.png", "image/png"),
+        ("map", f"{stem}_community.png", "image/png"),
+        ("pdf", f"{stem}_report.pdf", "application/pdf"),
+        ("toml", f"{sim.spec.name}_ab.toml", "application/toml"),
+    ):
+        solara.FileDownload(
+            make[key], filename=filename, label=t(f"export_{key}", lang), mime_type=mime
+        )
