@@ -46,13 +46,16 @@ class ConventionParams(Params):
         source="Fischbacher, Gächter & Fehr 2001: about a third",
     )
     intercept_conditional: float = param(
-        0.3,
+        1.5,
         ge=-10,
         le=10,
         unit="logit",
         zh="条件合作者截距",
         help="Compliance logit of a conditional cooperator before other terms",
-        source="ASSUMPTION: design -0.2 + 0.5 so a convention beats the tacit rule (OWG 1992)",
+        source=(
+            "ASSUMPTION: design -0.2 + 1.7, so that a convention without monitoring or "
+            "sanctions still beats the tacit rule at the merged core's trust (OWG 1992)"
+        ),
     )
     intercept_free_rider: float = param(
         -1.0,
@@ -64,13 +67,13 @@ class ConventionParams(Params):
         source="ASSUMPTION: design -1.5 + 0.5 (causal_core.md 2.3)",
     )
     intercept_other: float = param(
-        0.5,
+        1.0,
         ge=-10,
         le=10,
         unit="logit",
         zh="其他类型截距",
         help="Compliance logit of the other types (half the neighbour weight)",
-        source="ASSUMPTION: design 0 + 0.5 (causal_core.md 2.3)",
+        source="ASSUMPTION: design 0 + 1.0 (causal_core.md 2.3)",
     )
     beta_legitimacy: float = param(
         1.0,
