@@ -109,12 +109,6 @@ def test_p5_every_consultation_mechanism_raises_participation(arms, arm):
     assert all(w > b for w, b in zip(with_it, base, strict=True)), (arm, with_it, base)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 20: the SUNS age gradient (b_age_elderly 2.8 logit) applies to online "
-    "occasions too, so online mechanisms' elderly/non-elderly ratio rose to ~2.7 (P5 wants "
-    "< 1); the lead must decide where the gradient applies (design 4.2 vs P5)",
-)
 def test_p5_offline_mechanisms_include_the_elderly_more_than_online_ones(arms):
     """P5: relative to other residents, the elderly take part more under every offline
     mechanism than under any online one (ratio of mean participation, pooled over three

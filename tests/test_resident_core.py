@@ -277,28 +277,6 @@ def test_k4_without_the_neighbour_threshold_participation_falls():
     assert high < 0
 
 
-def test_k18_without_disconfirmation_a_clogged_cloud_queue_stops_costing_satisfaction():
-    knock = {
-        "behaviour.sat_disconfirmation": 0.0,
-        "behaviour.sat_issue": 0.0,
-        "behaviour.promise_effect": 0.0,
-    }
-    half = {"mechanisms.cloud_consultation.capacity_per_month": 6.0}  # default 12, halved
-    low, _ = paired("cloud_consultation", "satisfaction_mean", knock, base=half)
-    assert low > 0
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="with today's favourability (quality x fit, high for joint-meeting proposals) the "
-    "outcome term of co-governed decisions exceeds the PJ stock, so T* = DJ raises trust; "
-    "expected to pass once core_decide's graded Q.M.fit lowers DJ (report to the lead)",
-)
-def test_k19_without_procedural_justice_in_trust_trust_falls():
-    _, high = paired("joint_meeting", "trust_mean", {"behaviour.trust_dj_weight": 1.0})
-    assert high < 0
-
-
 def test_k20_without_the_trust_asymmetry_trust_rises():
     low, _ = paired("administrative", "trust_mean", {"behaviour.trust_neg_ratio": 1.0})
     assert low > 0

@@ -54,14 +54,17 @@ def test_resolution_moves_trust_toward_its_target_and_scores_the_outcome():
     st.grievance[who] = 0.4
     st.justice[who] = 0.9  # a target above trust for the favoured, below for the others
     before = st.trust[who].copy()
-    m.resolve_issue(open_issue(m, who), quality=0.8, decision=0.5)
+    issue = open_issue(m, who)
+    m.resolve_issue(issue, quality=0.8, decision=0.5)
     fav = 0.8 * (1 - np.abs(st.opinion[who, ENV] - 0.5))
     target = 0.4 * fav + 0.6 * 0.9
     rate = np.where(target >= before, b.trust_gain, b.trust_gain * b.trust_neg_ratio)
     np.testing.assert_allclose(st.trust[who], before + rate * (target - before))
     np.testing.assert_allclose(st.grievance[who], 0.4 * (1 - fav))
     np.testing.assert_allclose(st.process[who], b.action_effect * fav)
-    outcome = 0.6 * fav + 0.4 * (0.5 * 0.9)  # administrative: authority 0, acceptance = fav
+    # top-down (authority 0): the process part is half the justice stock plus the acceptance
+    # beyond favourability
+    outcome = 0.6 * fav + 0.4 * np.clip(0.5 * 0.9 + issue.acceptance - fav, 0.0, 1.0)
     np.testing.assert_allclose(st.disc_issue[who], b.sat_issue * (outcome - 0.5))
     np.testing.assert_allclose(st.fav_expect[who], 0.5 + (outcome - 0.5) / 3)
     assert np.all(st.trust[6:] == before[0])  # the unaffected keep theirs
@@ -607,3 +610,17 @@ def test_returning_referral_is_acted_on_with_the_department_probability(p, solve
     assert (issue in m.issues.resolved) == solved
     assert np.all(m.state.trust[:5] > trust) == solved
     assert np.all(m.state.trust[:5] < trust) == (not solved)
+
+
+def test_online_occasions_carry_no_age_gradient():
+    """The age gradient is fitted to RC-election turnout (offline); online occasions leave it
+    out, so only the middle-aged and the elderly lose chance online, adults under 35 don't."""
+    m = tiny()
+    off, on = m.participation_probability(), m.participation_probability(online=True)
+    adult, age = m.pop.adult, m.pop.age
+    young = adult & (age == 0)
+    assert young.any() and (adult & (age == ELDERLY)).any()
+    np.testing.assert_array_equal(off[young], on[young])
+    older = adult & (age > 0)
+    assert np.all(off[older] > on[older])
+    assert np.all(off[~adult] == 0) and np.all(on[~adult] == 0)

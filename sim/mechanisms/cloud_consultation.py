@@ -220,7 +220,7 @@ class CloudConsultation(Mechanism):
         self.by_worker = pop.offline & (rng.random(pop.n) < p.proxy_share)
         family = pop.offline & family_online & ~self.by_worker
         self.access = np.select([pop.online | self.by_worker, family], [1.0, p.family_use], 0.0)
-        model.open_channel(self.name, self.access)  # comments after decisions, too
+        model.open_channel(self.name, self.access, online=True)  # comments after decisions, too
         self.queue = EscalationQueue(p.capacity_per_month, p.min_days)
         self.shared = False
         model.levers.escalator = self
@@ -254,7 +254,9 @@ class CloudConsultation(Mechanism):
             affected[issue.members] = True
         u = rng.random(model.pop.n)
         pool = np.flatnonzero(affected & (self.access > 0))
-        prob = model.participation_probability(broadcast=1.0, cost_factor=p.comment_cost, who=pool)
+        prob = model.participation_probability(
+            broadcast=1.0, online=True, cost_factor=p.comment_cost, who=pool
+        )
         who = pool[u[pool] < self.access[pool] * prob / p.comment_days]
         if len(who):
             model.took_part(who)

@@ -204,6 +204,8 @@ class PalmCommunity(Mechanism):
         ):
             return
         rng = model.stream(self.name)
-        voters = model.draw_participants(rng, self.follows, broadcast=1.0, cost_factor=p.poll_cost)
+        voters = model.draw_participants(
+            rng, self.follows, broadcast=1.0, online=True, cost_factor=p.poll_cost
+        )
         model.took_part(voters)
         model.give_voice(voters, None, pre=True)

@@ -40,7 +40,7 @@ def participation_probability(
     *,
     resources: np.ndarray,
     engagement: np.ndarray,
-    age_term: np.ndarray,
+    age_term: np.ndarray | float,
     social: np.ndarray,
     cost: np.ndarray,
     efficacy: np.ndarray,

@@ -187,6 +187,8 @@ class CommunityModel(mesa.Model):
         )
         #: Complaint channels mechanisms opened (:meth:`open_channel`): name -> reach.
         self.channels: dict[str, np.ndarray | float] = {}
+        #: Names of the open channels that are online (complaints there have no age gradient).
+        self.online_channels: set[str] = set()
         self._decided: list[tuple[np.ndarray, np.ndarray]] = []  # today's decisions (fav)
         self._complaints_due: list[tuple[int, np.ndarray]] = []  # (day, complainers) pending
         self.complaints = 0  # complaints after decisions since day 0
@@ -476,15 +478,20 @@ class CommunityModel(mesa.Model):
         target = behaviour.trust_target(b, dj, st.justice[who])
         st.trust[who] = behaviour.trust_step(b, st.trust[who], target, cogov)
 
-    def open_channel(self, name: str, reach: np.ndarray | float = 1.0) -> None:
+    def open_channel(
+        self, name: str, reach: np.ndarray | float = 1.0, online: bool = False
+    ) -> None:
         """A mechanism opens a channel for complaints after decisions (call it in ``setup``).
 
-        ``reach``: each resident's access to it (an array or one share). Opening it raises the
-        expectations of those it reaches by ``promise_effect`` of the gap to 1 (a promise;
-        design doc 3.1).
+        ``reach``: each resident's access to it (an array or one share); ``online``: it is an
+        online channel, where complaints carry no age gradient (as online occasions). Opening it
+        raises the expectations of those it reaches by ``promise_effect`` of the gap to 1 (a
+        promise; design doc 3.1).
         """
         st, b = self.state, self.spec.behaviour
         self.channels[name] = reach
+        if online:
+            self.online_channels.add(name)
         st.expectation += b.promise_effect * np.asarray(reach) * (1.0 - st.expectation)
 
     def _complaints(self) -> None:
@@ -506,6 +513,7 @@ class CommunityModel(mesa.Model):
         missed = np.ones(self.pop.n)
         for reach in self.channels.values():
             missed *= 1.0 - np.asarray(reach)
+        online = self.online_channels == set(self.channels)  # every channel is online
         today = [i for i in self.issues.resolved[-len(decided) :] if i.resolved_day == self.day]
         for members, fav in decided:
             u = rng.random(len(members) + 1)
@@ -513,7 +521,7 @@ class CommunityModel(mesa.Model):
             if not len(lose):
                 continue
             who = members[lose]
-            p = self.participation_probability(who=who, cost_factor=b.complaint_cost)
+            p = self.participation_probability(who=who, cost_factor=b.complaint_cost, online=online)
             came = who[u[lose] < p * (1.0 - missed[who])]
             if not len(came):
                 continue
@@ -636,12 +644,16 @@ class CommunityModel(mesa.Model):
         asked: np.ndarray | float = 0.0,
         broadcast: np.ndarray | float = 0.0,
         daytime: bool = False,
+        online: bool = False,
         cost_factor: float = 1.0,
         who: np.ndarray | None = None,
     ) -> np.ndarray:
         """Everyone's chance of taking part in an occasion today (design doc 4.1, MODEL 3.1).
 
         ``daytime`` doubles the time cost for employed residents (ASSUMPTION, MODEL 3.1);
+        ``online`` leaves out the age gradient, which is calibrated to turnout at RC elections,
+        an offline act (SUNS 2017); online the digital divide acts through who has access
+        (MODEL 3.7), not through a higher propensity of the elderly;
         the neighbour term counts one's face-to-face ties who took part in the last year
         against one's threshold κ (:func:`behaviour.social_threshold`); the benefit term is
         :meth:`group_benefit`. Children never take part. With ``who`` (indices), the chances
@@ -662,7 +674,7 @@ class CommunityModel(mesa.Model):
             self.spec.behaviour,
             resources=self.resources[at],
             engagement=self.engagement[at],
-            age_term=self.age_term[at],
+            age_term=0.0 if online else self.age_term[at],
             social=behaviour.social_threshold(ties, st.kappa[at]),
             cost=cost,
             efficacy=st.efficacy[at],
