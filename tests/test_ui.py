@@ -903,3 +903,18 @@ def test_the_report_is_a_bilingual_a4_pdf_with_settings_summary_figures_and_tabl
     # the figures are drawn: the charts' page is far from blank
     pixels = np.asarray(doc[len(doc) - 2].render(scale=1).to_pil().convert("L"))
     assert (pixels < 200).mean() > 0.02
+
+
+def test_every_builtin_mechanism_says_in_chinese_what_it_does_and_where_the_article_has_it():
+    """Issue 17 item 2: one sentence on what it does in the model and where the article
+    describes it, in both languages; the Chinese sentence has no Latin letters."""
+    import re
+
+    from sim.mechanisms import BUILTIN
+    from sim.ui.components import model_sentence
+
+    for name, cls in BUILTIN.items():
+        assert cls.article and cls.article_zh, name
+        zh = model_sentence(cls, "zh")
+        assert zh.endswith("。") and not re.search(r"[A-Za-z]", zh + cls.article_zh), name
+        assert model_sentence(cls, "en").endswith(".")

@@ -30,6 +30,9 @@ class Administrative(Mechanism):
     title = "Administrative handling"
     title_zh = "行政化处理"
     summary = "The committee handles issues top-down with the hours its administrative load leaves"
+    summary_zh = "居委会以行政负担之余的工时自上而下处理议题。"
+    article = "everywhere (the article's diagnosis of 行政化)"
+    article_zh = "全文（“行政化”问题的诊断）"
     explanation = (
         "The baseline. Resident committees have long been 'administrativised' (行政化): most "
         "staff hours go to tasks from above, which weakens their role in residents' "

@@ -62,7 +62,10 @@ class Mechanism:
     name: ClassVar[str] = ""
     title: ClassVar[str] = ""
     title_zh: ClassVar[str] = ""
-    summary: ClassVar[str] = ""
+    summary: ClassVar[str] = ""  # what it does in the model, one line
+    summary_zh: ClassVar[str] = ""  # the same in Chinese
+    article: ClassVar[str] = ""  # where the article describes it (place, term)
+    article_zh: ClassVar[str] = ""  # the same in Chinese
     explanation: ClassVar[str] = ""  # what it is, for the UI (from the article), English
     explanation_zh: ClassVar[str] = ""  # the same in Chinese
     metrics: ClassVar[tuple[Metric, ...]] = ()  # its own daily metrics (columns)

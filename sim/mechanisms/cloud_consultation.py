@@ -185,6 +185,9 @@ class CloudConsultation(Mechanism):
     title = "Cloud consultation"
     title_zh = "小市云协商"
     summary = "Sub-district online platform: online reporting and comments, shared escalation"
+    summary_zh = "街道线上平台：网上反映和评论，社区解决不了的问题交街道协同解决。"
+    article = "Xiaoshi sub-district, Gulou (小市云协商)"
+    article_zh = "鼓楼区小市街道（小市云协商）"
     explanation = (
         "Xiaoshi sub-district runs an online consultation platform, 'Xiaoshi cloud "
         "consultation' (小市云协商). Problems a community cannot solve pass to the "

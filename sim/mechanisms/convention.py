@@ -96,6 +96,9 @@ class Convention(Mechanism):
     title = "Proactive consultation and conventions"
     title_zh = "社区公约(主动协商)"
     summary = "Drafting conventions at early warning signs, which prevents issues and conflicts"
+    summary_zh = "在问题苗头出现时起草公约，预防议题和冲突。"
+    article = "Gulou's 2017 plan (从“被动”到“主动”, 社区公约)"
+    article_zh = "鼓楼区2017年工作方案（从“被动”到“主动”、社区公约）"
     explanation = (
         "Gulou's 2017 plan moves consultation from 'passive' to 'active': consult not only when "
         "problems and conflicts arise, but prompt residents to draw up community conventions "

@@ -108,6 +108,9 @@ class GridManagement(Mechanism):
     title = "Grid management"
     title_zh = "网格化管理"
     summary = "Grid workers visit households in turn: earlier detection, policy news, a hearing"
+    summary_zh = "网格员轮流走访住户：更早发现问题，传达政策，听取意见。"
+    article = "Qixia (网格化, one of the 三化融合)"
+    article_zh = "栖霞区（网格化，“三化融合”之一）"
     explanation = (
         "Qixia builds on the 'three integrations' (三化融合) of grid management (网格化), "
         "informatisation and socialisation; the palm community is part of grid management work."

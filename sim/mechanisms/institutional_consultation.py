@@ -193,6 +193,9 @@ class InstitutionalConsultation(Mechanism):
         "Written rules: catalogue issues are raised, consulted, implemented first, "
         "published and followed up"
     )
+    summary_zh = "成文制度：目录内议题必须提出、协商，优先落实，公开结果并回访。"
+    article = "Jianye (健全社区协商制度)"
+    article_zh = "建邺区（健全社区协商制度）"
     explanation = (
         "Jianye (Nanjing) makes 'sound institutions and mechanisms for community consultation' "
         "(健全社区协商体制机制) its theme. Modelled as written rules: a catalogue of matters "

@@ -132,6 +132,9 @@ class IssueCommittee(Mechanism):
     title = "Issue committee and convention"
     title_zh = "议事委员会与公约(停车管理委员会)"
     summary = "An issue committee forms when grievances mount, drafts a convention, wins spaces"
+    summary_zh = "怨气积累时成立议事委员会，起草公约，争取共享车位。"
+    article = "Xianlu Xincun, Gulou (停车管理委员会, 错时停车公约)"
+    article_zh = "鼓楼区仙鹿新村（停车管理委员会、错时停车公约）"
     explanation = (
         "Against the parking shortage (停车难), with spaces grabbed and ground locks installed, "
         "Xianlu Xincun brought resident core members, the kindergarten and the industrial park "

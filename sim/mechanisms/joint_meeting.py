@@ -174,6 +174,9 @@ class JointMeeting(Mechanism):
     title = "Community joint meeting"
     title_zh = "社区联席会"
     summary = "Monthly consultation of residents, social workers and units on open issues"
+    summary_zh = "每月召开居民、社工和辖区单位的联席会，协商未决议题。"
+    article = "Xianlu Xincun, Gulou (社区联席会, monthly)"
+    article_zh = "鼓楼区仙鹿新村（社区联席会，每月一次）"
     explanation = (
         "Xianlu Xincun (Gulou) holds a community joint meeting (社区联席会) once a month: "
         "residents, social workers and resident units discuss and jointly solve livelihood "

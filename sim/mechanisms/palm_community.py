@@ -116,6 +116,9 @@ class PalmCommunity(Mechanism):
     title = "Palm community (WeChat account)"
     title_zh = "掌上社区"
     summary = "WeChat account: followers by adoption diffusion, forwarded policy links, polls"
+    summary_zh = "微信公众号：关注者逐步扩散，政策链接转发，线上投票。"
+    article = "Maqun sub-district, Qixia; Zhijia Garden (掌上社区)"
+    article_zh = "栖霞区马群街道、芝嘉花园（掌上社区）"
     explanation = (
         "The palm community (掌上社区) of Maqun sub-district (Qixia) is a WeChat public account "
         "combining government information, convenience services, resident interaction and "

@@ -209,6 +209,9 @@ class ProjectServices(Mechanism):
     summary = (
         "Funded projects by social organisations, chosen by residents' needs, renewed or dropped"
     )
+    summary_zh = "按居民需求选定、由社会组织承接的资助项目，按成效续办或停办。"
+    article = "Gusu, Suzhou (社区服务项目化)"
+    article_zh = "苏州市姑苏区（社区服务项目化）"
     explanation = (
         "Gusu (Suzhou) builds 'a pattern of community governance in which community services "
         "run as projects' (社区服务“项目化”运行). Modelled on venture philanthropy (公益创投): "

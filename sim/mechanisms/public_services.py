@@ -170,6 +170,9 @@ class PublicServices(Mechanism):
     title = "Community public services (one-stop counter)"
     title_zh = "社区公共服务(云龙)"
     summary = "A one-stop counter and home visits serve residents' needs: outcomes, not voice"
+    summary_zh = "一站式窗口和上门服务满足居民需求：靠结果，不靠发声。"
+    article = "Yunlong, Xuzhou (提升公共服务)"
+    article_zh = "徐州市云龙区（提升公共服务）"
     explanation = (
         "Yunlong (Xuzhou) makes 'improving community public services' (完善社区公共服务) its "
         "theme. Modelled as a one-stop service counter staffed by social workers, online "

@@ -89,6 +89,9 @@ class RotationDuty(Mechanism):
     title = "Resident rotation duty"
     title_zh = "居民轮值"
     summary = "Residents take turns on duty: efficacy, ownership, monitoring, early notice"
+    summary_zh = "居民轮流值班：提升效能感和主人翁意识，监督公约，及早发现问题。"
+    article = "Xinmenkou community, Gulou (居民轮值)"
+    article_zh = "鼓楼区新门口社区（居民轮值）"
     explanation = (
         "In Xinmenkou community (Gulou) residents take turns on duty (居民轮值); their "
         "enthusiasm for self-governance rises day by day."

@@ -220,6 +220,9 @@ class SocialOrganisations(Mechanism):
     title = "Social organisations (three-society linkage)"
     title_zh = "社会组织(三社联动)"
     summary = "Organisations take over service issues and hold activities that tie residents"
+    summary_zh = "社会组织承接服务类议题，并举办把居民联系起来的活动。"
+    article = "Qixia (社会组织, 三社联动)"
+    article_zh = "栖霞区（社会组织、“三社联动”）"
     explanation = (
         "Qixia's 'three-society linkage' (三社联动) joins communities, social organisations and "
         "social workers; the district will cultivate associations and chambers of commerce to "

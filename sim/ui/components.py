@@ -620,8 +620,8 @@ def CommunityView(frame: Frame, lang: str) -> None:
 def model_sentence(cls: type, lang: str) -> str:
     """What a mechanism does in the model, in one sentence: its declared ``summary``.
 
-    Mechanisms declare the summary in English only; the Chinese page shows one when a class
-    declares ``summary_zh``, and none otherwise (no English on the Chinese page).
+    The Chinese page shows ``summary_zh`` (a plug-in without one shows none: no English on the
+    Chinese page).
     """
     text = getattr(cls, "summary_zh", "") if lang == "zh" else cls.summary
     if not text:
@@ -658,6 +658,9 @@ def Explanations(config: RunConfig, lang: str) -> None:
             solara.Text(
                 t("in_article", lang, text=explanation(cls, lang)), style={"font-size": "0.9rem"}
             )
+            where = getattr(cls, "article_zh" if lang == "zh" else "article", "")
+            if where:
+                solara.Text(t("where_article", lang, text=where), style={"font-size": "0.9rem"})
 
 
 def settings_line(sim: Simulation, frame: Frame, lang: str) -> str:

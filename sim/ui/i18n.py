@@ -185,6 +185,7 @@ TEXT: dict[str, dict[str, str]] = {
     "on_in": {"en": "on in {sets}", "zh": "启用于 {sets}"},
     "in_model": {"en": "In the model: {text}", "zh": "模型中：{text}"},
     "in_article": {"en": "In the article: {text}", "zh": "报道中：{text}"},
+    "where_article": {"en": "Where in the article: {text}", "zh": "报道出处：{text}"},
     # ensembles and verdicts (sim/ui/summary.py)
     "range": {
         "en": "{value} (95% range {low} to {high})",
@@ -329,6 +330,23 @@ UNITS_ZH = {
     "logit": "对数几率",
     "organisations": "个组织",
     "staff-hours": "工时",
+    "0 to 1": "0至1",
+    "1/night": "每晚",
+    "complaints": "件申诉",
+    "conflicts/day": "起/天",
+    "hours/day": "小时/天",
+    "logit per share": "对数几率/比例",
+    "logit/month": "对数几率/月",
+    "meetings": "次会议",
+    "projects": "个项目",
+    "share of adults": "成年人比例",
+    "share of car owners": "有车居民比例",
+    "share of households": "户比例",
+    "share of needs": "需求比例",
+    "share of residents": "居民比例",
+    "share of resolved issues": "已解决议题比例",
+    "voices": "人次发声",
+    "yuan/resident": "元/人",
 }
 
 
