@@ -673,12 +673,16 @@ class BehaviourParams(Params):
     """Residents' decision rules (MODEL 3.1-3.3)."""
 
     b0: float = param(
-        -5.9,
+        -6.5,
         ge=-20,
         le=20,
         unit="logit",
         zh="参与基线",
         help="Intercept of the participation logit (of a young adult; lowered with the age terms)",
+        source=(
+            "ASSUMPTION: set so that a joint meeting draws 2-5 % of households (P6, MODEL 3.1) "
+            "after the causal core (3.8-4.0 % in seeds 0-1 at -6.6, 7 % at -5.9)"
+        ),
     )
     b_resources: float = param(
         1.0,

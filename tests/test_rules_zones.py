@@ -112,7 +112,12 @@ def test_notice_period_then_written_opinions_become_the_proposal():
     assert np.all(m.state.last_part[who] == 7) and np.all(m.state.last_part[10:] < 0)
     assert [list(v) for v in issue.voiced] == [list(who)]
     b = m.spec.behaviour
-    fav = issue.quality * (1 - np.abs(m.state.opinion[who, PARKING] - issue.decision))
+    fav = (
+        issue.quality
+        * issue.implementation
+        * (1 - np.abs(m.state.opinion[who, PARKING] - issue.decision))
+    )
+    np.testing.assert_allclose(issue.fav, fav)
     np.testing.assert_allclose(
         m.state.process[who], b.voice_pre + b.action_effect * fav + b.reply_effect
     )

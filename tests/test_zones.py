@@ -160,13 +160,18 @@ def test_services_raise_satisfaction_through_outcomes_not_voice():
     """Satisfaction and trust end higher than the baseline in every seed, while nobody takes
     part in a consultation (the counter gives outcomes, not voice). Satisfaction by 0.02;
     trust, which since issue 20 moves only at events toward 0.4·DJ + 0.6·PJ with PJ near the
-    climate of the unheard (0.3), by less (+0.003 in seed 0), so only its sign is asserted."""
+    climate of the unheard (0.3), by less, and the counter's hours leave fewer for issues, so
+    only the sign of its mean over the seeds is asserted (a seed's difference is about 0.001)."""
+    gain = []
     for s in SEEDS:
         base = last("administrative", "satisfaction_mean", s)
         assert last("public_services", "satisfaction_mean", s) > base + 0.02
-        assert last("public_services", "trust_mean", s) > last("administrative", "trust_mean", s)
+        gain.append(
+            last("public_services", "trust_mean", s) - last("administrative", "trust_mean", s)
+        )
         assert (run("public_services", s).metrics()["participation_rate"] == 0).all()
         assert mean("public_services", "service_hours", s) > 5.0  # 40 h a week staffed
+    assert np.mean(gain) > 0, gain
 
 
 def test_counter_hours_crowd_out_meetings_under_heavy_load():
