@@ -187,6 +187,12 @@ class ConventionParams(Params):
         help="Largest total fall of the logit without monitoring",
         source="ASSUMPTION (causal_core.md 2.3)",
     )
+    individual: bool = param(
+        True,
+        zh="个体遵守决策",
+        help="Each bound resident decides with its own c (off: all with the bound's mean c)",
+        source="knock-out switch (causal_core.md 6.2, K6)",
+    )
     draft_days: int = param(
         60,
         ge=1,
@@ -316,7 +322,7 @@ class ConventionRule:
             - p.beta_pressure * g
             - self.decay[who]
         )
-        c = logistic(z)
+        c = logistic(z) if p.individual or not len(z) else np.full(len(z), logistic(z).mean())
         self.chance[:] = np.nan
         self.decision[:] = np.nan
         if parking:  # the head decides for the household
