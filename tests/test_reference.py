@@ -4,7 +4,9 @@ Same community, same seed, same named streams: the daily metrics and every resid
 state agree to 1e-9 (they differ only by rounding: pairwise sums and BLAS dot products against
 running sums, numpy's vector exp and log1p against the C library's; about 1e-16 when written).
 A short spin-up (60 days instead of 730, to keep the per-agent run quick) is included, so the
-spin-up's streams and clock restart are compared too.
+spin-up's streams and clock restart are compared too. The third case raises illegal
+construction's conflict rate (the default gives no such conflict in 400 residents and 200 days)
+and uses the think-tank format, so the open-issue conflicts and expert input are compared too.
 """
 
 import mesa
@@ -42,14 +44,33 @@ STATE = (
 )
 
 
-@pytest.fixture(scope="module", params=[3, 4])
+CASES = [
+    (3, {}),
+    (4, {}),
+    (
+        5,
+        {
+            "issues.illegal_construction.conflict_rate": 0.01,
+            "mechanisms.joint_meeting.format": "think_tank",
+        },
+    ),
+]
+
+
+@pytest.fixture(scope="module", params=CASES, ids=["seed3", "seed4", "seed5_conflicts_experts"])
 def pair(request):
-    ref = ReferenceModel("xianlu_xincun", rng=request.param, overrides=SMALL)
+    seed, extra = request.param
+    ref = ReferenceModel("xianlu_xincun", rng=seed, overrides={**SMALL, **extra})
     rows = pd.DataFrame(ref.run(DAYS))
     vec = CommunityModel(
-        "xianlu_xincun", rng=request.param, mechanisms=["joint_meeting"], overrides=SMALL
+        "xianlu_xincun", rng=seed, mechanisms=["joint_meeting"], overrides={**SMALL, **extra}
     )
-    return ref, rows, vec, vec.run(DAYS)
+    by_type: dict[str, float] = {}
+    for _ in range(DAYS):
+        vec.step()
+        for kind, n in vec.today.conflicts_by_type.items():
+            by_type[kind] = by_type.get(kind, 0.0) + n
+    return ref, rows, vec, vec.metrics(), by_type
 
 
 def test_reference_is_a_per_agent_mesa_model(pair):
@@ -61,7 +82,7 @@ def test_reference_is_a_per_agent_mesa_model(pair):
 
 
 def test_daily_metrics_agree(pair):
-    _, rows, _, df = pair
+    _, rows, _, df, _ = pair
     for col in rows.columns:
         a, b = rows[col].to_numpy(float), df[col].to_numpy(float)
         np.testing.assert_allclose(a, b, rtol=0, atol=TOL, err_msg=col)
@@ -73,8 +94,22 @@ def test_daily_metrics_agree(pair):
     assert df["participation_rate"].max() > 0
 
 
+def test_the_comparison_covers_the_graded_rules(pair):
+    """Decisions used proposals, pledges and referrals; parking nights brought conflicts."""
+    ref, _, vec, _, by_type = pair
+    resolved = vec.issues.resolved
+    assert sum(i.authority > 0 for i in resolved) > 0  # the meeting's proposal carried weight
+    assert sum(any(a.startswith("unit ") for a in i.pledges) for i in resolved) > 0
+    assert sum("sub_district" in i.pledges for i in resolved) > 0  # a department acted
+    assert sum(i.implementation < 1 for i in resolved) > 0
+    assert by_type.get("parking", 0) > 0
+    if ref.jm.format == "think_tank":
+        assert by_type.get("illegal_construction", 0) > 0
+        assert sum(i.quality_bonus > 0 for i in resolved) > 0
+
+
 def test_final_state_of_every_resident_agrees(pair):
-    ref, _, vec, _ = pair
+    ref, _, vec, _, _ = pair
     for name in STATE:
         mine = np.array([getattr(r, name) for r in ref.residents], dtype=float)
         np.testing.assert_allclose(

@@ -205,7 +205,9 @@ class Resident(CellAgent):
                 stake = stake * (2.0 if model.car[self.household] else 1.0)
             n_voiced = len({r for voiced in issue.voiced for r in voiced})
             gain = math.exp(-n_voiced / N_INFO)
-            best = max(best, stake * gain * (b.group_ref / max(len(issue.members), 1)) ** b.group_gamma)
+            best = max(
+                best, stake * gain * (b.group_ref / max(len(issue.members), 1)) ** b.group_gamma
+            )
         return best
 
     def participation_probability(self, asked: float, daytime: bool, cost_factor: float) -> float:
@@ -319,9 +321,7 @@ class ReferenceModel(mesa.Model):
         opinion = init.random((pop.n, len(ISSUE_TYPES)))
         u = init.random(pop.n)
         self.space = Network(nx.from_scipy_sparse_array(net.face), layout=None, random=self.random)
-        self.residents = [
-            Resident(self, i, opinion[i].tolist(), float(u[i])) for i in range(pop.n)
-        ]
+        self.residents = [Resident(self, i, opinion[i].tolist(), float(u[i])) for i in range(pop.n)]
         for r in self.residents:
             r.cell = self.space[r.idx]
         for r in self.residents:
@@ -677,7 +677,11 @@ class ReferenceModel(mesa.Model):
         kind = issue.kind
         positions = [
             r.opinion[kind]
-            for r in (heard if issue.proposal is None or issue.participants is None else issue.participants)
+            for r in (
+                heard
+                if issue.proposal is None or issue.participants is None
+                else issue.participants
+            )
         ]
         agreed = 0.0
         if len(positions) >= 2:
@@ -707,8 +711,10 @@ class ReferenceModel(mesa.Model):
         info = saturating(len(heard), p.n_info)
         rho = issue.resources
         planned = self.inputs(c.capacity * tau, info, rho / (1.0 + rho), issue.quality_bonus)
-        q = 1.0 if issue.complexity <= 0 else p.q_lo + (1.0 - p.q_lo) * saturating(
-            planned, issue.complexity
+        q = (
+            1.0
+            if issue.complexity <= 0
+            else p.q_lo + (1.0 - p.q_lo) * saturating(planned, issue.complexity)
         )
         if issue.proposal is not None:
             lam = issue.rung * math.sqrt(agreed)
