@@ -174,7 +174,7 @@ class Resident(CellAgent):
         return clip(1.0 - self.grievance - self.harm)
 
     def compute_satisfaction(self, perf: float) -> float:
-        """``s0 + a·P + [b·(P − E) + D] + w·PJ·(1 − P) + V``, clipped (behaviour.satisfaction_terms)."""
+        """``s0 + a·P + [b·(P − E) + D] + w·PJ·(1 − P) + V``, clipped (satisfaction_terms)."""
         b = self.model.b
         return clip(
             b.sat_base
@@ -194,7 +194,7 @@ class Resident(CellAgent):
         return self.model.day - self.last_part < days
 
     def group_benefit(self) -> float:
-        """Largest Olson benefit ``stake·e^(−voices/8)·(N_ref/N)^γ`` over known issues touching one."""
+        """Largest Olson benefit ``stake·e^(−voices/8)·(N_ref/N)^γ`` over known issues of one's."""
         b, model = self.model.b, self.model
         best = 0.0
         for issue in model.open:
@@ -809,7 +809,7 @@ class ReferenceModel(mesa.Model):
         self.agents.do("update_feelings")
 
     def parking_night(self, harm: list[int]) -> None:
-        """Tonight's parking: households in random order, defectors' conflicts (sim.model.parking)."""
+        """Tonight's parking: households in random order, defectors' conflicts (model.parking)."""
         p = self.spec.parking
         rng = self.stream("parking")
         h = len(self.households)
