@@ -229,7 +229,7 @@ class Resident(CellAgent):
         p = logistic(z) + b.ask_personal * asked
         return clip(p) if self.adult else 0.0
 
-    def give_voice(self, issue: Issue) -> None:
+    def give_voice(self) -> None:
         """Pre-decision voice on an issue: bonus, a voice on record, justice, a promise."""
         b = self.model.b
         self.process += b.voice_pre
@@ -440,7 +440,6 @@ class ReferenceModel(mesa.Model):
             rate = getattr(t.rate, s.community_type) / 365.0
             if name == PARKING:
                 rate *= self.parking_shortage() / SHORTAGE_REF
-            rate *= 1.0 - 0.0  # no convention prevents arrivals here
             for _ in range(poisson_count(u[k], rate)):
                 self.open_issue(k, t, arr)
 
@@ -491,7 +490,7 @@ class ReferenceModel(mesa.Model):
         for issue, ui in zip(unknown, u, strict=True):
             log_none = 0.0
             for r in issue.members:
-                log_none += math.log1p(-clip(prob * r.grievance * 1.0, 0.0, 0.999))
+                log_none += math.log1p(-clip(prob * r.grievance, 0.0, 0.999))
             if ui < 1.0 - math.exp(log_none):
                 issue.known_day = self.day
 
@@ -566,7 +565,7 @@ class ReferenceModel(mesa.Model):
                 issue.support = max(issue.support, p.unit_support)
             voiced = [r for r in self.attendees if r in issue.member_set]
             for r in voiced:
-                r.give_voice(issue)
+                r.give_voice()
             if voiced:
                 issue.voiced.append(voiced)
 
@@ -723,7 +722,7 @@ class ReferenceModel(mesa.Model):
             lam, d = 0.0, c.position
         accept = {}
         for r in issue.members:
-            fav0 = q * 1.0 * (1.0 - abs(r.opinion[kind] - d))
+            fav0 = q * (1.0 - abs(r.opinion[kind] - d))
             v = voice[r]
             accept[r] = logistic(
                 p.alpha0
@@ -844,7 +843,7 @@ class ReferenceModel(mesa.Model):
                 continue
             aggrieved = 0.0
             for r in issue.members:
-                aggrieved += r.grievance * (1.0 - 0.0)  # no convention: nobody keeps one
+                aggrieved += r.grievance  # no convention: nobody keeps one
             lam = t.conflict_rate * aggrieved
             n = int(rng.poisson(lam)) if lam > 0 else 0
             if n:
