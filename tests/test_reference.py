@@ -117,3 +117,22 @@ def test_final_state_of_every_resident_agrees(pair):
         )
     opinions = np.array([r.opinion for r in ref.residents])
     np.testing.assert_allclose(opinions, vec.state.opinion, rtol=0, atol=TOL)
+
+
+def test_final_cars_and_open_issues_agree(pair):
+    ref, _, vec, _, _ = pair
+    assert ref.car == vec.car_household.tolist()
+    assert len(vec.issues.open) > 0
+    for mine, theirs in zip(ref.open, vec.issues.open, strict=True):
+        assert (mine.id, mine.kind, mine.day, mine.known_day, mine.referred_until) == (
+            theirs.id,
+            theirs.kind,
+            theirs.day,
+            theirs.known_day,
+            theirs.referred_until,
+        )
+        assert [r.idx for r in mine.members] == theirs.members.tolist()
+        assert mine.proposal == pytest.approx(theirs.proposal, abs=TOL)
+        assert (mine.effort_left, mine.hours) == pytest.approx(
+            (theirs.effort_left, theirs.hours), abs=TOL
+        )
