@@ -4,19 +4,14 @@ import numpy as np
 import pytest
 
 from sim import MECHANISMS, CommunityModel, run
+from sim.calibration import patterns as pat
 from sim.calibration.patterns import target
 from sim.cli import main
 from sim.mechanisms import BUILTIN, MechanismError, configure
 from sim.params import describe
 
-CONSULTATION = [
-    "joint_meeting",
-    "issue_committee",
-    "cloud_consultation",
-    "palm_community",
-    "rotation_duty",
-    "convention",
-]
+#: Every built-in mechanism residents take part in (P5 is stated for each; issue 20 item 7).
+CONSULTATION = list(pat.CONSULTATION)
 ONLINE = [m for m in CONSULTATION if MECHANISMS[m].online]
 OFFLINE = [m for m in CONSULTATION if not MECHANISMS[m].online]
 SEEDS = range(3)

@@ -28,9 +28,9 @@ from sim.model.population import YOUNG
 
 CAP = 10.0  # largest misfit of one target (a missing statistic counts as this)
 YEAR = 365
-#: Every built-in consultation mechanism (all but the baseline's routine), in registry order:
-#: P5 is stated for every mechanism, so each one is a run of the pattern checks.
-CONSULTATION = tuple(m for m in BUILTIN if m != "administrative")
+#: Every built-in mechanism residents take part in (all but the baseline's routine and pure
+#: services), in registry order: P5 is stated for every such mechanism.
+CONSULTATION = tuple(m for m in BUILTIN if m != "administrative" and BUILTIN[m].participatory)
 OFFLINE = tuple(m for m in CONSULTATION if not BUILTIN[m].online)
 #: Daily metrics a bundle keeps from each run.
 COLUMNS = (

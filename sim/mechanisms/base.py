@@ -70,6 +70,10 @@ class Mechanism:
     explanation_zh: ClassVar[str] = ""  # the same in Chinese
     metrics: ClassVar[tuple[Metric, ...]] = ()  # its own daily metrics (columns)
     online: ClassVar[bool] = False
+    #: Residents take part in it (a consultation or an activity); False for a service or for
+    #: visits counted as contact, which P5 ("every mechanism raises participation") does not
+    #: cover.
+    participatory: ClassVar[bool] = True
     Params: ClassVar[type[Params]] = NoParams
 
     def __init__(self, params: Params | None = None, **values: Any):

@@ -111,6 +111,7 @@ class GridManagement(Mechanism):
     summary_zh = "网格员轮流走访住户：更早发现问题，传达政策，听取意见。"
     article = "Qixia (网格化, one of the 三化融合)"
     article_zh = "栖霞区（网格化，“三化融合”之一）"
+    participatory = False  # visits are contact (grid_contact_rate), not taking part
     explanation = (
         "Qixia builds on the 'three integrations' (三化融合) of grid management (网格化), "
         "informatisation and socialisation; the palm community is part of grid management work."

@@ -173,6 +173,7 @@ class PublicServices(Mechanism):
     summary_zh = "一站式窗口和上门服务满足居民需求：靠结果，不靠发声。"
     article = "Yunlong, Xuzhou (提升公共服务)"
     article_zh = "徐州市云龙区（提升公共服务）"
+    participatory = False  # outcomes, not voice
     explanation = (
         "Yunlong (Xuzhou) makes 'improving community public services' (完善社区公共服务) its "
         "theme. Modelled as a one-stop service counter staffed by social workers, online "
