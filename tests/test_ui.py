@@ -393,8 +393,9 @@ def test_ensemble_runs_in_the_background_to_the_pages_day():
     assert not sim.work(idle=0.0)
 
 
-def test_ensemble_uses_the_shipped_posterior_when_it_loads():
-    sim = Simulation(RunConfig(replicates=3))
+def test_ensemble_uses_the_shipped_posterior_only_when_asked_and_it_loads():
+    assert RunConfig().posterior is False  # the shipped posterior predates issue 20
+    sim = Simulation(RunConfig(replicates=3, posterior=True))
     assert sim.posterior == posterior_usable()
     draws = [task.overrides for task in sim.tasks["A"]]
     if sim.posterior:
