@@ -52,10 +52,12 @@ PRIORS: dict[str, tuple[float, float]] = {
     "committee.admin_share": (0.4, 0.8),  # 0.09 on participation
 }
 QUICK_DAYS = 90
-QUICK_POPULATION = {
+#: Quick mode (a check of the pipeline, not a fit): a small community and a short spin-up.
+QUICK_OVERRIDES = {
     "population.residents": 120,
     "population.households": 40,
     "population.households_per_building": 8,
+    "behaviour.spinup_days": QUICK_DAYS,
 }
 
 
@@ -99,7 +101,7 @@ def spec(name: str, quick: bool) -> pat.RunSpec:
     if not quick:
         return s
     return dataclasses.replace(
-        s, days=min(s.days, QUICK_DAYS), overrides={**s.overrides, **QUICK_POPULATION}
+        s, days=min(s.days, QUICK_DAYS), overrides={**s.overrides, **QUICK_OVERRIDES}
     )
 
 

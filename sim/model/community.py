@@ -142,7 +142,7 @@ class CommunityModel(mesa.Model):
         self._build(resident_agents)
         #: Mesa's DataCollector of the daily metrics (one column per metric, as plain lists).
         self.datacollector = DailyCollector()
-        spin_up(self, self.spec.behaviour.spinup_days)
+        spin_up(self, self.spec.behaviour.spinup_days, resident_agents)
         for m in self.mechanisms:
             m.setup(self)
 

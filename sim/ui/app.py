@@ -143,6 +143,10 @@ def Page() -> None:
     notice = solara.use_reactive(False)
     seed_error = solara.use_reactive(False)
     sim, error = solara.use_memo(lambda: build(config.value), [config.value, generation.value])
+    # A click that arrives while a new run is being built acts on that run, not the one its
+    # button was drawn for (the old run is closed: stepping it would move nothing on the page).
+    live = solara.use_ref(sim)
+    live.current = sim
     ensemble = solara.use_reactive(0)  # the background replicates moved on
     frame = solara.use_memo(
         lambda: sim.frame() if sim is not None else None, [sim, tick.value, ensemble.value]
@@ -210,15 +214,17 @@ def Page() -> None:
         generation.set(generation.value + 1)
 
     def step() -> None:
-        if sim is not None and not task.pending:
-            sim.step()
+        run = live.current
+        if run is not None and not task.pending:
+            run.step()
             tick.set(tick.value + 1)
 
     def go(until: int, chunk: float = JUMP_CHUNK) -> None:
-        if sim is not None and not task.pending:
+        run = live.current
+        if run is not None and not task.pending:
             target.set(until)
-            sim.aim(until)  # the other replicates run there meanwhile
-            task(sim, until, chunk)
+            run.aim(until)  # the other replicates run there meanwhile
+            task(run, until, chunk)
 
     def reopen() -> None:
         """A link's run goes on to its day once the page is up."""
