@@ -222,7 +222,7 @@ def _small_district(spec: Any) -> Any:
 
 def _district(quick: bool, repeats: int, timer: Timer, workers: int) -> dict[str, Any]:
     from sim.experiments.district import load_district, run_district
-    from sim.model import CommunityModel
+    from sim.model import CommunityModel, spinup
 
     days, small = _sizes(quick)["district"]
     spec = load_district("gulou")
@@ -231,6 +231,7 @@ def _district(quick: bool, repeats: int, timer: Timer, workers: int) -> dict[str
     residents: list[int] = []
 
     def district() -> int:
+        spinup.clear_cache()  # every round builds its communities: no spin-up from the cache
         if workers > 1:
             from sim.experiments.execution import executor
 
