@@ -266,7 +266,7 @@ class PublicServices(Mechanism):
         self._serve(model, served)
         late = np.flatnonzero((self.since >= 0) & (model.day - self.since > p.max_wait_days))
         if len(late):
-            np.add.at(self.lapsed, self.group[late], 1.0)
+            self.lapsed += np.bincount(self.group[late], minlength=2)  # whole counts: exact
             self.since[late] = -1
             model.let_down(late)
 
@@ -281,7 +281,9 @@ class PublicServices(Mechanism):
         if not len(who):
             return
         p = self.params
-        np.add.at(self.served, self.group[who], 1.0)
-        np.add.at(self.wait, self.group[who], model.day - self.since[who])
+        # Sums of whole numbers (counts, days) by group, exact in any order (as np.add.at's).
+        group = self.group[who]
+        self.served += np.bincount(group, minlength=2)
+        self.wait += np.bincount(group, weights=model.day - self.since[who], minlength=2)
         self.since[who] = -1
         model.benefit(who, p.quality)

@@ -867,7 +867,8 @@ class CommunityModel(mesa.Model):
             if t.conflict_rate == 0:
                 continue
             m = issue.members
-            keeps = np.nan_to_num(self.levers.compliance[issue.kind, m])
+            keeps = self.levers.compliance[issue.kind, m]
+            keeps = np.where(np.isnan(keeps), 0.0, keeps)  # no convention: nobody keeps one
             lam = t.conflict_rate * float(st.grievance[m] @ (1.0 - keeps))
             n = int(rng.poisson(lam)) if lam > 0 else 0
             if n:
