@@ -138,14 +138,22 @@ def _ratio(num: float, den: float) -> float:
     return num / den if den else float("nan")
 
 
+def _total(tally: np.ndarray, group: slice | int) -> float:
+    """A group's tally (elderly 0, others 1) or both groups' (``slice(None)``).
+
+    Tallies are sums of whole numbers, so ``tally[0] + tally[1]`` is ``np.sum``'s number.
+    """
+    return float(tally[group] if isinstance(group, int) else tally[0] + tally[1])
+
+
 def _services(group: slice | int, what: str) -> Callable[..., float]:
     def fn(model: CommunityModel, m: PublicServices | None) -> float:
         if m is None:
             return float("nan")
-        served = float(np.sum(m.served[group]))
+        served = _total(m.served, group)
         if what == "coverage":
-            return _ratio(served, served + float(np.sum(m.lapsed[group])))
-        return _ratio(float(np.sum(m.wait[group])), served)
+            return _ratio(served, served + _total(m.lapsed, group))
+        return _ratio(_total(m.wait, group), served)
 
     suffix = "_elderly" if group == 0 else ""
     fn.__name__ = f"service_{what}{'_days' if what == 'wait' else ''}{suffix}"
