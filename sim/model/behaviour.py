@@ -108,13 +108,7 @@ def participation_chance(
     The remaining logit terms are added to ``base`` in the same order, so the result is the
     same number.
     """
-    z = (
-        base
-        + b.b_social * social
-        - b.b_cost * cost
-        + b.b_efficacy * efficacy
-        + b.b_stake * benefit
-    )
+    z = base + b.b_social * social - b.b_cost * cost + b.b_efficacy * efficacy + b.b_stake * benefit
     p = logistic(z) + b.ask_personal * asked + b.ask_broadcast * broadcast
     return np.clip(p + b.visibility * visible, 0.0, 1.0) * adult
 
