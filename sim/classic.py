@@ -849,7 +849,7 @@ def neighbour_share_unchecked(
 ) -> FloatArray:
     """``neighbour_share`` without validation, for a daily loop over the same adjacency."""
     hits = np.asarray(adj @ mask.astype(float)).ravel()
-    return np.divide(hits, degree, out=np.zeros(adj.shape[0]), where=degree > 0)
+    return hits / np.maximum(degree, 1)  # a node without ties has no hits: 0 / 1 = 0
 
 
 def threshold_cascade(

@@ -139,8 +139,9 @@ def justice_mean(model: CommunityModel) -> float:
 
 def participation_12m(model: CommunityModel) -> float:
     """Share of adults who took part in any consultation in the last 365 days."""
-    adult = model.pop.adult
-    return _share((model.day - model.state.last_part[adult]) < 365)
+    adult = model.pop.adult  # counts over the adults, without gathering them
+    recent = np.count_nonzero(adult & (model.day - model.state.last_part < 365))
+    return float(recent / np.count_nonzero(adult))
 
 
 def _sat_term(term: str, doc: str) -> Callable[[CommunityModel], float]:

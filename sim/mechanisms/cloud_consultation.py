@@ -263,10 +263,10 @@ class CloudConsultation(Mechanism):
         who = pool[u[pool] < self.access[pool] * prob / p.comment_days]
         if len(who):
             model.took_part(who)
-            for issue in known:
-                model.give_voice(
-                    np.intersect1d(who, issue.members, assume_unique=True), issue, pre=True
-                )
+            commented = np.zeros(model.pop.n, dtype=bool)
+            commented[who] = True
+            for issue in known:  # members are ascending: their commenters, ascending
+                model.give_voice(issue.members[commented[issue.members]], issue, pre=True)
 
     def escalate(self, model: CommunityModel, issue: Issue) -> None:
         """Take an issue the committee cannot solve: reply, then queue at the sub-district."""

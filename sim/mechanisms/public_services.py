@@ -138,14 +138,22 @@ def _ratio(num: float, den: float) -> float:
     return num / den if den else float("nan")
 
 
+def _total(tally: np.ndarray, group: slice | int) -> float:
+    """A group's tally (elderly 0, others 1) or both groups' (``slice(None)``).
+
+    Tallies are sums of whole numbers, so ``tally[0] + tally[1]`` is ``np.sum``'s number.
+    """
+    return float(tally[group] if isinstance(group, int) else tally[0] + tally[1])
+
+
 def _services(group: slice | int, what: str) -> Callable[..., float]:
     def fn(model: CommunityModel, m: PublicServices | None) -> float:
         if m is None:
             return float("nan")
-        served = float(np.sum(m.served[group]))
+        served = _total(m.served, group)
         if what == "coverage":
-            return _ratio(served, served + float(np.sum(m.lapsed[group])))
-        return _ratio(float(np.sum(m.wait[group])), served)
+            return _ratio(served, served + _total(m.lapsed, group))
+        return _ratio(_total(m.wait, group), served)
 
     suffix = "_elderly" if group == 0 else ""
     fn.__name__ = f"service_{what}{'_days' if what == 'wait' else ''}{suffix}"
@@ -266,7 +274,7 @@ class PublicServices(Mechanism):
         self._serve(model, served)
         late = np.flatnonzero((self.since >= 0) & (model.day - self.since > p.max_wait_days))
         if len(late):
-            np.add.at(self.lapsed, self.group[late], 1.0)
+            self.lapsed += np.bincount(self.group[late], minlength=2)  # whole counts: exact
             self.since[late] = -1
             model.let_down(late)
 
@@ -281,7 +289,9 @@ class PublicServices(Mechanism):
         if not len(who):
             return
         p = self.params
-        np.add.at(self.served, self.group[who], 1.0)
-        np.add.at(self.wait, self.group[who], model.day - self.since[who])
+        # Sums of whole numbers (counts, days) by group, exact in any order (as np.add.at's).
+        group = self.group[who]
+        self.served += np.bincount(group, minlength=2)
+        self.wait += np.bincount(group, weights=model.day - self.since[who], minlength=2)
         self.since[who] = -1
         model.benefit(who, p.quality)

@@ -61,16 +61,54 @@ def participation_probability(
     recruitment enters as an absolute increase, the canvassing effect (Gerber & Green 2000)
     and the social-pressure effect (Gerber, Green & Larimer 2008), as MODEL 3.1 states them.
     """
-    z = (
-        b.b0
-        + b.b_resources * resources
-        + b.b_engagement * engagement
-        + age_term
-        + b.b_social * social
-        - b.b_cost * cost
-        + b.b_efficacy * efficacy
-        + b.b_stake * benefit
+    base = participation_base(b, resources, engagement, age_term)
+    return participation_chance(
+        b,
+        base=base,
+        social=social,
+        cost=cost,
+        efficacy=efficacy,
+        benefit=benefit,
+        adult=adult,
+        asked=asked,
+        broadcast=broadcast,
+        visible=visible,
     )
+
+
+def participation_base(
+    b: BehaviourParams,
+    resources: np.ndarray,
+    engagement: np.ndarray,
+    age_term: np.ndarray | float,
+) -> np.ndarray:
+    """The fixed part of the participation logit: ``b0 + bR·resources + bE·engagement + b_age``.
+
+    The first terms of :func:`participation_probability`'s logit, in its order (a resident's
+    traits: the model computes them once a run).
+    """
+    return b.b0 + b.b_resources * resources + b.b_engagement * engagement + age_term
+
+
+def participation_chance(
+    b: BehaviourParams,
+    *,
+    base: np.ndarray,
+    social: np.ndarray,
+    cost: np.ndarray,
+    efficacy: np.ndarray,
+    benefit: np.ndarray,
+    adult: np.ndarray,
+    asked: np.ndarray | float = 0.0,
+    broadcast: np.ndarray | float = 0.0,
+    visible: np.ndarray | float = 0.0,
+) -> np.ndarray:
+    """:func:`participation_probability` from its fixed part ``base`` (:func:`participation_base`).
+
+    The remaining logit terms are added to ``base`` in the same order, so the result is the
+    same number.
+    """
+    z = base + b.b_social * social - b.b_cost * cost + b.b_efficacy * efficacy + b.b_stake * benefit
     p = logistic(z) + b.ask_personal * asked + b.ask_broadcast * broadcast
     return np.clip(p + b.visibility * visible, 0.0, 1.0) * adult
 

@@ -659,24 +659,17 @@ class CommunityModel(mesa.Model):
         :meth:`group_benefit`. Children never take part. With ``who`` (indices), the chances
         of those residents only, in that order (the same values).
         """
-        st, net = self.state, self.net
+        st, b = self.state, self.spec.behaviour
         at = slice(None) if who is None else who
 
         def pick(x: np.ndarray | float) -> np.ndarray | float:
             return x[at] if np.ndim(x) else x
 
-        year = self.day - st.last_part < behaviour.YEAR_DAYS
-        ties = np.rint(net.share(year) * net.degree)[at]
-        cost = (
-            self.time_cost[at] * cost_factor * np.where(daytime & self.pop.employed[at], 2.0, 1.0)
-        )
-        return behaviour.participation_probability(
-            self.spec.behaviour,
-            resources=self.resources[at],
-            engagement=self.engagement[at],
-            age_term=0.0 if online else self.age_term[at],
-            social=behaviour.social_threshold(ties, st.kappa[at]),
-            cost=cost,
+        return behaviour.participation_chance(
+            b,
+            base=self._fixed_term("base", online)[at],
+            social=behaviour.social_threshold(self._year_ties()[at], st.kappa[at]),
+            cost=self._fixed_term("cost", cost_factor, daytime)[at],
             efficacy=st.efficacy[at],
             benefit=self.group_benefit()[at],
             adult=self.pop.adult[at],
@@ -684,6 +677,42 @@ class CommunityModel(mesa.Model):
             broadcast=pick(broadcast),
             visible=pick(self.levers.visible),
         )
+
+    def _fixed_term(self, *key: Any) -> np.ndarray:
+        """Everyone's fixed participation terms of an occasion, computed once a run.
+
+        ``("base", online)``: :func:`behaviour.participation_base` (no age term online);
+        ``("cost", factor, daytime)``: the time cost times ``factor``, doubled for employed
+        residents in the daytime. Recomputed if the behaviour parameters are replaced.
+        """
+        b = self.spec.behaviour
+        memo = self.__dict__.get("_fixed_terms")
+        if memo is None or memo[0] is not b:
+            memo = self._fixed_terms = (b, {})
+        terms = memo[1]
+        if key not in terms:
+            if key[0] == "base":
+                age = 0.0 if key[1] else self.age_term
+                terms[key] = behaviour.participation_base(b, self.resources, self.engagement, age)
+            else:
+                _, factor, daytime = key
+                terms[key] = (
+                    self.time_cost * factor * np.where(daytime & self.pop.employed, 2.0, 1.0)
+                )
+        return terms[key]
+
+    def _year_ties(self) -> np.ndarray:
+        """Each resident's face-to-face ties who took part in the last year (rounded count).
+
+        Kept while the year's participants and the network are the same (one mat-vec for the
+        occasions of a day instead of one each).
+        """
+        year = self.day - self.state.last_part < behaviour.YEAR_DAYS
+        memo = self.__dict__.get("_ties_memo")
+        face = self.net.face
+        if memo is None or memo[0] is not face or not np.array_equal(memo[1], year):
+            memo = self._ties_memo = (face, year, np.rint(self.net.share(year) * self.net.degree))
+        return memo[2]
 
     def group_benefit(self) -> np.ndarray:
         """Each resident's largest group-size benefit over the known open issues touching them.
@@ -701,10 +730,18 @@ class CommunityModel(mesa.Model):
             stake = st.grievance[m]
             if issue.type_name == "parking":
                 stake = stake * np.where(self.car_household[self.pop.household[m]], 2.0, 1.0)
-            n_voiced = len(np.unique(np.concatenate(issue.voiced))) if issue.voiced else 0
-            gain = behaviour.voice_gain(n_voiced)
+            gain = behaviour.voice_gain(self._distinct_voices(issue))
             out[m] = np.maximum(out[m], behaviour.group_benefit(b, stake, gain, len(m)))
         return out
+
+    def _distinct_voices(self, issue: Issue) -> int:
+        """Distinct residents who have voiced ``issue``, recounted only when voices are added."""
+        memo: dict[int, tuple[int, int]] = self.__dict__.setdefault("_voices_memo", {})
+        hit = memo.get(issue.id)
+        if hit is None or hit[0] != len(issue.voiced):
+            count = len(np.unique(np.concatenate(issue.voiced))) if issue.voiced else 0
+            hit = memo[issue.id] = (len(issue.voiced), count)
+        return hit[1]
 
     def draw_participants(
         self, rng: np.random.Generator, pool: np.ndarray, **occasion: Any
@@ -752,8 +789,12 @@ class CommunityModel(mesa.Model):
         )
         raw = sum(terms.values())
         #: Mean of each satisfaction term before clipping, and the clipped share, today.
-        self.satisfaction_terms = {k: float(np.mean(v)) for k, v in terms.items()}
-        self.satisfaction_terms["clipped_share"] = float(np.mean((raw < 0) | (raw > 1)))
+        self.satisfaction_terms = {
+            k: float(np.add.reduce(v) / len(v)) if np.ndim(v) else float(v)
+            for k, v in terms.items()
+        }  # the mean of each term (np.mean's sum and division, without its overhead)
+        clipped = np.count_nonzero((raw < 0) | (raw > 1))
+        self.satisfaction_terms["clipped_share"] = float(clipped / len(raw))
         return np.clip(raw, 0.0, 1.0)
 
     def _feedback(self) -> None:
@@ -826,7 +867,8 @@ class CommunityModel(mesa.Model):
             if t.conflict_rate == 0:
                 continue
             m = issue.members
-            keeps = np.nan_to_num(self.levers.compliance[issue.kind, m])
+            keeps = self.levers.compliance[issue.kind, m]
+            keeps = np.where(np.isnan(keeps), 0.0, keeps)  # no convention: nobody keeps one
             lam = t.conflict_rate * float(st.grievance[m] @ (1.0 - keeps))
             n = int(rng.poisson(lam)) if lam > 0 else 0
             if n:
