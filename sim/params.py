@@ -8,6 +8,7 @@ twice.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Literal, get_args, get_origin
 
@@ -583,8 +584,19 @@ class CommitteeParams(Params):
         le=200,
         unit="persons",
         zh="社工人数",
-        help="Committee members plus hired social workers",
+        help="Committee members plus hired social workers (at least: see staff_per_10k)",
         source="MCA 2016: 5.2 members per RC, plus 2-3 workers (ASSUMPTION)",
+    )
+    staff_per_10k: float = param(
+        18.0,
+        ge=0,
+        le=1000,
+        unit="persons per 10,000 residents",
+        zh="每万人社区工作者数",
+        help="Size rule: the committee has at least floor(rate x residents / 10,000) staff, and "
+        "its fixed service hours grow with its staff (0: staff as declared at any size)",
+        source="国办发〔2021〕56号《“十四五”城乡社区服务体系建设规划》: 18 community workers per "
+        "10,000 urban residents by 2025; Jiangsu (苏政办发〔2022〕60号): above 18",
     )
     hours_per_day: float = param(
         5.7,
@@ -667,6 +679,17 @@ class CommitteeParams(Params):
         help="Share of an issue's effort needed to pass it up again after a referral-only answer",
         source="ASSUMPTION",
     )
+
+    def staff_at(self, residents: int) -> int:
+        """The size rule: ``max(staff, floor(staff_per_10k x residents / 10,000))``.
+
+        A community gets the whole posts the national norm of community workers per resident
+        funds (国办发〔2021〕56号), never fewer than declared: a larger community has a larger
+        committee, one at its declared size keeps its declared staff (every built-in scenario
+        is at or above the norm in whole posts; Qixia's affordable estate has 10 for 6,000
+        residents, 10.8 by the norm).
+        """
+        return max(self.staff, math.floor(self.staff_per_10k * residents / 10_000 + 1e-9))
 
 
 class BehaviourParams(Params):

@@ -397,7 +397,7 @@ class ReferenceModel(mesa.Model):
     def step(self) -> None:
         """One day, in the vectorised model's phase order."""
         c = self.spec.committee
-        self.free = c.staff * c.hours_per_day * (1.0 - c.admin_share)
+        self.free = c.staff_at(len(self.residents)) * c.hours_per_day * (1.0 - c.admin_share)
         self.today = {"conflicts": 0.0}
         self.arrivals()
         self.word_of_mouth()

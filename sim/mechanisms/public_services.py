@@ -16,7 +16,9 @@ Rule. Each resident without a pending need develops one with the daily chance
 (phase 2, before explanations, meetings and handling: fixed service hours come first, so they
 compete with consultation), and serves waiting needs first come, first served, at
 ``case_minutes`` each. Offline elderly residents are visited at home (上门服务) at
-``home_visits_per_week``, ``home_minutes`` each, before the counter serves. A served need is an
+``home_visits_per_week``, ``home_minutes`` each, before the counter serves. Both service levels
+are those of a committee at its declared staff and grow with it (times the committee's
+``scale``, the size rule of :class:`sim.model.agents.ResidentCommittee`). A served need is an
 action on a resident's request: the action effect times ``quality`` on satisfaction and trust
 gain times ``quality`` (the outcome channel of MODEL 3.2-3.3, no voice); a need waiting more than
 ``max_wait_days`` is taken elsewhere: satisfaction falls as after a referral-only answer (Nie &
@@ -48,7 +50,7 @@ class PublicServicesParams(Params):
         le=1000,
         unit="h/week",
         zh="窗口服务工时",
-        help="Social-worker hours a week staffing the one-stop counter",
+        help="Social-worker hours a week staffing the one-stop counter (at the declared staff)",
         source="ASSUMPTION: one worker full time",
     )
     case_minutes: float = param(
@@ -102,7 +104,7 @@ class PublicServicesParams(Params):
         le=1000,
         unit="visits/week",
         zh="上门服务次数",
-        help="Home visits a week to offline elderly residents",
+        help="Home visits a week to offline elderly residents (at the declared staff)",
         source="ASSUMPTION",
     )
     home_minutes: float = param(
@@ -259,14 +261,15 @@ class PublicServices(Mechanism):
         new = (self.since < 0) & (u < self.rate)
         self.since[new] = model.day
         self._serve(model, np.flatnonzero(new & pop.online & (v < p.online_share)))
-        self.home_credit += p.home_visits_per_week / 7.0
+        scale = model.committee.scale  # the service grows with the committee (size rule)
+        self.home_credit += scale * p.home_visits_per_week / 7.0
         if p.home_minutes and self.home_credit >= 1.0:
             want = int(self.home_credit)
             self.home_credit -= want  # planned visits: made, or idle
             due = self._oldest(self.home & (self.since >= 0), want)
             hours = model.committee.spend(len(due) * p.home_minutes / 60.0, "services")
             self._serve(model, due[: int(hours * 60.0 / p.home_minutes + 1e-9)])
-        hours = model.committee.spend(p.counter_hours_per_week / 7.0, "services")
+        hours = model.committee.spend(scale * p.counter_hours_per_week / 7.0, "services")
         self.credit += hours * 60.0 / p.case_minutes
         k = int(self.credit + 1e-9)
         served = self._oldest(self.since >= 0, k)

@@ -80,14 +80,20 @@ class Resident(mesa.Agent):
 class ResidentCommittee(mesa.Agent):
     """The resident committee (社区居委会) and its social workers: the scarce hours.
 
-    Each day the staff have ``staff x hours_per_day`` hours, of which ``admin_share`` go to
-    tasks from above (行政化, MODEL 3.7); the rest is spent, in phase order, on explaining
-    policies, handling issues and whatever the mechanisms ask for.
+    Its ``staff`` follow the community's size (:meth:`CommitteeParams.staff_at`: the declared
+    staff, or the national norm per resident if that is more) and ``scale`` is their ratio to
+    the declared staff (1 at a built-in scenario's size): fixed service hours a mechanism
+    declares for a community (a counter's hours, home visits) are multiplied by it. Each day
+    the staff have ``staff x hours_per_day`` hours, of which ``admin_share`` go to tasks from
+    above (行政化, MODEL 3.7); the rest is spent, in phase order, on explaining policies,
+    handling issues and whatever the mechanisms ask for.
     """
 
     def __init__(self, model: CommunityModel, params: CommitteeParams):
         super().__init__(model)
         self.params = params
+        self.staff = params.staff_at(model.pop.n)
+        self.scale = self.staff / params.staff
         self.position = params.position  # its preferred option on every issue axis
         self.free = 0.0
         self.spent: dict[str, float] = {}
@@ -96,7 +102,7 @@ class ResidentCommittee(mesa.Agent):
     def hours_free_per_day(self) -> float:
         """Staff hours per day left after the administrative load."""
         p = self.params
-        return p.staff * p.hours_per_day * (1.0 - p.admin_share)
+        return self.staff * p.hours_per_day * (1.0 - p.admin_share)
 
     def start_day(self) -> None:
         """Reset the day's hour budget."""
