@@ -10,8 +10,8 @@ statistic the runs cannot give, e.g. a convention never adopted, gets the cap). 
 tolerance). P1-P7 are MODEL 6 (docs/modelling_notes.md); P8-P10 are published urban survey figures
 (docs/calibration.md gives each source, the population measured and the model counterpart).
 
-The declarations are read by ``cogov calibrate`` (the distance), by ``scripts``/
-``experiments/patterns.py`` (the table) and by the pattern tests (their thresholds).
+The declarations are read by ``cogov calibrate`` (the distance), by
+``scripts/patterns.py`` (the table) and by the pattern tests (their thresholds).
 """
 
 from __future__ import annotations
