@@ -149,6 +149,18 @@ def _took_part_year(model: CommunityModel) -> np.ndarray:
     return adult[(model.day - model.state.last_part[adult]) < 365]
 
 
+def participation_12m_car(model: CommunityModel) -> float:
+    """Share of adults in car households who took part in the last 365 days (NaN if none).
+
+    Against participation_12m, the stake gradient of the group-size term: a car household's
+    stake in a parking issue is doubled (sim.model.community.group_benefit).
+    """
+    adult = np.flatnonzero(model.pop.adult & model.car_household[model.pop.household])
+    if not len(adult):
+        return float("nan")
+    return _share((model.day - model.state.last_part[adult]) < 365)
+
+
 def satisfaction_participants(model: CommunityModel) -> float:
     """Mean satisfaction of the adults who took part in the last 365 days (NaN if none).
 
@@ -239,6 +251,27 @@ def acceptance_mean(model: CommunityModel) -> float:
         len(done),
         lambda: float(np.mean([i.acceptance.mean() for i in done])) if done else float("nan"),
     )
+
+
+def acceptance_unheard_mean(model: CommunityModel) -> float:
+    """Mean over the issues decided so far of the acceptance of the affected who did not speak.
+
+    Each decided issue's mean acceptance over its affected residents not among its voices
+    (issues where everyone spoke are left out; NaN until one counts). Representation acts on
+    them (sim.model.decision.acceptance). Issues already counted are not visited again.
+    """
+    done, memo = model.issues.resolved, model.metric_memo
+    size, total = memo.get("acceptance_unheard_sum", (0, 0.0))
+    count = memo.get("acceptance_unheard_count", (0, 0.0))[1]
+    for issue in done[size:]:
+        unheard = issue.acceptance
+        if issue.voiced:
+            unheard = unheard[~np.isin(issue.members, np.concatenate(issue.voiced))]
+        if len(unheard):
+            total, count = total + float(unheard.mean()), count + 1.0
+    memo["acceptance_unheard_sum"] = (len(done), total)
+    memo["acceptance_unheard_count"] = (len(done), count)
+    return total / count if count else float("nan")
 
 
 def agreement_mean(model: CommunityModel) -> float:
@@ -455,6 +488,13 @@ CORE: list[Metric] = [
         stat="last",
     ),
     metric(
+        acceptance_unheard_mean,
+        unit="0 to 1",
+        label="Acceptance of decisions by the unheard",
+        zh="未发言者的决定接受度",
+        stat="last",
+    ),
+    metric(
         agreement_mean,
         unit="0 to 1",
         label="Agreement of deliberations",
@@ -514,6 +554,12 @@ CORE: list[Metric] = [
         unit="share of adults",
         label="Participation (last 365 days)",
         zh="参与率(近一年,成年人)",
+    ),
+    metric(
+        participation_12m_car,
+        unit="share of adults",
+        label="Participation of car households (last 365 days)",
+        zh="有车户参与率(近一年,成年人)",
     ),
     metric(
         satisfaction_participants,
