@@ -8,13 +8,13 @@ computed once and shared by every row that uses it. Only the rows that met their
 docs run (docs/model.md, "Knock-outs") are asserted; the others are listed with the reason.
 
 Size: 1,200 residents, with households and absolute parking spaces scaled alike (3/8 of
-Xianlu Xincun, so the shortage per car stays), a 365-day spin-up and 365 days, 4 paired seeds
-(the file takes about 80 s on the loaded 2-core machine). Tolerance: the claim is the sign of
-the mean paired difference. In the docs run (6 pairs, 1,096 days) each asserted row's
-difference exceeded the full arm's replicate sd with a 95 % CI excluding 0; a sign over 4
-pairs of the shorter run keeps that claim while failing when a change removes or reverses the
-process's effect. A ``differs`` row asserts the sign it met in the docs run
-(:data:`DIFFERS_SIGN`): at this size a two-sided t interval over 4 pairs is too wide for it.
+Xianlu Xincun, so the shortage per car stays), a 365-day spin-up and 365 days, 3 paired seeds
+(30 arms x 3 seeds take about 80 s of CPU, as 22 arms x 4 seeds did before). Tolerance: the
+claim is the sign of the mean paired difference. In the docs run (6 pairs, 1,096 days) each
+asserted row's difference exceeded the full arm's replicate sd with a 95 % CI excluding 0; a
+sign over 3 pairs of the shorter run keeps that claim while failing when a change removes or
+reverses the process's effect. A ``differs`` row asserts the sign it met in the docs run
+(:data:`DIFFERS_SIGN`): at this size a two-sided t interval over 3 pairs is too wide for it.
 K19 is also tested as a difference of two contrasts (:data:`CONTROLS`,
 :func:`test_procedural_justice_in_trust`).
 """
@@ -35,7 +35,7 @@ FILES = {
     "knockouts": ROOT / "experiments" / "knockouts.toml",
     "knockouts_firm": ROOT / "experiments" / "knockouts_firm.toml",
 }
-SEEDS = range(4)
+SEEDS = range(3)
 DAYS = 365
 #: Half of each estate, absolute spaces halved with the households (scenario files).
 CHEAP = {
@@ -65,12 +65,14 @@ NOT_MET = {
     "k02_voice_post:participation",
     "k03_deliberation:acceptance",
     "k05_group_size:participation",
+    "k05_group_size:stake_gradient",
     "k06_individual:conflicts",
     "k07_neighbours:conflicts",
     "k09_sanctions:conflicts",
     "k12_property_firm:satisfaction",
     "k12_property_firm:satisfaction_run",
     "k17_representation:acceptance",
+    "k17_representation:acceptance_unheard",
     "k18_disconfirmation:satisfaction",
     "k18_disconfirmation:satisfaction_run",
     "k19_procedural_trust:trust",
@@ -164,7 +166,9 @@ def test_procedural_justice_in_trust():
     K19). Here PJ itself is lowered (voice no longer lifts it): the heard's trust falls with PJ
     in the target (k19b − full_jm) by more than when the target is DJ alone (k19c − full_jm_dj,
     where PJ reaches trust by no path). Tolerance: the sign of the mean paired difference of
-    the two contrasts over the 4 seeds, as for the rows above.
+    the two contrasts over the paired seeds, as for the rows above. In the docs run the control
+is exactly 0 and the difference below the noise bar (docs/model.md, K19), so this checks the
+path's direction, not a met row.
     """
     file, summary = "knockouts", "trust_heard"
     exp, _, _ = _experiment(file)
