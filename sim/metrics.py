@@ -144,6 +144,39 @@ def participation_12m(model: CommunityModel) -> float:
     return float(recent / np.count_nonzero(adult))
 
 
+def _took_part_year(model: CommunityModel) -> np.ndarray:
+    """Adults who took part in a consultation in the last 365 days (participation_12m's)."""
+    adult = np.flatnonzero(model.pop.adult)
+    return adult[(model.day - model.state.last_part[adult]) < 365]
+
+
+def participation_12m_car(model: CommunityModel) -> float:
+    """Share of adults in car households who took part in the last 365 days (NaN if none).
+
+    Against participation_12m, the stake gradient of the group-size term: a car household's
+    stake in a parking issue is doubled (sim.model.community.group_benefit).
+    """
+    adult = np.flatnonzero(model.pop.adult & model.car_household[model.pop.household])
+    if not len(adult):
+        return float("nan")
+    return _share((model.day - model.state.last_part[adult]) < 365)
+
+
+def satisfaction_participants(model: CommunityModel) -> float:
+    """Mean satisfaction of the adults who took part in the last 365 days (NaN if none).
+
+    The residents voice reaches: its bonuses and justice fall on them, not on the estate.
+    """
+    who = _took_part_year(model)
+    return _mean(model.state.satisfaction[who]) if len(who) else float("nan")
+
+
+def trust_participants(model: CommunityModel) -> float:
+    """Mean trust of the adults who took part in the last 365 days (NaN if none)."""
+    who = _took_part_year(model)
+    return _mean(model.state.trust[who]) if len(who) else float("nan")
+
+
 def _sat_term(term: str, doc: str) -> Callable[[CommunityModel], float]:
     def fn(model: CommunityModel) -> float:
         return model.satisfaction_terms[term]
@@ -221,6 +254,42 @@ def acceptance_mean(model: CommunityModel) -> float:
     )
 
 
+def acceptance_unheard_mean(model: CommunityModel) -> float:
+    """Mean over the issues decided so far of the acceptance of the affected who did not speak.
+
+    Each decided issue's mean acceptance over its affected residents not among its voices
+    (issues where everyone spoke are left out; NaN until one counts). Representation acts on
+    them (sim.model.decision.acceptance). Issues already counted are not visited again.
+    """
+    done, memo = model.issues.resolved, model.metric_memo
+    size, total = memo.get("acceptance_unheard_sum", (0, 0.0))
+    count = memo.get("acceptance_unheard_count", (0, 0.0))[1]
+    for issue in done[size:]:
+        unheard = issue.acceptance
+        if issue.voiced:
+            unheard = unheard[~np.isin(issue.members, np.concatenate(issue.voiced))]
+        if len(unheard):
+            total, count = total + float(unheard.mean()), count + 1.0
+    memo["acceptance_unheard_sum"] = (len(done), total)
+    memo["acceptance_unheard_count"] = (len(done), count)
+    return total / count if count else float("nan")
+
+
+def agreement_mean(model: CommunityModel) -> float:
+    """Mean deliberation agreement D over the issues decided so far (NaN if none).
+
+    ``D = clip(1 − sd / 0.289, 0, 1)`` of the heard's positions (sim.model.decision), 0 for an
+    issue decided without at least two heard.
+    """
+    done = model.issues.resolved
+    return _memo(
+        model,
+        "agreement_mean",
+        len(done),
+        lambda: float(np.mean([i.agreement for i in done])) if done else float("nan"),
+    )
+
+
 def detection_days_mean(model: CommunityModel) -> float:
     """Mean days from an issue's arrival to the committee knowing of it (NaN if none)."""
     d = model.detection_days
@@ -279,6 +348,22 @@ def convention_compliance(model: CommunityModel) -> float:
     c = model.levers.compliance
     bound = c[~np.isnan(c)]
     return float(bound.mean()) if len(bound) else 0.0
+
+
+def compliance_building_sd(model: CommunityModel) -> float:
+    """SD across buildings of the realised share keeping a convention (NaN under 2 buildings).
+
+    Over the residents bound (every convention's row of ``levers.compliance``), each building's
+    share; how much compliance clusters by building (neighbours, monitoring, voice).
+    """
+    c = model.levers.compliance
+    kind, who = np.nonzero(~np.isnan(c))
+    if not len(who):
+        return float("nan")
+    b = model.pop.building[who]
+    n = np.bincount(b)
+    share = np.bincount(b, c[kind, who])[n > 0] / n[n > 0]
+    return float(np.std(share)) if len(share) > 1 else float("nan")
 
 
 def cars_unplaced(model: CommunityModel) -> float:
@@ -403,6 +488,20 @@ CORE: list[Metric] = [
         zh="决定接受度",
         stat="last",
     ),
+    metric(
+        acceptance_unheard_mean,
+        unit="0 to 1",
+        label="Acceptance of decisions by the unheard",
+        zh="未发言者的决定接受度",
+        stat="last",
+    ),
+    metric(
+        agreement_mean,
+        unit="0 to 1",
+        label="Agreement of deliberations",
+        zh="协商共识度",
+        stat="last",
+    ),
     metric(detection_days_mean, unit="days", label="Days to detect", zh="发现用时", stat="last"),
     metric(
         detection_days_mean_offline,
@@ -435,6 +534,12 @@ CORE: list[Metric] = [
     metric(parking_shortage, unit="share of car owners", label="Parking shortage", zh="停车位缺口"),
     metric(meetings_held_total, unit="meetings", label="Meetings held", zh="累计协商会议"),
     metric(convention_compliance, unit="share", label="Convention compliance", zh="公约遵守率"),
+    metric(
+        compliance_building_sd,
+        unit="share",
+        label="Compliance spread across buildings",
+        zh="公约遵守率楼栋差异",
+    ),
     metric(cars_unplaced, unit="households", label="Cars without a space", zh="无位车辆"),
     metric(parking_defectors, unit="households", label="Parking defectors", zh="违规停车户"),
     metric(
@@ -450,6 +555,28 @@ CORE: list[Metric] = [
         unit="share of adults",
         label="Participation (last 365 days)",
         zh="参与率(近一年,成年人)",
+    ),
+    metric(
+        participation_12m_car,
+        unit="share of adults",
+        label="Participation of car households (last 365 days)",
+        zh="有车户参与率(近一年,成年人)",
+    ),
+    metric(
+        satisfaction_participants,
+        unit="0 to 1",
+        label="Satisfaction of participants (last 365 days)",
+        zh="参与者满意度(近一年)",
+        stat="last",
+        better="higher",
+    ),
+    metric(
+        trust_participants,
+        unit="0 to 1",
+        label="Trust of participants (last 365 days)",
+        zh="参与者信任(近一年)",
+        stat="last",
+        better="higher",
     ),
     metric(complaints_total, unit="complaints", label="Complaints", zh="事后申诉", stat="last"),
     metric(
