@@ -161,14 +161,14 @@ def test_knockout_direction(file, arm, summary, direction):
 def test_procedural_justice_in_trust():
     """K19: the PJ that voice adds lifts the heard's trust only while PJ is in trust's target.
 
-    ``trust_dj_weight = 1`` alone is no test of procedural justice in trust: it swaps PJ for
-    DJ in the target, so trust moves by the sign of DJ − PJ at trust events (docs/model.md,
-    K19). Here PJ itself is lowered (voice no longer lifts it): the heard's trust falls with PJ
-    in the target (k19b − full_jm) by more than when the target is DJ alone (k19c − full_jm_dj,
-    where PJ reaches trust by no path). Tolerance: the sign of the mean paired difference of
-    the two contrasts over the paired seeds, as for the rows above. In the docs run the control
-is exactly 0 and the difference below the noise bar (docs/model.md, K19), so this checks the
-path's direction, not a met row.
+        ``trust_dj_weight = 1`` alone is no test of procedural justice in trust: it swaps PJ for
+        DJ in the target, so trust moves by the sign of DJ − PJ at trust events (docs/model.md,
+        K19). Here PJ itself is lowered (voice no longer lifts it): the heard's trust falls with PJ
+        in the target (k19b − full_jm) by more than when the target is DJ alone (k19c − full_jm_dj,
+        where PJ reaches trust by no path). Tolerance: the sign of the mean paired difference of
+        the two contrasts over the paired seeds, as for the rows above. In the docs run the control
+    is exactly 0 and the difference below the noise bar (docs/model.md, K19), so this checks the
+    path's direction, not a met row.
     """
     file, summary = "knockouts", "trust_heard"
     exp, _, _ = _experiment(file)
