@@ -18,6 +18,7 @@ the cache is bit-identical to one spun up afresh (tests/test_resident_core.py).
 from __future__ import annotations
 
 import copy
+import threading
 import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 
 #: The name of the spin-up's child seed sequence.
 STREAM = "spinup"
-#: The cache's bound, in residents over all the spun-up states it holds (~0.5 kB each).
+#: The cache's bound, in residents over all the spun-up states it holds (~0.4 kB each).
 CACHE_RESIDENTS = 200_000
 #: Attributes of a model that are not its world: Mesa's own, the run's configuration and the
 #: views rebuilt with every model (``residents``, ``datacollector``).
@@ -43,6 +44,7 @@ NOT_WORLD = {"spec", "mechanisms", "_by_name", "seed_seq", "residents", "datacol
 AGENT_OWN = {"model", "unique_id", "pos"}
 
 _cache: OrderedDict[tuple, _Snapshot] = OrderedDict()
+_lock = threading.Lock()  # the web page builds runs in more than one thread
 _mesa_attributes: set[str] = set()
 
 
@@ -55,19 +57,25 @@ def spin_up(model: CommunityModel, days: int, resident_agents: bool = True) -> N
     if days <= 0:
         return
     key = _key(model, days, resident_agents)
-    if key in _cache:
-        _cache.move_to_end(key)
-        _cache[key].restore(model)
+    with _lock:
+        snapshot = _cache.get(key)
+        if snapshot is not None:
+            _cache.move_to_end(key)
+    if snapshot is not None:
+        snapshot.restore(model)
         return
     _run(model, days)
-    _cache[key] = _Snapshot.take(model)
-    while sum(s.residents for s in _cache.values()) > CACHE_RESIDENTS:
-        _cache.popitem(last=False)
+    snapshot = _Snapshot.take(model)
+    with _lock:
+        _cache[key] = snapshot
+        while sum(s.residents for s in _cache.values()) > CACHE_RESIDENTS:
+            _cache.popitem(last=False)
 
 
 def clear_cache() -> None:
     """Forget every spun-up state (the next runs spin up afresh)."""
-    _cache.clear()
+    with _lock:
+        _cache.clear()
 
 
 def _key(model: CommunityModel, days: int, resident_agents: bool) -> tuple:
