@@ -137,17 +137,14 @@ def justice_mean(model: CommunityModel) -> float:
     return _mean(model.state.justice)
 
 
+def _took_part_year(model: CommunityModel) -> np.ndarray:
+    """Mask of the adults who took part in a consultation in the last 365 days."""
+    return model.pop.adult & (model.day - model.state.last_part < 365)
+
+
 def participation_12m(model: CommunityModel) -> float:
     """Share of adults who took part in any consultation in the last 365 days."""
-    adult = model.pop.adult  # counts over the adults, without gathering them
-    recent = np.count_nonzero(adult & (model.day - model.state.last_part < 365))
-    return float(recent / np.count_nonzero(adult))
-
-
-def _took_part_year(model: CommunityModel) -> np.ndarray:
-    """Adults who took part in a consultation in the last 365 days (participation_12m's)."""
-    adult = np.flatnonzero(model.pop.adult)
-    return adult[(model.day - model.state.last_part[adult]) < 365]
+    return float(np.count_nonzero(_took_part_year(model)) / np.count_nonzero(model.pop.adult))
 
 
 def participation_12m_car(model: CommunityModel) -> float:
@@ -156,10 +153,9 @@ def participation_12m_car(model: CommunityModel) -> float:
     Against participation_12m, the stake gradient of the group-size term: a car household's
     stake in a parking issue is doubled (sim.model.community.group_benefit).
     """
-    adult = np.flatnonzero(model.pop.adult & model.car_household[model.pop.household])
-    if not len(adult):
-        return float("nan")
-    return _share((model.day - model.state.last_part[adult]) < 365)
+    car = model.car_household[model.pop.household]
+    n = np.count_nonzero(model.pop.adult & car)
+    return float(np.count_nonzero(_took_part_year(model) & car) / n) if n else float("nan")
 
 
 def satisfaction_participants(model: CommunityModel) -> float:
@@ -167,13 +163,13 @@ def satisfaction_participants(model: CommunityModel) -> float:
 
     The residents voice reaches: its bonuses and justice fall on them, not on the estate.
     """
-    who = _took_part_year(model)
+    who = np.flatnonzero(_took_part_year(model))
     return _mean(model.state.satisfaction[who]) if len(who) else float("nan")
 
 
 def trust_participants(model: CommunityModel) -> float:
     """Mean trust of the adults who took part in the last 365 days (NaN if none)."""
-    who = _took_part_year(model)
+    who = np.flatnonzero(_took_part_year(model))
     return _mean(model.state.trust[who]) if len(who) else float("nan")
 
 
@@ -232,26 +228,25 @@ def resolution_days_mean(model: CommunityModel) -> float:
     )
 
 
-def resolution_quality_mean(model: CommunityModel) -> float:
-    """Mean decision quality Q over the issues decided so far (NaN if none; sim.model.decision)."""
+def _decided_mean(model: CommunityModel, name: str, value: Callable[[Any], float]) -> float:
+    """Mean of ``value(issue)`` over the issues decided so far (NaN if none), memoised."""
     done = model.issues.resolved
     return _memo(
         model,
-        "resolution_quality_mean",
+        name,
         len(done),
-        lambda: float(np.mean([i.quality for i in done])) if done else float("nan"),
+        lambda: float(np.mean([value(i) for i in done])) if done else float("nan"),
     )
+
+
+def resolution_quality_mean(model: CommunityModel) -> float:
+    """Mean decision quality Q over the issues decided so far (NaN if none; sim.model.decision)."""
+    return _decided_mean(model, "resolution_quality_mean", lambda i: i.quality)
 
 
 def acceptance_mean(model: CommunityModel) -> float:
     """Mean over the issues decided so far of the affected's mean acceptance (NaN if none)."""
-    done = model.issues.resolved
-    return _memo(
-        model,
-        "acceptance_mean",
-        len(done),
-        lambda: float(np.mean([i.acceptance.mean() for i in done])) if done else float("nan"),
-    )
+    return _decided_mean(model, "acceptance_mean", lambda i: i.acceptance.mean())
 
 
 def acceptance_unheard_mean(model: CommunityModel) -> float:
@@ -281,13 +276,7 @@ def agreement_mean(model: CommunityModel) -> float:
     ``D = clip(1 − sd / 0.289, 0, 1)`` of the heard's positions (sim.model.decision), 0 for an
     issue decided without at least two heard.
     """
-    done = model.issues.resolved
-    return _memo(
-        model,
-        "agreement_mean",
-        len(done),
-        lambda: float(np.mean([i.agreement for i in done])) if done else float("nan"),
-    )
+    return _decided_mean(model, "agreement_mean", lambda i: i.agreement)
 
 
 def detection_days_mean(model: CommunityModel) -> float:
