@@ -134,8 +134,25 @@ def test_issue_committee_forms_at_the_grievance_threshold_with_affected_core_mem
     m.state.grievance[:] = ic.params.trigger_grievance + 1e-9
     ic.participate(m)
     assert ic.formed_day == m.day
-    assert list(ic.members) == list(np.flatnonzero(m.pop.core))[: ic.params.max_core_members]
+    assert len(ic.members) == min(m.pop.core.sum(), ic.params.max_core_members)
+    assert np.all(m.pop.core[ic.members])
     assert np.all(ic.represented[ic.members] == 1.0)
+
+
+def test_issue_committee_seats_affected_core_members_first_then_the_readiest_others():
+    m, ic = with_mech("issue_committee", {"max_core_members": 2})
+    core = np.flatnonzero(m.pop.core)
+    assert len(core) >= 3
+    affected = np.setdiff1d(np.arange(m.pop.n), np.delete(core, 1))  # one affected core member
+    open_issue(m, affected, kind=PARKING)
+    m.state.efficacy[core] = 0.0
+    m.state.efficacy[core[2]] = 1.0  # readier than core[0], which comes first by index
+    m.state.grievance[:] = 1.0
+    ic.participate(m)
+    others = np.delete(core, 1)
+    chance = m.participation_probability(asked=1.0, who=others)
+    assert chance[1] > chance[0]
+    assert list(ic.members) == [core[1], core[2]]
 
 
 def test_issue_committee_drafting_represents_participants_and_their_ties():
@@ -148,7 +165,8 @@ def test_issue_committee_drafting_represents_participants_and_their_ties():
     ic.participate(m)
     joined = np.flatnonzero(m.state.last_part == m.day)
     assert len(ic.members) and np.all(np.isin(ic.members, joined))
-    assert np.all(np.isin(joined, affected)) and len(joined) > len(ic.members)
+    asked = np.setdiff1d(joined, ic.members)
+    assert np.all(np.isin(asked, affected)) and len(asked)
     tied, _ = m.net.ties_of(joined)
     assert np.all(ic.represented[joined] == 1.0)  # heard
     assert np.all(ic.represented[np.setdiff1d(tied, joined)] == 0.5)  # represented by a tie

@@ -5,7 +5,8 @@ kindergarten and the industrial park manages entry and parking, drafts a stagger
 convention, and negotiates with city management (城管) for street-side spaces at some hours.
 
 Rule. When residents affected by open issues of the committee's type are aggrieved past a
-threshold, a committee forms: affected core members, one representative per resident unit,
+threshold, a committee forms: resident core members (the affected first), one representative
+per resident unit,
 and the property firm if any. For ``draft_days`` it meets weekly with affected residents whom
 members ask in person (neighbour canvassing, Middleton & Green 2008); those who take part are
 heard in drafting (``v = 1``) and their face-to-face ties represented (``v = 0.5``). On adoption
@@ -215,7 +216,19 @@ class IssueCommittee(Mechanism):
         self.represented[drafting] = 1.0
 
     def _form(self, model: CommunityModel, affected: np.ndarray) -> None:
-        core = affected[model.pop.core[affected]][: self.params.max_core_members]
+        """Seat ``max_core_members`` resident core members: the affected first, the readiest first.
+
+        The article's committee is of resident core members (居民骨干), the estate's activists,
+        who stand for neighbours with and without a stake (non-owners have one in access and
+        safety, MODEL 3.1). The committee asks core members in person, affected ones first; in
+        each group those with the highest chance of taking part when asked
+        (:meth:`~sim.model.community.CommunityModel.participation_probability`: time, age,
+        efficacy, neighbours) take the seats.
+        """
+        core = np.flatnonzero(model.pop.core)
+        chance = model.participation_probability(asked=1.0, who=core)
+        stake = np.isin(core, affected)
+        core = core[np.lexsort((-chance, ~stake))][: self.params.max_core_members]
         self.members = core
         self.formed_day = model.day
         self.represented[core] = 1.0
