@@ -185,7 +185,7 @@ def test_default_network_meets_its_calibration_targets():
     for seed in SEEDS:
         pop, net = community(seed)
         stats = statistics(pop, net)
-        assert 0.72 <= stats["neighbour_tie_share_35plus"] <= 0.77
+        assert 0.72 <= stats["neighbour_tie_share_adults"] <= 0.77
         assert 6 <= stats["mean_degree"] <= 8
         assert stats["clustering"] >= 0.3
         assert stats["stairwell"] > stats["building"]

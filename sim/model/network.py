@@ -350,7 +350,7 @@ def statistics(pop: Population, net: Network) -> dict[str, float]:
     """The network's calibration statistics (docs/model.md, design 5.3).
 
     ``neighbour_tie_share``: share of residents with a face tie outside the household (and
-    ``_35plus`` of residents aged 35+, the population having no adult flag);
+    ``_adults`` of adults 18+, SUNS's population);
     ``weekly_tie_share``: expected share with at least one weekly neighbour tie, each tie
     weekly with :data:`WEEKLY` by level; degrees; mean local clustering (0 below degree 2);
     ``stairwell``/``building``/``estate``: shares of the non-household ties by where the two
@@ -372,10 +372,9 @@ def statistics(pop: Population, net: Network) -> dict[str, float]:
     pairs = d * (d - 1) / 2
     clustering = np.divide(triangles, pairs, out=np.zeros(n), where=pairs > 0)
     by_level = np.bincount(level, minlength=3) / max(len(level), 1)
-    older = pop.age != YOUNG
     return {
         "neighbour_tie_share": float(np.mean(nonhh > 0)),
-        "neighbour_tie_share_35plus": float(np.mean(nonhh[older] > 0)),
+        "neighbour_tie_share_adults": float(np.mean(nonhh[pop.adult] > 0)),
         "weekly_tie_share": float(np.mean(1 - never)),
         "mean_degree": float(d.mean()),
         "sd_degree": float(d.std()),
