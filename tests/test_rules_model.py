@@ -650,3 +650,18 @@ def test_online_occasions_carry_no_age_gradient():
     older = adult & (age > 0)
     assert np.all(off[older] > on[older])
     assert np.all(off[~adult] == 0) and np.all(on[~adult] == 0)
+
+
+def test_trust_where_issues_were_decided_with_voice_weights_by_the_heard_share():
+    """trust_voiced_issues: trust weighted by the share of one's issues decided with voice."""
+    from sim import metrics
+
+    m = tiny()
+    st = m.state
+    st.issues_touched[:] = 0.0
+    st.issues_heard[:] = 0.0
+    assert np.isnan(metrics.trust_voiced_issues(m))  # nobody's issues decided: no weight
+    st.issues_touched[:3] = 2.0
+    st.issues_heard[:3] = [2.0, 1.0, 3.0]  # shares 1, 1/2 and 1 (capped)
+    st.trust[:3] = [0.9, 0.3, 0.6]
+    assert metrics.trust_voiced_issues(m) == pytest.approx((0.9 + 0.5 * 0.3 + 0.6) / 2.5)
