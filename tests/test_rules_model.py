@@ -629,8 +629,10 @@ def test_returning_referral_is_acted_on_with_the_department_probability(p, solve
     issue = open_issue(m, np.arange(5), complexity=1.0, effort=0.0)
     m.detect(issue)
     issue.referred_until = m.day
-    m.state.justice[:5] = 1.0  # a resolution's trust target above today's trust:
-    m.state.trust[:5] = 0.2  # T* >= 0.6 x (0.5 x 1 + acceptance - fav), which is about 0.4 here
+    # a resolution's trust target above today's trust: T* >= 0.6 x PJ_issue, and PJ_issue =
+    # 1/2 x 1 + acceptance - fav (top-down) is about 0.35 here, so T* > 0.2
+    m.state.justice[:5] = 1.0
+    m.state.trust[:5] = 0.2
     trust = m.state.trust[:5].copy()
     m._hook("decide")
     assert (issue in m.issues.resolved) == solved
