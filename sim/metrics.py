@@ -173,6 +173,19 @@ def trust_participants(model: CommunityModel) -> float:
     return _mean(model.state.trust[who]) if len(who) else float("nan")
 
 
+def trust_voiced_issues(model: CommunityModel) -> float:
+    """Mean trust weighted by each resident's share of issues decided with voice (NaN if none).
+
+    The share is the procedural climate's: of one's issues in the last 365 days, those decided
+    with voice (weighted by the decision's authority) or replied. Where procedure is good: trust
+    in the RC weighs the procedure of the decisions judged (MODEL 3.2).
+    """
+    st = model.state
+    heard = np.minimum(st.issues_heard / np.maximum(st.issues_touched, 1e-9), 1.0)
+    total = float(np.add.reduce(heard))
+    return float(heard @ st.trust / total) if total > 0 else float("nan")
+
+
 def _sat_term(term: str, doc: str) -> Callable[[CommunityModel], float]:
     def fn(model: CommunityModel) -> float:
         return model.satisfaction_terms[term]
@@ -564,6 +577,14 @@ CORE: list[Metric] = [
         unit="0 to 1",
         label="Trust of participants (last 365 days)",
         zh="参与者信任(近一年)",
+        stat="last",
+        better="higher",
+    ),
+    metric(
+        trust_voiced_issues,
+        unit="0 to 1",
+        label="Trust where issues were decided with voice",
+        zh="议题协商决定者的信任",
         stat="last",
         better="higher",
     ),

@@ -76,6 +76,7 @@ NOT_MET = {
     "k18_disconfirmation:satisfaction",
     "k18_disconfirmation:satisfaction_run",
     "k19_procedural_trust:trust",
+    "k19_procedural_trust:trust_voiced",
     "k19b_pj_lowered:trust_heard",
     "k21_locality:participation",
     "k21_locality:compliance_spread",
@@ -161,14 +162,16 @@ def test_knockout_direction(file, arm, summary, direction):
 def test_procedural_justice_in_trust():
     """K19: the PJ that voice adds lifts the heard's trust only while PJ is in trust's target.
 
-        ``trust_dj_weight = 1`` alone is no test of procedural justice in trust: it swaps PJ for
-        DJ in the target, so trust moves by the sign of DJ − PJ at trust events (docs/model.md,
-        K19). Here PJ itself is lowered (voice no longer lifts it): the heard's trust falls with PJ
-        in the target (k19b − full_jm) by more than when the target is DJ alone (k19c − full_jm_dj,
-        where PJ reaches trust by no path). Tolerance: the sign of the mean paired difference of
-        the two contrasts over the paired seeds, as for the rows above. In the docs run the control
-    is exactly 0 and the difference below the noise bar (docs/model.md, K19), so this checks the
-    path's direction, not a met row.
+    ``trust_dj_weight = 1`` swaps PJ for DJ in the target, so trust moves by the sign of DJ − PJ
+    at trust events: down after decisions with authority and voice (their ``PJ_issue`` is
+    high), up after top-down ones (docs/model.md, K19). Here the residents' PJ stock itself is
+    lowered (voice no longer lifts it): the heard's trust falls with PJ in the target
+    (k19b − full_jm; the stock enters a decision's ``PJ_issue`` by half and the other trust
+    events whole) by more than when the target is DJ alone (k19c − full_jm_dj, where PJ reaches
+    trust by no path). Tolerance: the sign of the mean paired difference of the two contrasts
+    over the paired seeds, as for the rows above. In the docs run the control is exactly 0 and
+    the difference below the noise bar (docs/model.md, K19), so this checks the path's
+    direction, not a met row.
     """
     file, summary = "knockouts", "trust_heard"
     exp, _, _ = _experiment(file)

@@ -237,10 +237,14 @@ class Resident(CellAgent):
         self.justice += b.justice_step * (1.0 - self.justice)
         self.expectation += b.promise_effect * (1.0 - self.expectation)
 
-    def trust_event(self, dj: float, cogov: bool = False) -> None:
-        """Trust steps toward ``T* = 0.4·DJ + 0.6·PJ``, asymmetrically (behaviour.trust_step)."""
+    def trust_event(self, dj: float, pj: float | None = None, cogov: bool = False) -> None:
+        """Trust steps toward ``T* = 0.4·DJ + 0.6·PJ``, asymmetrically (behaviour.trust_step).
+
+        ``pj``: the event's own procedural justice (a decision's), else one's justice stock.
+        """
         b = self.model.b
-        target = b.trust_dj_weight * dj + (1.0 - b.trust_dj_weight) * self.justice
+        pj = self.justice if pj is None else pj
+        target = b.trust_dj_weight * dj + (1.0 - b.trust_dj_weight) * pj
         up = b.trust_gain * (b.trust_cogov if cogov else 1.0)
         rate = up if target >= self.trust else b.trust_gain * b.trust_neg_ratio
         self.trust = clip(self.trust + rate * (target - self.trust))
@@ -256,7 +260,7 @@ class Resident(CellAgent):
         self.fav_expect += EXPECT_WEIGHT * (o - self.fav_expect)
         self.issues_touched += 1.0
         self.issues_heard += authority
-        self.trust_event(fav, cogov=authority >= 0.5)
+        self.trust_event(fav, pj_issue, cogov=authority >= 0.5)
 
     def chat(self, other: Resident, kind: int) -> None:
         """Deffuant encounter: both move toward each other if close enough."""

@@ -456,7 +456,8 @@ class CommunityModel(mesa.Model):
         proxy), gives the per-issue disconfirmation
         ``sat_issue·(O − Ê)`` against the expected outcome ``Ê`` (mean of the last three),
         then updates ``Ê``. The decision counts toward the procedural climate as decided with
-        voice by ``authority``. Trust steps toward ``0.4·fav + 0.6·PJ`` (co-governed when
+        voice by ``authority``. Trust steps toward ``0.4·fav + 0.6·PJ_issue``: trust in the
+        RC weighs the procedure of the decision judged (MODEL 3.2; co-governed when
         ``authority ≥ 0.5``). Losers may complain at the end of the day (:meth:`_complaints`).
         """
         st, b = self.state, self.spec.behaviour
@@ -469,13 +470,24 @@ class CommunityModel(mesa.Model):
         st.fav_expect[members] += behaviour.EXPECT_WEIGHT * (o - st.fav_expect[members])
         st.issues_touched[members] += 1.0
         st.issues_heard[members] += authority
-        self._trust_event(members, fav, cogov=authority >= 0.5)
+        self._trust_event(members, fav, pj_issue, cogov=authority >= 0.5)
         self._decided.append((members, np.asarray(fav, dtype=float)))
 
-    def _trust_event(self, who: np.ndarray, dj: np.ndarray | float, cogov: bool = False) -> None:
-        """An event moves trust toward ``T* = 0.4·DJ + 0.6·PJ`` (:func:`behaviour.trust_step`)."""
+    def _trust_event(
+        self,
+        who: np.ndarray,
+        dj: np.ndarray | float,
+        pj: np.ndarray | None = None,
+        cogov: bool = False,
+    ) -> None:
+        """An event moves trust toward ``T* = 0.4·DJ + 0.6·PJ`` (:func:`behaviour.trust_step`).
+
+        ``pj``: the event's own procedural justice (a decision's ``PJ_issue``, :meth:`outcome`);
+        None for events without a procedure of their own (replies, services, complaints,
+        ignored issues), judged by the residents' perceived justice ``justice``.
+        """
         st, b = self.state, self.spec.behaviour
-        target = behaviour.trust_target(b, dj, st.justice[who])
+        target = behaviour.trust_target(b, dj, st.justice[who] if pj is None else pj)
         st.trust[who] = behaviour.trust_step(b, st.trust[who], target, cogov)
 
     def open_channel(
