@@ -1358,8 +1358,8 @@ class DecisionParams(Params):
         ge=0,
         le=1,
         zh="被代表者发声值",
-        help="Voice v of an affected resident whose household member or tie was heard "
-        "(1 heard, 0 neither)",
+        help="Voice v in a decision's acceptance of an affected resident whose household "
+        "member or tie was heard (the heard have 1, the others 0)",
         source="ASSUMPTION (causal_core.md 1.2, item 3)",
     )
     org_share: float = param(
