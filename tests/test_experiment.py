@@ -500,7 +500,14 @@ def test_an_expected_null_is_met_only_within_the_replicate_noise(tmp_path):
     plan = load_plan(write(tmp_path, text))
     base = np.array([1.0, 5.0, 2.0, 9.0])  # sd 3.6
     rows = [
-        {"scenario": "tiny", "arm": arm, "point": 0, "replicate": r, "trust_mean_last": v}
+        {
+            "scenario": "tiny",
+            "arm": arm,
+            "point": 0,
+            "replicate": r,
+            "satisfaction_mean_last": v,
+            "trust_mean_last": v,
+        }
         for arm, values in [("base", base), ("small", base + 0.1), ("large", base - 5.0)]
         for r, v in enumerate(values)
     ]
