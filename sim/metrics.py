@@ -292,6 +292,23 @@ def agreement_mean(model: CommunityModel) -> float:
     return _decided_mean(model, "agreement_mean", lambda i: i.agreement)
 
 
+def heard_share_mean(model: CommunityModel) -> float:
+    """Mean over the issues decided so far of the share of the affected who spoke (NaN if none).
+
+    Each decided issue's distinct voices among its affected residents over their number; the
+    residents whose benefit of taking part the group-size term raises (sim.model.community
+    .group_benefit, Olson 1965).
+    """
+
+    def share(issue: Any) -> float:
+        if not issue.voiced:
+            return 0.0
+        spoke = np.isin(issue.members, np.concatenate(issue.voiced))
+        return float(np.count_nonzero(spoke) / len(issue.members))
+
+    return _decided_mean(model, "heard_share_mean", share)
+
+
 def detection_days_mean(model: CommunityModel) -> float:
     """Mean days from an issue's arrival to the committee knowing of it (NaN if none)."""
     d = model.detection_days
@@ -502,6 +519,13 @@ CORE: list[Metric] = [
         unit="0 to 1",
         label="Agreement of deliberations",
         zh="协商共识度",
+        stat="last",
+    ),
+    metric(
+        heard_share_mean,
+        unit="share",
+        label="Share of the affected who spoke",
+        zh="受影响者发声比例",
         stat="last",
     ),
     metric(detection_days_mean, unit="days", label="Days to detect", zh="发现用时", stat="last"),

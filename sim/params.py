@@ -1353,6 +1353,15 @@ class DecisionParams(Params):
         zh="代表饱和声音数",
         help="Voices per group for 63 % representation (R = sum share (1 - exp(-n / m_rep)))",
     )
+    voice_represented: float = param(
+        0.5,
+        ge=0,
+        le=1,
+        zh="被代表者发声值",
+        help="Voice v in a decision's acceptance of an affected resident whose household "
+        "member or tie was heard (the heard have 1, the others 0)",
+        source="ASSUMPTION (causal_core.md 1.2, item 3)",
+    )
     org_share: float = param(
         0.1,
         **SHARE,

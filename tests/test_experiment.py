@@ -115,7 +115,7 @@ BAD = [
     ),
     (
         "baseline = 'base'\n" + BASE.replace("set = {", "expect = { trust = 'up' }, set = {"),
-        ["arms.low_admin.expect.trust", "'higher', 'lower' or 'differs'"],
+        ["arms.low_admin.expect.trust", "'higher', 'lower', 'differs' or 'null'"],
     ),
 ]
 
@@ -486,6 +486,35 @@ def test_an_expected_direction_is_met_only_beyond_the_replicate_noise(tmp_path):
     assert table.loc[("large", "trust_mean_last"), "met"] == "yes"
     assert table.loc[("large", "satisfaction_mean_last"), "met"] == "no"  # wrong way
     assert table.loc[("small", "satisfaction_mean_last"), "met"] == ""  # nothing expected
+
+
+def test_an_expected_null_is_met_only_within_the_replicate_noise(tmp_path):
+    """``null``: met when the mean difference stays within the reference arm's replicate sd,
+    whatever its CI (a process expected by evidence to be too small to show)."""
+    text = (
+        "baseline = 'base'\n"
+        + BASE
+        + "small = { mechanisms = ['administrative'], expect = { trust_mean_last = 'null' } }\n"
+        + "large = { mechanisms = ['administrative'], expect = { trust_mean_last = 'null' } }\n"
+    )
+    plan = load_plan(write(tmp_path, text))
+    base = np.array([1.0, 5.0, 2.0, 9.0])  # sd 3.6
+    rows = [
+        {
+            "scenario": "tiny",
+            "arm": arm,
+            "point": 0,
+            "replicate": r,
+            "satisfaction_mean_last": v,
+            "trust_mean_last": v,
+        }
+        for arm, values in [("base", base), ("small", base + 0.1), ("large", base - 5.0)]
+        for r, v in enumerate(values)
+    ]
+    table = contrasts(plan, pd.DataFrame(rows)).set_index(["arm", "summary"])
+    assert table.loc[("small", "trust_mean_last"), "verdict"] == "higher"  # CI excludes 0
+    assert table.loc[("small", "trust_mean_last"), "met"] == "yes"  # 0.1 < noise
+    assert table.loc[("large", "trust_mean_last"), "met"] == "no"  # 5 > noise
 
 
 def test_an_experiment_with_a_baseline_writes_its_contrasts(tmp_path):

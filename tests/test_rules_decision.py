@@ -157,6 +157,38 @@ def test_voice_record_heard_one_household_and_ties_half_others_zero():
     assert np.all(voice[[j for j in range(120) if j not in near | {0}]] == 0)
 
 
+def test_represented_voice_is_the_declared_value_and_zero_knocks_it_out():
+    """``decision.voice_represented``: a heard resident's household and ties get it (K17 sets
+    0, so the represented count as unheard); the heard keep 1, the others 0."""
+    records = []
+    for value in (0.2, 0.0):
+        m = tiny(**{"decision.voice_represented": value})
+        issue = prepared(m, ENV, 0.2, members=np.arange(120))
+        m.give_voice(np.array([0]), issue)
+        records.append(rules.voice_record(m, issue)[0])
+    (low, off) = records
+    near = low == 0.2
+    assert near.any() and np.all(off[near] == 0) and low[0] == off[0] == 1
+    assert np.all(low[~near & (np.arange(120) != 0)] == 0)
+
+
+def test_heard_share_counts_the_affected_who_spoke_per_decided_issue():
+    """``heard_share_mean``: distinct affected voices over the affected, averaged over the
+    decided issues; a voice from outside the issue or a repeated one does not count."""
+    from sim.metrics import heard_share_mean
+
+    m = tiny()
+    m.committee.start_day()
+    spoken = prepared(m, ENV, 0.2, members=np.arange(60))
+    m.give_voice(np.arange(6), spoken)
+    m.give_voice(np.array([0, 100]), spoken)  # a repeat and a resident not affected
+    silent = prepared(m, ENV, 0.2, members=np.arange(60, 120))
+    assert np.isnan(heard_share_mean(m))
+    for issue in (spoken, silent):
+        settle(m, issue, np.random.default_rng(0))
+    assert heard_share_mean(m) == pytest.approx((6 / 60 + 0.0) / 2)
+
+
 def test_decision_records_quality_implementation_acceptance_and_favourability():
     m = tiny()
     m.committee.start_day()

@@ -90,7 +90,8 @@ def contrasts(plan: Plan, summaries: pd.DataFrame) -> pd.DataFrame:
     replicates), ``verdict``: ``higher`` or ``lower`` when the CI excludes 0, else
     ``no difference``; where the arm declares an ``expect``ed direction, ``expected`` and
     ``met``: the verdict is that direction (``differs``: either) and the mean difference
-    exceeds the replicate noise. Empty when the experiment declares no contrast.
+    exceeds the replicate noise (``null``: the mean difference stays within the noise, an
+    effect expected to be too small to show). Empty when the experiment declares no contrast.
     """
     names = list(plan.experiment.summaries)
     keys = [k for k in group_keys(plan) if k != "arm"]
@@ -121,11 +122,9 @@ def contrasts(plan: Plan, summaries: pd.DataFrame) -> pd.DataFrame:
         out["verdict"] != "no difference",
         out["verdict"] == out["expected"],
     )
-    out["met"] = np.where(
-        out["expected"] == "",
-        "",
-        np.where(direction & (out["mean"].abs() > out["noise"]), "yes", "no"),
-    )
+    beyond = out["mean"].abs() > out["noise"]
+    met = np.where(out["expected"] == "null", ~beyond, direction & beyond)
+    out["met"] = np.where(out["expected"] == "", "", np.where(met, "yes", "no"))
     return out[
         [
             *keys,

@@ -179,10 +179,10 @@ def favourability(q: float, m: float, opinion: np.ndarray, decision: float) -> n
 
 
 def voice_record(model: CommunityModel, issue: Issue) -> tuple[np.ndarray, np.ndarray]:
-    """The affected's voice (1 heard, 0.5 represented, else 0) and the heard mask.
+    """The affected's voice (1 heard, ``voice_represented`` represented, else 0) and the heard mask.
 
     Heard: gave voice on the issue (``issue.voiced``); represented: a household member or a
-    face-to-face tie was heard (design 1.2, item 3).
+    face-to-face tie was heard (design 1.2, item 3; 0.5 by default).
     """
     m, pop = issue.members, model.pop
     spoke = np.zeros(pop.n, dtype=bool)
@@ -196,7 +196,7 @@ def voice_record(model: CommunityModel, issue: Issue) -> tuple[np.ndarray, np.nd
         home[pop.household[who]] = True
         near |= home[pop.household]
         near[model.net.ties_of(who)[0]] = True
-    voice = np.where(heard, 1.0, np.where(near[m], 0.5, 0.0))
+    voice = np.where(heard, 1.0, np.where(near[m], model.spec.decision.voice_represented, 0.0))
     return voice, heard
 
 
