@@ -385,6 +385,29 @@ def compliance_building_sd(model: CommunityModel) -> float:
     return float(np.std(share)) if len(share) > 1 else float("nan")
 
 
+def compliance_voice_gap(model: CommunityModel) -> float:
+    """Share keeping a convention among the bound who had a say in drafting (heard or
+    represented) minus the share among the bound who had none; NaN unless both are bound.
+
+    The democracy premium of self-made rules (Bardhan 2000, Dal Bó, Foster & Putterman 2010;
+    MODEL 3.4): what individual decisions on legitimacy produce, over every adopted convention.
+    """
+    kept: list[np.ndarray] = []
+    said: list[np.ndarray] = []
+    for mech in model.mechanisms:
+        rules = getattr(mech, "rules", {}).values() or [getattr(mech, "rule", None)]
+        for rule in (r for r in rules if r is not None):
+            bound = ~np.isnan(rule.decision)
+            kept.append(rule.decision[bound])
+            said.append(rule.say(model)[bound] > 0)
+    if not kept:
+        return float("nan")
+    k, v = np.concatenate(kept), np.concatenate(said)
+    if v.all() or not v.any():
+        return float("nan")
+    return float(k[v].mean() - k[~v].mean())
+
+
 def cars_unplaced(model: CommunityModel) -> float:
     """Car households without a legal space tonight."""
     return float(np.count_nonzero(model.parking.unplaced))
@@ -565,6 +588,12 @@ CORE: list[Metric] = [
         unit="share",
         label="Compliance spread across buildings",
         zh="公约遵守率楼栋差异",
+    ),
+    metric(
+        compliance_voice_gap,
+        unit="share",
+        label="Compliance gap: had a say minus had none",
+        zh="公约遵守率差(参与起草减未参与)",
     ),
     metric(cars_unplaced, unit="households", label="Cars without a space", zh="无位车辆"),
     metric(parking_defectors, unit="households", label="Parking defectors", zh="违规停车户"),

@@ -206,10 +206,13 @@ def test_trust_target_weighs_procedure_over_outcome():
     np.testing.assert_allclose(behaviour.trust_target(B, 0.0, np.array([1.0])), 0.6)
 
 
-def test_reopening_needs_the_complaint_share_and_rises_with_it():
-    assert behaviour.reopen_probability(B, B.reopen_share - 0.01) == 0.0
+def test_reopening_rises_smoothly_with_the_complaint_share_without_a_threshold():
+    shares = np.linspace(0.0, 0.5, 501)
+    p = np.array([behaviour.reopen_probability(B, x) for x in shares])
+    assert np.all(np.diff(p) > 0) and p[0] > 0  # a few complaints can reopen, more do more often
+    assert np.max(np.diff(p)) < 0.006  # no jump: the logistic's slope 1/(4·scale) x 0.001
     np.testing.assert_allclose(behaviour.reopen_probability(B, B.reopen_share), 0.5)
-    assert behaviour.reopen_probability(B, 0.4) > 0.95
+    assert behaviour.reopen_probability(B, 0.05) < 0.05 and p[-1] > 0.99
 
 
 def test_daily_rate_compounds_to_the_monthly_rate():

@@ -115,7 +115,7 @@ BAD = [
     ),
     (
         "baseline = 'base'\n" + BASE.replace("set = {", "expect = { trust = 'up' }, set = {"),
-        ["arms.low_admin.expect.trust", "'higher', 'lower', 'differs' or 'null'"],
+        ["arms.low_admin.expect.trust", "'higher', 'lower', 'differs' or 'unchanged'"],
     ),
 ]
 
@@ -488,14 +488,14 @@ def test_an_expected_direction_is_met_only_beyond_the_replicate_noise(tmp_path):
     assert table.loc[("small", "satisfaction_mean_last"), "met"] == ""  # nothing expected
 
 
-def test_an_expected_null_is_met_only_within_the_replicate_noise(tmp_path):
-    """``null``: met when the mean difference stays within the reference arm's replicate sd,
+def test_an_expected_unchanged_is_met_only_within_the_replicate_noise(tmp_path):
+    """``unchanged``: met when the mean difference stays within the reference arm's replicate sd,
     whatever its CI (a process expected by evidence to be too small to show)."""
     text = (
         "baseline = 'base'\n"
         + BASE
-        + "small = { mechanisms = ['administrative'], expect = { trust_mean_last = 'null' } }\n"
-        + "large = { mechanisms = ['administrative'], expect = { trust_mean_last = 'null' } }\n"
+        + "small = { mechanisms = ['administrative'], expect = { trust_mean_last = 'unchanged' } }\n"
+        + "large = { mechanisms = ['administrative'], expect = { trust_mean_last = 'unchanged' } }\n"
     )
     plan = load_plan(write(tmp_path, text))
     base = np.array([1.0, 5.0, 2.0, 9.0])  # sd 3.6

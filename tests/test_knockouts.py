@@ -15,7 +15,7 @@ asserted row's difference exceeded the full arm's replicate sd with a 95 % CI ex
 sign over 3 pairs of the shorter run keeps that claim while failing when a change removes or
 reverses the process's effect. A ``differs`` row asserts the sign it met in the docs run
 (:data:`DIFFERS_SIGN`): at this size a two-sided t interval over 3 pairs is too wide for it.
-A ``null`` row (an effect the evidence expects to be too small to show, K9) asserts that the
+An ``unchanged`` row (an effect the evidence expects to be too small to show, K9) asserts that the
 mean paired difference stays within the full arm's sd over the same seeds, as in the docs run.
 K19 is also tested as a difference of two contrasts (:data:`CONTROLS`,
 :func:`test_procedural_justice_in_trust`).
@@ -69,6 +69,7 @@ NOT_MET = {
     "k05_group_size:participation",
     "k05_group_size:stake_gradient",
     "k06_individual:conflicts",
+    "k06_individual:compliance_spread",
     "k07_neighbours:conflicts",
     "k12_property_firm:satisfaction",
     "k12_property_firm:satisfaction_run",
@@ -152,7 +153,7 @@ def test_knockout_direction(file, arm, summary, direction):
         assert d.mean() > 0, d
     elif direction == "lower":
         assert d.mean() < 0, d
-    elif direction == "null":
+    elif direction == "unchanged":
         noise = np.std([_summaries(file, full, s)[summary] for s in SEEDS], ddof=1)
         assert abs(d.mean()) < noise, (d, noise)
     else:

@@ -82,13 +82,18 @@ def decided(m, n_lose, n):
     return issue, who
 
 
+#: A reopening chance of practically 0 below q_reopen (a steep logistic): complaints that
+#: are ignored, whatever the draw.
+NO_REOPENING = {"behaviour.reopen_scale": 0.001}
+
+
 def test_losers_complain_only_through_an_open_channel():
     """fav < 0.5 and a channel: post-decision voice at the complaint cost; none otherwise."""
     for channel in (False, True):
-        m = tiny(**{"behaviour.b0": 20.0})  # every adult who may complain does
+        m = tiny(**NO_REOPENING, **{"behaviour.b0": 20.0})  # every adult who may complain does
         if channel:
             m.open_channel("test")
-        _, who = decided(m, 4, 40)  # 10 %: too few to reopen
+        _, who = decided(m, 4, 40)  # 10 %: no reopening at this steepness
         before = m.state.process.copy()
         m._complaints()
         losers = who[:4][m.pop.adult[:4]]
@@ -139,8 +144,8 @@ def test_enough_complaints_reopen_the_issue_with_the_complainers_as_voices():
 
 
 def test_few_complaints_do_not_reopen_and_are_ignored_after_patience():
-    """Below q_reopen nothing reopens; after patience_days each complaint costs voice_post."""
-    m = tiny(**{"behaviour.b0": 20.0})
+    """Unless it reopens, after patience_days each complaint costs voice_post."""
+    m = tiny(**NO_REOPENING, **{"behaviour.b0": 20.0})
     b = m.spec.behaviour
     m.open_channel("test")
     m.pop.adult[:4] = True

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from test_rules_model import ENV, PARKING, open_issue, tiny
 
+from sim import metrics
 from sim.mechanisms import configure
 from sim.mechanisms.cloud_consultation import EscalationQueue
 from sim.model import decision
@@ -277,6 +278,25 @@ def test_adopted_convention_binds_the_affected_and_prevents_by_the_share_keeping
     m.day += 1
     cv.decide(m)  # restated, the month's decision unchanged
     np.testing.assert_array_equal(m.levers.compliance[ENV], row)
+
+
+def test_compliance_voice_gap_compares_the_bound_with_and_without_a_say_by_household():
+    m, ic = adopted_committee()
+    m.day += 1
+    ic.decide(m)
+    rule, pop = ic.rule, m.pop
+    cars = np.flatnonzero(m.car_household)
+    said = cars[:4]  # one member of each of these households was heard
+    rule.voice[:] = 0.0
+    rule.voice[m.parking.head[said]] = 1.0
+    members = np.isin(pop.household, said)
+    bound = m.car_household[pop.household]
+    rule.decision[bound] = np.where(members[bound], 1.0, 0.0)
+    rule.decision[np.flatnonzero(bound & ~members)[:3]] = 1.0
+    others = np.count_nonzero(bound & ~members)
+    assert metrics.compliance_voice_gap(m) == pytest.approx(1.0 - 3 / others)
+    rule.voice[:] = 1.0  # everyone had a say: no one to compare with
+    assert np.isnan(metrics.compliance_voice_gap(m))
 
 
 # ---------------------------------------------------------------- rotation duty

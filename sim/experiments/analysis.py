@@ -90,7 +90,7 @@ def contrasts(plan: Plan, summaries: pd.DataFrame) -> pd.DataFrame:
     replicates), ``verdict``: ``higher`` or ``lower`` when the CI excludes 0, else
     ``no difference``; where the arm declares an ``expect``ed direction, ``expected`` and
     ``met``: the verdict is that direction (``differs``: either) and the mean difference
-    exceeds the replicate noise (``null``: the mean difference stays within the noise, an
+    exceeds the replicate noise (``unchanged``: the mean difference stays within the noise, an
     effect expected to be too small to show). Empty when the experiment declares no contrast.
     """
     names = list(plan.experiment.summaries)
@@ -123,7 +123,7 @@ def contrasts(plan: Plan, summaries: pd.DataFrame) -> pd.DataFrame:
         out["verdict"] == out["expected"],
     )
     beyond = out["mean"].abs() > out["noise"]
-    met = np.where(out["expected"] == "null", ~beyond, direction & beyond)
+    met = np.where(out["expected"] == "unchanged", ~beyond, direction & beyond)
     out["met"] = np.where(out["expected"] == "", "", np.where(met, "yes", "no"))
     return out[
         [

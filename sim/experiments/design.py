@@ -74,11 +74,11 @@ class Arm(Params):
             "experiment's baseline)"
         ),
     )
-    expect: dict[str, Literal["higher", "lower", "differs", "null"]] = Field(
+    expect: dict[str, Literal["higher", "lower", "differs", "unchanged"]] = Field(
         default_factory=dict,
         description=(
             "Expected direction of this arm minus its reference arm, by summary: a hypothesis "
-            "the contrasts table checks ('null': no difference beyond the replicate noise)"
+            "the contrasts table checks ('unchanged': no difference beyond the replicate noise)"
         ),
     )
 

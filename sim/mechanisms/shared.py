@@ -300,9 +300,7 @@ class ConventionRule:
         n_kept = np.bincount(unit[a], kept[b], size) + np.bincount(unit[b], kept[a], size)
         n_ties = np.bincount(unit[a], bound[b], size) + np.bincount(unit[b], bound[a], size)
         n = np.divide(n_kept, n_ties, out=np.full(size, 0.5), where=n_ties > 0)[unit[who]]
-        voice = self.voice
-        if parking:  # the household's best voice
-            voice = np.maximum.reduceat(voice, model.parking.head)[pop.household]
+        voice = self.say(model)
         m = model.day - model.levers.monitored[pop.building[who]] < MONTH
         grown = np.minimum(self.decay[who] + p.decay_per_month, p.decay_floor)
         self.decay[who] = np.where(m, 0.0, grown)
@@ -334,6 +332,13 @@ class ConventionRule:
         else:
             self.chance[who] = c
             self.decision[who] = u[0, who] < c
+
+    def say(self, model: CommunityModel) -> np.ndarray:
+        """Each resident's voice in drafting as its decision uses it (for parking the household's
+        best: the head decides for the household)."""
+        if ISSUE_TYPES[self.kind] != "parking":
+            return self.voice
+        return np.maximum.reduceat(self.voice, model.parking.head)[model.pop.household]
 
     def apply(self, model: CommunityModel) -> None:
         """Decide when a month is due, then state today's decisions on ``levers.compliance``.

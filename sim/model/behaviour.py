@@ -217,10 +217,11 @@ def trust_target(b: BehaviourParams, dj: np.ndarray | float, pj: np.ndarray) -> 
 def reopen_probability(b: BehaviourParams, share: float) -> float:
     """Chance that complaints reopen a decided issue: ``logit⁻¹((share − q_reopen)/scale)``.
 
-    Zero below ``q_reopen`` (design doc 3.1, ASSUMPTION).
+    Smooth in the complaining share, as likely as not at ``q_reopen`` (design doc 3.1,
+    ASSUMPTION): a few complaints reopen an issue now and then, as a dissatisfied caller's
+    work order is redone (不满意重办), many almost surely; no threshold below which complaining
+    cannot work.
     """
-    if share < b.reopen_share:
-        return 0.0
     return float(logistic(np.float64((share - b.reopen_share) / b.reopen_scale)))
 
 
