@@ -386,11 +386,12 @@ def compliance_building_sd(model: CommunityModel) -> float:
 
 
 def compliance_voice_gap(model: CommunityModel) -> float:
-    """Share keeping a convention among the bound who had a say in drafting (heard or
-    represented) minus the share among the bound who had none; NaN unless both are bound.
+    """Compliance of the bound who had a say in drafting minus that of those who had none.
 
-    The democracy premium of self-made rules (Bardhan 2000, Dal Bó, Foster & Putterman 2010;
-    MODEL 3.4): what individual decisions on legitimacy produce, over every adopted convention.
+    Shares keeping a convention among the bound residents heard or represented in drafting
+    and among the others, over every adopted convention; NaN unless both are bound. The
+    democracy premium of self-made rules (Bardhan 2000; Dal Bó, Foster & Putterman 2010;
+    MODEL 3.4): what individual decisions on legitimacy produce.
     """
     kept: list[np.ndarray] = []
     said: list[np.ndarray] = []

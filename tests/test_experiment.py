@@ -494,8 +494,10 @@ def test_an_expected_unchanged_is_met_only_within_the_replicate_noise(tmp_path):
     text = (
         "baseline = 'base'\n"
         + BASE
-        + "small = { mechanisms = ['administrative'], expect = { trust_mean_last = 'unchanged' } }\n"
-        + "large = { mechanisms = ['administrative'], expect = { trust_mean_last = 'unchanged' } }\n"
+        + "small = { mechanisms = ['administrative'],"
+        + " expect = { trust_mean_last = 'unchanged' } }\n"
+        + "large = { mechanisms = ['administrative'],"
+        + " expect = { trust_mean_last = 'unchanged' } }\n"
     )
     plan = load_plan(write(tmp_path, text))
     base = np.array([1.0, 5.0, 2.0, 9.0])  # sd 3.6

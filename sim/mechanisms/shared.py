@@ -334,8 +334,10 @@ class ConventionRule:
             self.decision[who] = u[0, who] < c
 
     def say(self, model: CommunityModel) -> np.ndarray:
-        """Each resident's voice in drafting as its decision uses it (for parking the household's
-        best: the head decides for the household)."""
+        """Each resident's voice in drafting as its decision uses it.
+
+        For parking the household's best voice: the head decides for the household.
+        """
         if ISSUE_TYPES[self.kind] != "parking":
             return self.voice
         return np.maximum.reduceat(self.voice, model.parking.head)[model.pop.household]
