@@ -456,6 +456,25 @@ def test_contrasts_pair_replicates_by_seed_and_say_which_arms_differ(tmp_path):
     assert (sat["expected"] == "").all() and (sat["met"] == "").all()
 
 
+def _contrasts_of_shifts(plan, large):
+    """Contrasts of arms ``small`` (base + 0.1) and ``large`` (base + ``large``) against
+    ``base`` (sd 3.6), both summaries equal, by arm and summary."""
+    base = np.array([1.0, 5.0, 2.0, 9.0])  # sd 3.6
+    rows = [
+        {
+            "scenario": "tiny",
+            "arm": arm,
+            "point": 0,
+            "replicate": r,
+            "satisfaction_mean_last": v,
+            "trust_mean_last": v,
+        }
+        for arm, values in [("base", base), ("small", base + 0.1), ("large", base + large)]
+        for r, v in enumerate(values)
+    ]
+    return contrasts(plan, pd.DataFrame(rows)).set_index(["arm", "summary"])
+
+
 def test_an_expected_direction_is_met_only_beyond_the_replicate_noise(tmp_path):
     """``expect``: the verdict must be the stated direction and the mean difference larger
     than the reference arm's replicate sd (the knock-out table's bar)."""
@@ -467,20 +486,7 @@ def test_an_expected_direction_is_met_only_beyond_the_replicate_noise(tmp_path):
         + "satisfaction_mean_last = 'lower' } }\n"
     )
     plan = load_plan(write(tmp_path, text))
-    base = np.array([1.0, 5.0, 2.0, 9.0])  # sd 3.6
-    rows = [
-        {
-            "scenario": "tiny",
-            "arm": arm,
-            "point": 0,
-            "replicate": r,
-            "satisfaction_mean_last": v,
-            "trust_mean_last": v,
-        }
-        for arm, values in [("base", base), ("small", base + 0.1), ("large", base + 5.0)]
-        for r, v in enumerate(values)
-    ]
-    table = contrasts(plan, pd.DataFrame(rows)).set_index(["arm", "summary"])
+    table = _contrasts_of_shifts(plan, 5.0)
     assert table.loc[("small", "trust_mean_last"), "verdict"] == "higher"
     assert table.loc[("small", "trust_mean_last"), "met"] == "no"  # 0.1 < noise
     assert table.loc[("large", "trust_mean_last"), "met"] == "yes"
@@ -500,20 +506,7 @@ def test_an_expected_unchanged_is_met_only_within_the_replicate_noise(tmp_path):
         + " expect = { trust_mean_last = 'unchanged' } }\n"
     )
     plan = load_plan(write(tmp_path, text))
-    base = np.array([1.0, 5.0, 2.0, 9.0])  # sd 3.6
-    rows = [
-        {
-            "scenario": "tiny",
-            "arm": arm,
-            "point": 0,
-            "replicate": r,
-            "satisfaction_mean_last": v,
-            "trust_mean_last": v,
-        }
-        for arm, values in [("base", base), ("small", base + 0.1), ("large", base - 5.0)]
-        for r, v in enumerate(values)
-    ]
-    table = contrasts(plan, pd.DataFrame(rows)).set_index(["arm", "summary"])
+    table = _contrasts_of_shifts(plan, -5.0)
     assert table.loc[("small", "trust_mean_last"), "verdict"] == "higher"  # CI excludes 0
     assert table.loc[("small", "trust_mean_last"), "met"] == "yes"  # 0.1 < noise
     assert table.loc[("large", "trust_mean_last"), "met"] == "no"  # 5 > noise
