@@ -144,7 +144,8 @@ def test_enough_complaints_reopen_the_issue_with_the_complainers_as_voices():
 
 
 def test_few_complaints_do_not_reopen_and_are_ignored_after_patience():
-    """Unless it reopens, after patience_days each complaint costs voice_post."""
+    """Unless it reopens, after patience_days each complaint costs efficacy_step of efficacy
+    and trust (MODEL 3.1, 3.3); its voice bonus stays (non-instrumental voice, MODEL 3.2)."""
     m = tiny(**NO_REOPENING, **{"behaviour.b0": 20.0})
     b = m.spec.behaviour
     m.open_channel("test")
@@ -155,10 +156,48 @@ def test_few_complaints_do_not_reopen_and_are_ignored_after_patience():
     due = m._complaints_due[0][0]
     assert due == m.day + b.patience_days
     m.day = due
-    before, trust = m.state.process.copy(), m.state.trust.copy()
+    st = m.state
+    before, trust, efficacy = st.process.copy(), st.trust.copy(), st.efficacy.copy()
     m._ignored()
-    np.testing.assert_allclose(before[:4] - m.state.process[:4], b.voice_post)
-    assert np.all(m.state.trust[:4] < trust[:4]) and m._complaints_due == []
+    np.testing.assert_array_equal(st.process, before)
+    np.testing.assert_allclose(efficacy[:4] - st.efficacy[:4], b.efficacy_step)
+    np.testing.assert_array_equal(st.efficacy[4:], efficacy[4:])
+    assert np.all(st.trust[:4] < trust[:4]) and m._complaints_due == []
+
+
+def test_an_ignored_complaint_still_leaves_its_complainers_more_satisfied():
+    """Lind, Kanfer & Earley 1990 (MODEL 3.2): post-decision voice raises fairness judgments
+    over no voice even when it changes nothing. The same model twice (same seed), the losers
+    complaining in one and kept from it in the other (the channel's reach set to 0 after it
+    opened, so expectations match): past patience_days, the ignored complainers' satisfaction
+    is above their twins' by voice_post decayed over the days since (half-life voice_halflife),
+    while their efficacy is lower by efficacy_step and their trust lower. Tolerance 10 % of the
+    expected gap, over 4 seeds: the rest of the gap is the complainers' record of voice in the
+    procedural climate (climate_own, via w_proc·PJ·(1 − P)), 0-2.4 % of it in these runs. The
+    former rule (the ignored complaint took voice_post back) gives a gap of about −0.6 times it."""
+    days = 75  # past patience_days (60): the complaints count as ignored on day 60
+    for seed in range(4):
+        runs = []
+        for complain in (True, False):
+            m = tiny(seed=seed, **NO_REOPENING, **{"behaviour.b0": 20.0})
+            m.pop.adult[:8] = True
+            m.open_channel("test")
+            if not complain:
+                m.channels["test"] = 0.0
+            decided(m, 8, 80)  # 10 % of the affected complain: no reopening
+            m._complaints()
+            m.run(days)
+            runs.append(m)
+        a, b0 = runs
+        b = a.spec.behaviour
+        assert a.complaints == 8 and b0.complaints == 0 and a.reopened == []
+        gap = a.state.satisfaction[:8] - b0.state.satisfaction[:8]
+        expected = b.voice_post * 0.5 ** (days / b.voice_halflife)
+        np.testing.assert_allclose(gap, expected, rtol=0.10)
+        np.testing.assert_allclose(
+            b0.state.efficacy[:8] - a.state.efficacy[:8], b.efficacy_step, atol=1e-12
+        )
+        assert np.all(a.state.trust[:8] < b0.state.trust[:8])
 
 
 # ---------------------------------------------------------------- spin-up
@@ -237,9 +276,16 @@ def test_spin_up_moves_day_zero_off_the_fixed_start_toward_the_dissatisfied_targ
 
 @pytest.mark.xfail(
     strict=True,
-    reason="day-0 dissatisfied share is 1-21 % (mean 11 % over seeds 0-3), below the design's "
-    "20-28 %: grievance comes only from issues, so most residents sit at P = 1 (S = 0.8); "
-    "needs-driven harm (core_conflict) or per-resident heterogeneity should close the gap",
+    reason="calibration target C3 (design doc 7), left to issue 16's fit: the day-0 share "
+    "dissatisfied (S < 0.4) is 0-6 % (mean 3.0 % over seeds 0-3) against 20-28 %. Not the "
+    "spin-up's length (1,825 days give the same) nor the cut-off (0.35-0.45 moves the "
+    "baseline's stationary share 2-3 % by about 1 point): the baseline's own stationary "
+    "share is 0.4-3.5 % (its third year, daily maximum < 10 %). S < 0.4 needs P below about "
+    "0.45, i.e. grievance from an issue open for months (it rises 0.02 x severity a day), "
+    "and only 9-17 % of residents are touched by an open issue, 0.5-3 % by one open >= 60 "
+    "days; the rest sit near S = 0.8, as the rule has no per-resident term. Closing the gap "
+    "needs assumed parameters (issue rates and reach, grievance rates, or a disposition "
+    "term not in MODEL 3.2), i.e. the calibration",
 )
 def test_day_zero_after_spin_up_sits_in_the_dissatisfied_target_band():
     """Design doc 3.3: 20-28 % dissatisfied at day 0, mean over 4 seeds."""

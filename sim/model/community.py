@@ -512,10 +512,10 @@ class CommunityModel(mesa.Model):
         Affected residents with ``fav < 0.5`` complain with the participation chance at
         ``complaint_cost`` times the time cost, times their reach of the open channels
         (``1 − Π(1 − reach)``); none without a channel. A complaint is post-decision voice
-        (``voice_post``) and a trust event. If the complaining share reaches ``reopen_share``
-        the issue reopens with chance :func:`behaviour.reopen_probability`, the complainers
-        as its first voices; otherwise each complaint counts as ignored after
-        ``patience_days`` (``−voice_post``, trust with no outcome; van den Bos et al. 1996).
+        (``voice_post``) and a trust event. The issue reopens with chance
+        :func:`behaviour.reopen_probability` of the complaining share, the complainers as its
+        first voices; otherwise each complaint counts as ignored after ``patience_days``
+        (:meth:`_ignored`: efficacy and trust pay for it, the voice bonus stays).
         """
         decided, self._decided = self._decided, []
         if not decided or not self.channels:
@@ -902,12 +902,17 @@ class CommunityModel(mesa.Model):
         An ignored issue is a trust event with no outcome (``T* = 0.6·PJ``) and an issue
         touching its members not decided with voice; those who voiced it lose efficacy and
         the pre-decision voice bonus (a broken promise, van den Bos et al. 1996). An ignored
-        complaint costs ``voice_post`` and is a trust event with no outcome.
+        complaint costs the complainers ``efficacy_step`` of efficacy (MODEL 3.1: −0.05 when
+        one's issue is ignored) and is a trust event with no outcome, at the asymmetric rate
+        (MODEL 3.3); its ``voice_post`` bonus stays: post-decision voice raised fairness
+        judgments over no voice though it could not change the decision, i.e. voice has
+        non-instrumental value (Lind, Kanfer & Earley 1990; MODEL 3.2). The complainer had
+        that voice, so no promise of voice was broken.
         """
         st, b = self.state, self.spec.behaviour
         while self._complaints_due and self._complaints_due[0][0] <= self.day:
             _, who = self._complaints_due.pop(0)
-            st.process[who] -= b.voice_post
+            st.efficacy[who] = np.maximum(st.efficacy[who] - b.efficacy_step, 0)
             self._trust_event(who, 0.0)
         for issue in self.issues.open:
             if not issue.ignored and self.day - issue.day >= b.patience_days:
