@@ -151,9 +151,10 @@ def participation_stairwell_icc(model: CommunityModel) -> float:
     """Intraclass correlation by stairwell of the adults' taking part in the last 365 days.
 
     The one-way ANOVA estimator ``(MSB − MSW) / (MSB + (n₀ − 1)·MSW)`` over stairwells with
-    adults (NaN under 2 stairwells or with no variance): how much participation clusters by
-    place, as peer influence over clustered face-to-face ties makes it (Centola & Macy 2007;
-    MODEL 3.8). It reads behaviour and where residents live, not the ties themselves.
+    adults (NaN under 2 stairwells or with no variance; near 0, and may be below, when taking
+    part is independent of place): how much participation clusters by place, as peer
+    influence over clustered face-to-face ties makes it (Centola & Macy 2007; MODEL 3.8). It
+    reads behaviour and where residents live, not the ties themselves.
     """
     adult = model.pop.adult
     y = _took_part_year(model)[adult].astype(float)
