@@ -147,6 +147,31 @@ def participation_12m(model: CommunityModel) -> float:
     return float(np.count_nonzero(_took_part_year(model)) / np.count_nonzero(model.pop.adult))
 
 
+def participation_stairwell_icc(model: CommunityModel) -> float:
+    """Intraclass correlation by stairwell of the adults' taking part in the last 365 days.
+
+    The one-way ANOVA estimator ``(MSB − MSW) / (MSB + (n₀ − 1)·MSW)`` over stairwells with
+    adults (NaN under 2 stairwells or with no variance; near 0, and may be below, when taking
+    part is independent of place): how much participation clusters by place, as peer
+    influence over clustered face-to-face ties makes it (Centola & Macy 2007; MODEL 3.8). It
+    reads behaviour and where residents live, not the ties themselves.
+    """
+    adult = model.pop.adult
+    y = _took_part_year(model)[adult].astype(float)
+    g = model.pop.stairwell[adult]
+    n_g = np.bincount(g).astype(float)
+    n_g, y_g = n_g[n_g > 0], np.bincount(g, y)[n_g > 0]
+    groups, n = len(n_g), len(y)
+    if groups < 2 or n <= groups:
+        return float("nan")
+    mean_g = y_g / n_g
+    msb = float(np.sum(n_g * (mean_g - y.mean()) ** 2)) / (groups - 1)
+    msw = float(np.sum(y_g - n_g * mean_g**2)) / (n - groups)  # y² = y for a 0/1 outcome
+    n0 = (n - float(np.sum(n_g**2)) / n) / (groups - 1)
+    denom = msb + (n0 - 1) * msw
+    return (msb - msw) / denom if denom > 0 else float("nan")
+
+
 def participation_12m_car(model: CommunityModel) -> float:
     """Share of adults in car households who took part in the last 365 days (NaN if none).
 
@@ -611,6 +636,12 @@ CORE: list[Metric] = [
         unit="share of adults",
         label="Participation (last 365 days)",
         zh="参与率(近一年,成年人)",
+    ),
+    metric(
+        participation_stairwell_icc,
+        unit="ICC",
+        label="Participation clustering by stairwell (last 365 days)",
+        zh="参与的单元聚集度(近一年)",
     ),
     metric(
         participation_12m_car,

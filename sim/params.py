@@ -731,7 +731,7 @@ class BehaviourParams(Params):
         le=10,
         unit="logit",
         zh="邻里影响权重",
-        help="Weight bS of the neighbour threshold being met (ties who took part in a year)",
+        help="Weight bS of the neighbour threshold being met (share of ties who took part, a year)",
         source="ASSUMPTION; Centola 2010; Gerber, Green & Larimer 2008 (+0.36 logit)",
     )
     b_cost: float = param(
@@ -818,19 +818,20 @@ class BehaviourParams(Params):
         help="Added probability when participation is publicly listed",
         source="Gerber, Green & Larimer 2008, scaled down",
     )
-    kappa1_share: float = param(
-        0.4,
+    theta_mean: float = param(
+        0.25,
         **SHARE,
-        zh="阈值为1人的比例",
-        help="Share of residents who need one tie who took part (in a year) to be drawn in",
-        source="ASSUMPTION; Centola 2010 (reinforcement from several contacts)",
+        zh="邻里阈值均值",
+        help="Mean of the neighbour threshold theta: the share of one's face-to-face ties who "
+        "took part (in a year) that draws one in, N(mean, sd) truncated to [0, 1]",
+        source="MODEL 3.1; Granovetter 1978",
     )
-    kappa2_share: float = param(
-        0.4,
+    theta_sd: float = param(
+        0.12,
         **SHARE,
-        zh="阈值为2人的比例",
-        help="Share who need two such ties (the rest need three)",
-        source="ASSUMPTION; Centola 2010",
+        zh="邻里阈值标准差",
+        help="Standard deviation of the neighbour threshold theta (before truncation to [0, 1])",
+        source="MODEL 3.1; Granovetter 1978",
     )
     cost_employed: float = param(
         1.0,
@@ -1162,12 +1163,6 @@ class BehaviourParams(Params):
         "pre-decision voice (then relaxes toward the procedural climate)",
         source="ASSUMPTION; Lind, Kanfer & Earley 1990",
     )
-
-    @model_validator(mode="after")
-    def _kappa_shares(self) -> BehaviourParams:
-        if self.kappa1_share + self.kappa2_share > 1:
-            raise ValueError("kappa1_share + kappa2_share must be at most 1")
-        return self
 
 
 COMMUNITY_TYPES = ("old_estate", "commercial", "affordable", "rural")

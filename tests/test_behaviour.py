@@ -6,6 +6,7 @@ rule states (MODEL section 3; README, ODD 7), so a term removed, inverted or dou
 
 import numpy as np
 import pytest
+from scipy.stats import truncnorm
 
 from sim.model import behaviour
 from sim.params import BehaviourParams
@@ -93,14 +94,31 @@ def test_participation_is_clipped_to_a_probability():
     assert np.all(p == 1.0)
 
 
-def test_social_threshold_is_a_smooth_step_at_kappa():
-    """Centola 2010: logit⁻¹((k − κ + ½)/¼): ½ at κ − ½, e/(1+e)² steep, ≈0.88 at κ, ≈0.12 below."""
-    k = np.array([0.0, 1.0, 2.0, 3.0, 1.5])
-    kappa = np.array([1, 1, 3, 3, 2])
-    s = behaviour.social_threshold(k, kappa)
-    np.testing.assert_allclose(s[[0, 2]], 1 / (1 + np.exp(2.0)))
-    np.testing.assert_allclose(s[[1, 3]], 1 / (1 + np.exp(-2.0)))
-    np.testing.assert_allclose(s[4], 0.5)
+def test_social_threshold_is_a_smooth_step_at_theta_and_zero_without_ties():
+    """MODEL 3.1 (Granovetter 1978): logit⁻¹((s − θ)/0.05) of the share s of ties who took part."""
+    theta = np.full(6, 0.25)
+    share = np.array([0.0, 0.1, 0.245, 0.25, 0.255, 1.0])
+    got = behaviour.social_threshold(share, theta, np.ones(6, dtype=bool))
+    assert np.all(np.diff(got) > 0)  # rises with the share of ties who took part
+    assert got[3] == pytest.approx(0.5)  # half met at s = θ
+    np.testing.assert_allclose(got[[0, 5]], 1 / (1 + np.exp([5.0, -15.0])))  # near the step
+    assert got[4] - got[2] == pytest.approx(0.05, rel=0.01)  # slope 1/(4·0.05): no hard step
+    higher = behaviour.social_threshold(share, np.full(6, 0.5), np.ones(6, dtype=bool))
+    assert np.all(higher < got)  # a higher threshold needs a larger share
+    alone = behaviour.social_threshold(share, np.zeros(6), np.zeros(6, dtype=bool))
+    np.testing.assert_array_equal(alone, 0.0)  # no ties: no neighbour term, even at θ = 0
+
+
+def test_thresholds_follow_the_truncated_normal_by_inverse_cdf():
+    """θ = F⁻¹(u) of N(theta_mean, theta_sd) truncated to [0, 1]: the median, the bounds."""
+    u = np.array([0.0, 0.5, 1.0 - 1e-12])
+    theta = behaviour.theta_draw(B, u)
+    lo, hi = (0 - B.theta_mean) / B.theta_sd, (1 - B.theta_mean) / B.theta_sd
+    want = truncnorm(lo, hi, loc=B.theta_mean, scale=B.theta_sd).ppf(u)
+    np.testing.assert_allclose(theta, want, atol=1e-9)
+    assert theta[0] == pytest.approx(0.0, abs=1e-12) and theta[-1] < 1.0
+    fixed = behaviour.theta_draw(BehaviourParams(theta_sd=0.0), u)
+    np.testing.assert_array_equal(fixed, B.theta_mean)
 
 
 def test_group_benefit_falls_with_group_size_as_n_to_the_minus_gamma():

@@ -76,6 +76,7 @@ NOT_MET = {
     "k19b_pj_lowered:trust_heard",
     "k21_locality:participation",
     "k21_locality:compliance_spread",
+    "k21_locality:participation_clustering",
 }
 #: Arms contrasted with a full arm without an expected direction: the control of another row
 #: (a difference of two contrasts), by the row it controls.

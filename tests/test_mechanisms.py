@@ -276,8 +276,9 @@ def test_rotation_duty_raises_efficacy(arms):
 @pytest.mark.parametrize("scenario", ["xianlu_xincun", "qixia_rural"])
 def test_all_mechanisms_together_keep_invariants(scenario):
     df = run(scenario, days=400, seed=1, mechanisms="all").metrics
-    # disconfirmation and penalties may be negative; a gap between two groups too
-    signed = {"sat_disc", "sat_voice", "compliance_voice_gap"}
+    # disconfirmation and penalties may be negative; a gap between two groups too, and an
+    # intraclass correlation's ANOVA estimate (its floor is −1/(n₀ − 1))
+    signed = {"sat_disc", "sat_voice", "compliance_voice_gap", "participation_stairwell_icc"}
     for col in df.columns.difference(sorted(signed)):
         assert (df[col].dropna() >= 0).all(), col
     for col in (

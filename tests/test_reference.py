@@ -35,7 +35,7 @@ STATE = (
     "process",
     "harm",
     "last_part",
-    "kappa",
+    "theta",
     "fav_expect",
     "disc_issue",
     "issues_touched",

@@ -7,9 +7,10 @@ becomes aware), so that removing, inverting or doubling the rule fails the test.
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from sim.model import CommunityModel, behaviour
-from sim.model.community import poisson_count
+from sim.model.community import NEVER, poisson_count
 from sim.model.population import ELDERLY
 from sim.model.state import Today
 from sim.params import ISSUE_TYPES
@@ -233,9 +234,9 @@ def test_deliberation_pulls_toward_the_committee_and_agrees_on_the_mean():
 
 # ---------------------------------------------------------------- participation
 def social_model():
-    """Resident 0 and its ties; everyone needs two ties (constructed, not drawn)."""
+    """Resident 0 and its ties; everyone needs half of one's ties (constructed, not drawn)."""
     m = tiny()
-    m.state.kappa[:] = 2
+    m.state.theta[:] = 0.5
     ties = m.net.face.indices[m.net.face.indptr[0] : m.net.face.indptr[1]]
     assert len(ties) >= 2
     return m, ties
@@ -249,17 +250,37 @@ def lo(p):
     return np.log(p / (1 - p))
 
 
-def test_neighbour_threshold_counts_ties_who_took_part_against_kappa():
-    """Centola 2010: the logit rises by bS·(s(k) − s(0)), s the smooth step at κ = 2."""
+def test_neighbour_threshold_sets_the_share_of_ties_who_took_part_against_theta():
+    """Granovetter 1978: the logit rises by bS·(s(k/d) − s(0)), s the smooth step at θ = ½."""
     m, ties = social_model()
-    b = m.spec.behaviour
+    b, d = m.spec.behaviour, len(ties)
     m.pop.adult[0] = True
     none = p_of(m, 0)
-    for k in (1, 2):
+    rise = []
+    for k in range(1, d + 1):
         m.state.last_part[ties[:k]] = m.day
-        s = behaviour.social_threshold(np.array([k, 0.0]), np.array([2, 2]))
-        assert lo(p_of(m, 0)) - lo(none) == pytest.approx(b.b_social * (s[0] - s[1]))
-    assert lo(p_of(m, 0)) - lo(none) > 0.5 * b.b_social  # met at κ
+        s = behaviour.social_threshold(np.array([k / d, 0.0]), np.full(2, 0.5), np.ones(2, bool))
+        rise.append(lo(p_of(m, 0)) - lo(none))
+        assert rise[-1] == pytest.approx(b.b_social * (s[0] - s[1]))
+    assert np.all(np.diff(rise) > 0)  # each further tie who took part counts
+    assert rise[-1] > 0.99 * b.b_social  # all of one's ties: met
+
+
+def test_no_ties_no_neighbour_term():
+    """A resident without face-to-face ties gets no neighbour term, even at θ = 0."""
+    m = tiny()
+    alone = int(np.argmax(m.net.degree))
+    m.pop.adult[alone] = True
+    m.state.theta[:] = 0.0
+    m.state.last_part[:] = m.day  # everyone took part: every tie counts
+    with_ties = p_of(m, alone)
+    keep = sp.diags((np.arange(m.pop.n) != alone).astype(float))
+    m.net.face = (keep @ m.net.face @ keep).tocsr()
+    m.net.face.eliminate_zeros()
+    assert m.net.degree[alone] == 0
+    b = m.spec.behaviour
+    # the neighbour term was s = 1 (every tie took part, θ = 0) and is now 0
+    assert lo(with_ties) - lo(p_of(m, alone)) == pytest.approx(b.b_social, rel=1e-6)
 
 
 def test_ties_count_for_a_year():
@@ -667,3 +688,34 @@ def test_trust_where_issues_were_decided_with_voice_weights_by_the_heard_share()
     st.issues_heard[:3] = [2.0, 1.0, 3.0]  # shares 1, 1/2 and 1 (capped)
     st.trust[:3] = [0.9, 0.3, 0.6]
     assert metrics.trust_voiced_issues(m) == pytest.approx((0.9 + 0.5 * 0.3 + 0.6) / 2.5)
+
+
+def test_participation_clustering_by_stairwell_is_the_anova_icc():
+    """participation_stairwell_icc: (MSB − MSW)/(MSB + (n₀ − 1)·MSW) over adults by stairwell."""
+    from sim import metrics
+
+    m = tiny(**{"population.households_per_stairwell": 4})
+    st, adult = m.state, m.pop.adult
+    g = m.pop.stairwell
+    assert len(np.unique(g)) > 4
+    m.day = 400
+    st.last_part[:] = NEVER
+    assert np.isnan(metrics.participation_stairwell_icc(m))  # no one took part: no variance
+    st.last_part[g % 2 == 0] = m.day  # whole stairwells take part, the others not
+    assert metrics.participation_stairwell_icc(m) == pytest.approx(1.0)
+    rng = np.random.default_rng(0)
+    draws = []
+    for _ in range(200):  # taking part independent of place
+        st.last_part[:] = np.where(rng.random(m.pop.n) < 0.2, m.day, NEVER)
+        y, gs = (st.last_part[adult] == m.day).astype(float), g[adult]
+        groups = [y[gs == k] for k in np.unique(gs)]
+        n, big_g = len(y), len(groups)
+        msb = sum(len(x) * (x.mean() - y.mean()) ** 2 for x in groups) / (big_g - 1)
+        msw = sum(((x - x.mean()) ** 2).sum() for x in groups) / (n - big_g)
+        n0 = (n - sum(len(x) ** 2 for x in groups) / n) / (big_g - 1)
+        got = metrics.participation_stairwell_icc(m)
+        assert got == pytest.approx((msb - msw) / (msb + (n0 - 1) * msw), abs=1e-12)
+        draws.append(got)
+    # 12 stairwells of 4-15 adults: one draw's sd is about 0.05, so 200 draws' mean is within
+    # 0.012 (3.5 standard errors) of the estimator's near-0 expectation under independence
+    assert abs(np.mean(draws)) < 0.012

@@ -28,7 +28,7 @@ BEHAVIOURAL = {
     "behaviour.sat_performance",
     "behaviour.trust_neg_ratio",
     "committee.admin_share",
-    "behaviour.kappa1_share",
+    "behaviour.theta_mean",
     "behaviour.voice_pre",
     "population.online_share_elderly",
 }

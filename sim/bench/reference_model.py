@@ -13,8 +13,8 @@ monthly joint meeting (``mechanisms=["joint_meeting"]``), in the vectorised mode
 2. inform: word of mouth on the face-to-face layer; residents report issues; social workers
    explain the current policy in person;
 3. participate / consult: the joint meeting's invitations, each resident's participation
-   decision (resources, age gradient, smooth neighbour threshold κ over the last year's
-   participation of one's ties, Olson's group-size benefit), Hegselmann-Krause deliberation
+   decision (resources, age gradient, smooth neighbour threshold θ on the share of one's
+   ties who took part in the last year, Olson's group-size benefit), Hegselmann-Krause deliberation
    among attendees, their proposal with the meeting's authority, pre-decision voice;
 4. decide: returning referrals, then the graded handling (``sim.mechanisms.administrative``):
    preparation hours, the actors' engagement and pledges, the referral draw, quality,
@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import math
 import zlib
+from statistics import NormalDist
 from typing import Any
 
 import mesa
@@ -68,7 +69,7 @@ from sim.scenario import load_scenario
 RECENT_DAYS = 30  # participation_rate's window
 YEAR_DAYS = 365  # the neighbour threshold's and the records' window
 N_INFO = 8.0  # informants of the voice gain (sim.model.behaviour.N_INFO)
-SOCIAL_SMOOTH = 0.25  # logistic scale of the neighbour threshold
+SOCIAL_SMOOTH = 0.05  # logistic scale of the neighbour threshold, in shares of ties
 EXPECT_WEIGHT = 1.0 / 3.0  # weight of a new outcome in the expected outcome
 MONTH = 30  # days between the tacit-rule draws and the units' reviews
 PARKING = "parking"
@@ -135,7 +136,7 @@ class Resident(CellAgent):
 
     model: ReferenceModel
 
-    def __init__(self, model: ReferenceModel, idx: int, opinion: list[float], u_kappa: float):
+    def __init__(self, model: ReferenceModel, idx: int, opinion: list[float], u_theta: float):
         super().__init__(model)
         pop, b = model.pop, model.b
         self.idx = idx
@@ -151,9 +152,13 @@ class Resident(CellAgent):
         self.age_term = (0.0, b.b_age_middle, b.b_age_elderly)[age]
         self.engagement = b.engagement_core if self.core else b.engagement_other
         self.time_cost = b.cost_employed if self.employed else b.cost_retired
-        # κ ∈ {1, 2, 3} by inverse CDF of one uniform (behaviour.kappa_draw)
-        k1 = b.kappa1_share
-        self.kappa = 1 + (u_kappa >= k1) + (u_kappa >= k1 + b.kappa2_share)
+        # θ ~ N(theta_mean, theta_sd) truncated to [0, 1], by inverse CDF (behaviour.theta_draw)
+        if b.theta_sd == 0:
+            self.theta = b.theta_mean
+        else:
+            normal = NormalDist(b.theta_mean, b.theta_sd)
+            lo, hi = normal.cdf(0.0), normal.cdf(1.0)
+            self.theta = clip(normal.inv_cdf(lo + u_theta * (hi - lo)))
         self.aware = True
         self.grievance = self.process = self.harm = self.disc_issue = 0.0
         self.efficacy = b.efficacy0
@@ -214,7 +219,10 @@ class Resident(CellAgent):
         """Chance of taking part in an occasion (sim.model.behaviour.participation_probability)."""
         b = self.model.b
         ties = sum(1 for nb in self.neighbours if nb.took_part_within(YEAR_DAYS))
-        social = logistic((ties - self.kappa + 0.5) / SOCIAL_SMOOTH)
+        if self.neighbours:
+            social = logistic((ties / len(self.neighbours) - self.theta) / SOCIAL_SMOOTH)
+        else:
+            social = 0.0
         cost = self.time_cost * cost_factor * (2.0 if daytime and self.employed else 1.0)
         z = (
             b.b0

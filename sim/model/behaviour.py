@@ -8,6 +8,7 @@ same state, then applied). The equations are those of the causal-core design
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import ndtr, ndtri
 
 from sim.params import BehaviourParams
 
@@ -17,9 +18,10 @@ RECENT_DAYS = 30
 #: Days within which a tie's taking part counts for the neighbour threshold and one's own
 #: record of being heard: a year (design doc 4.1 (a), 3.1), a definition.
 YEAR_DAYS = 365
-#: Logistic scale of the smooth neighbour threshold ``logit⁻¹((k − κ + 0.5) / 0.25)``: close to
-#: the step at ``k = κ`` yet differentiable (design doc 4.1 (b)), a form, not a tunable weight.
-SOCIAL_SMOOTH = 0.25
+#: Logistic scale, in shares of one's ties, of the smooth neighbour threshold
+#: ``logit⁻¹((s − θ) / 0.05)``: close to the step at ``s = θ`` (under half θ's spread) yet
+#: differentiable (design doc 4.1 (b)), a form, not a tunable weight.
+SOCIAL_SMOOTH = 0.05
 #: Informants who surface 63 % of what can be known on an issue (design doc 1.2, ``n_info``):
 #: the scale of the marginal gain of one more voice until core_decide's quality is wired in.
 N_INFO = 8.0
@@ -113,22 +115,25 @@ def participation_chance(
     return np.clip(p + b.visibility * visible, 0.0, 1.0) * adult
 
 
-def social_threshold(ties_took_part: np.ndarray, kappa: np.ndarray) -> np.ndarray:
-    """Smooth neighbour threshold ``logit⁻¹((k − κ + 0.5) / 0.25)`` (design doc 4.1).
+def social_threshold(share: np.ndarray, theta: np.ndarray, has_ties: np.ndarray) -> np.ndarray:
+    """Smooth Granovetter threshold ``logit⁻¹((s − θ) / 0.05)``, 0 without ties (design doc 4.1).
 
-    ``k``: one's face-to-face ties who took part in the last year; ``κ ∈ {1, 2, 3}``: how
-    many one needs. Costly behaviour spreads by reinforcement from several contacts (Centola
-    2010; Centola & Macy 2007).
+    ``s``: the share of one's face-to-face ties who took part in the last year; ``θ``: the
+    share one needs (:func:`theta_draw`; MODEL 3.1, Granovetter 1978). Costly behaviour
+    spreads by reinforcement from one's own contacts (Centola 2010; Centola & Macy 2007).
     """
-    return logistic((ties_took_part - kappa + 0.5) / SOCIAL_SMOOTH)
+    return logistic((share - theta) / SOCIAL_SMOOTH) * has_ties
 
 
-def kappa_draw(b: BehaviourParams, u: np.ndarray) -> np.ndarray:
-    """Thresholds κ ∈ {1, 2, 3} by inverse CDF of the uniforms ``u``.
+def theta_draw(b: BehaviourParams, u: np.ndarray) -> np.ndarray:
+    """Thresholds ``θ ~ N(theta_mean, theta_sd)`` truncated to [0, 1], by inverse CDF of ``u``.
 
-    Shares ``kappa1_share``, ``kappa2_share`` and the rest (ASSUMPTION, design doc 4.1).
+    MODEL 3.1 (Granovetter 1978).
     """
-    return 1 + np.searchsorted([b.kappa1_share, b.kappa1_share + b.kappa2_share], u, side="right")
+    if b.theta_sd == 0:
+        return np.full(np.shape(u), b.theta_mean)
+    lo, hi = ndtr(-b.theta_mean / b.theta_sd), ndtr((1.0 - b.theta_mean) / b.theta_sd)
+    return np.clip(b.theta_mean + b.theta_sd * ndtri(lo + u * (hi - lo)), 0.0, 1.0)
 
 
 def voice_gain(n_voiced: int) -> float:

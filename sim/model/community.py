@@ -178,7 +178,7 @@ class CommunityModel(mesa.Model):
             harm=np.zeros(n),
             last_part=np.full(n, NEVER, dtype=np.int64),
             opinion=init.random((n, k)),
-            kappa=behaviour.kappa_draw(b, init.random(n)),
+            theta=behaviour.theta_draw(b, init.random(n)),
             fav_expect=np.full(n, 0.5),
             disc_issue=np.zeros(n),
             issues_touched=np.zeros(n),
@@ -666,8 +666,8 @@ class CommunityModel(mesa.Model):
         ``online`` leaves out the age gradient, which is calibrated to turnout at RC elections,
         an offline act (SUNS 2017); online the digital divide acts through who has access
         (MODEL 3.7), not through a higher propensity of the elderly;
-        the neighbour term counts one's face-to-face ties who took part in the last year
-        against one's threshold κ (:func:`behaviour.social_threshold`); the benefit term is
+        the neighbour term sets the share of one's face-to-face ties who took part in the last
+        year against one's threshold θ (:func:`behaviour.social_threshold`); the benefit term is
         :meth:`group_benefit`. Children never take part. With ``who`` (indices), the chances
         of those residents only, in that order (the same values).
         """
@@ -677,10 +677,11 @@ class CommunityModel(mesa.Model):
         def pick(x: np.ndarray | float) -> np.ndarray | float:
             return x[at] if np.ndim(x) else x
 
+        share, has_ties = self._year_share()[at], self.net.degree[at] > 0
         return behaviour.participation_chance(
             b,
             base=self._fixed_term("base", online)[at],
-            social=behaviour.social_threshold(self._year_ties()[at], st.kappa[at]),
+            social=behaviour.social_threshold(share, st.theta[at], has_ties),
             cost=self._fixed_term("cost", cost_factor, daytime)[at],
             efficacy=st.efficacy[at],
             benefit=self.group_benefit()[at],
@@ -713,8 +714,8 @@ class CommunityModel(mesa.Model):
                 )
         return terms[key]
 
-    def _year_ties(self) -> np.ndarray:
-        """Each resident's face-to-face ties who took part in the last year (rounded count).
+    def _year_share(self) -> np.ndarray:
+        """Share of each resident's face-to-face ties who took part in the last year (0 without).
 
         Kept while the year's participants and the network are the same (one mat-vec for the
         occasions of a day instead of one each).
@@ -723,7 +724,7 @@ class CommunityModel(mesa.Model):
         memo = self.__dict__.get("_ties_memo")
         face = self.net.face
         if memo is None or memo[0] is not face or not np.array_equal(memo[1], year):
-            memo = self._ties_memo = (face, year, np.rint(self.net.share(year) * self.net.degree))
+            memo = self._ties_memo = (face, year, self.net.share(year))
         return memo[2]
 
     def group_benefit(self) -> np.ndarray:

@@ -30,7 +30,7 @@ class State:
     harm: np.ndarray  # [0, 1], harm of recent conflicts nearby, decays
     last_part: np.ndarray  # int: last day of taking part in a consultation
     opinion: np.ndarray  # n x issue types, position on each issue's axis in [0, 1]
-    kappa: np.ndarray  # int 1-3: ties who took part needed to be drawn in (Centola 2010)
+    theta: np.ndarray  # share of ties who took part needed to be drawn in (Granovetter 1978)
     fav_expect: np.ndarray  # [0, 1], expected outcome of a decision (mean of the last three)
     disc_issue: np.ndarray  # per-issue disconfirmation on satisfaction, decays
     issues_touched: np.ndarray  # decisions and ignored issues touching one, last year (decays)
