@@ -73,6 +73,8 @@ NOT_MET = {
     "k12_property_firm:satisfaction_run",
     "k18_disconfirmation:satisfaction",
     "k18_disconfirmation:satisfaction_run",
+    "k19_procedural_trust:trust",
+    "k19_procedural_trust:trust_voiced",
     "k19b_pj_lowered:trust_heard",
     "k21_locality:participation",
     "k21_locality:compliance_spread",
