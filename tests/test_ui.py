@@ -673,6 +673,55 @@ def test_seed_field_resets_with_another_seed(page):
     assert day(page) == "Day 0"
 
 
+def test_typed_text_outlives_a_redraw_until_it_is_handed_over(page):
+    """Text typed but not yet handed over stays while the page redraws, and Enter hands it over.
+
+    Solara sets every widget back to its render's values whenever anything renders (a day, a
+    background seed): a field that gave its widget the last handed-over text lost the typing.
+    """
+    seed = page.find(v.TextField, class_="cogov-seed").widget
+    share = page.find(v.TextField, class_="cogov-field-committee-admin_share").widget
+    seed.v_model, share.v_model = "²", "true"  # typed in the browser, Enter not yet pressed
+    click(page, "cogov-step")  # a redraw meanwhile
+    assert (seed.v_model, share.v_model) == ("²", "true")
+    seed.fire_event("keyup.enter", None)
+    share.fire_event("keyup.enter", None)
+    seed = page.find(v.TextField, class_="cogov-seed").widget
+    share = page.find(v.TextField, class_="cogov-field-committee-admin_share").widget
+    assert seed.error and seed.messages == [t("seed_error", "en")]
+    assert share.error and "expected a number" in share.messages[0]
+    assert day(page) == "Day 1"
+
+
+def test_the_address_holds_a_runs_end_before_the_page_draws_it(monkeypatch):
+    """A link copied as soon as a jump is drawn finished reopens that day.
+
+    The address is written before the run's end is drawn (Run in place of Pause), not after:
+    on a loaded machine a link copied in between held the day the jump started from.
+    """
+    from urllib.parse import urlparse
+
+    from solara.widgets import Navigator
+
+    monkeypatch.setattr(app, "DEFAULT", RunConfig(replicates=1))
+    root = solara.RoutingProvider(children=[Page()], routes=[], pathname="/")
+    _, rc = solara.render(root, handle_error=False)
+    try:
+        written = []
+        rc.find(Navigator).widget.observe(
+            lambda change: written.append((change["new"], has_button(rc, "cogov-run"))),
+            "location",
+        )
+        click(rc, "cogov-jump_month")
+        wait_for(lambda: day(rc) == "Day 30" and has_button(rc, "cogov-run"))
+        assert written, "the jump's end reached the address only after it was drawn"
+        location, run_drawn = written[-1]
+        assert app.read_link(urlparse(location).query) == (app.DEFAULT, 30, None)
+        assert not run_drawn
+    finally:
+        rc.close()
+
+
 def test_two_pages_have_their_own_runs(monkeypatch):
     monkeypatch.setattr(app, "DEFAULT", RunConfig(replicates=1))
     _, first = solara.render(Page(), handle_error=False)
