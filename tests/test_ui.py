@@ -693,6 +693,32 @@ def test_typed_text_outlives_a_redraw_until_it_is_handed_over(page):
     assert day(page) == "Day 1"
 
 
+def test_a_field_keeps_newer_typing_when_the_page_takes_the_last_text_late():
+    """The page taking a handed-over text (as its new value) after more was typed does not
+    bring that text back; a value from elsewhere is shown."""
+    from sim.ui.components import TextField
+
+    shown, handed = solara.reactive("0.6"), []
+
+    @solara.component
+    def host():
+        TextField(shown.value, handed.append, classes=["probe"])
+
+    _, rc = solara.render(host(), handle_error=False)
+    field = rc.find(v.TextField, class_="probe").widget
+    assert field.v_model == "0.6"
+    field.v_model = "true"
+    field.fire_event("keyup.enter", None)
+    field.fire_event("focusout", None)  # the same text again: not handed over twice
+    assert handed == ["true"]
+    field.v_model = "0x10"  # typed next, before the page took "true"
+    shown.set("true")
+    assert field.v_model == "0x10"
+    shown.set("0.5")  # a new value from elsewhere
+    assert field.v_model == "0.5"
+    rc.close()
+
+
 def test_the_address_holds_a_runs_end_before_the_page_draws_it(monkeypatch):
     """A link copied as soon as a jump is drawn finished reopens that day.
 

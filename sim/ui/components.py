@@ -151,10 +151,12 @@ def TextField(
     the page renders: a simulated day or a background seed arriving between typing and Enter
     replaced the typed text by the old one, and Enter then handed over the old text (Solara
     issue 779). Here no render names the text: the widget's text is set only when ``value``
-    changes, so what the browser sends stays until it is handed over.
+    changes to another text than the one last handed over, so what the browser sends stays
+    until it is handed over (the page taking a handed-over text late, after more was typed,
+    does not bring that text back).
 
     Args:
-        value: The text to show; shown again whenever it changes.
+        value: The text to show; shown when it changes (unless it is the text last handed over).
         on_value: Called with the field's text on Enter or on leaving the field, when the text
             differs from the last one handed over (or from ``value``, since it changed).
         label: The field's label.
@@ -173,11 +175,12 @@ def TextField(
         dense=True,
         hide_details="auto",
     )
-    sent = solara.use_ref(value)
+    sent = solara.use_ref(cast(str | None, None))  # the text last shown or handed over
 
     def show() -> None:
-        sent.current = value
-        cast(Any, solara.get_widget(field)).v_model = value
+        if value != sent.current:
+            sent.current = value
+            cast(Any, solara.get_widget(field)).v_model = value
 
     solara.use_effect(show, [value])
 
