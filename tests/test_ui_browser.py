@@ -272,7 +272,7 @@ def test_two_browser_contexts_have_their_own_day_counters(session):
 def test_a_bad_value_or_upload_shows_its_message(session):
     page = session.open()
     page.locator(".cogov-step").click()
-    # The day drawn first: typing into a field while that redraw is on its way loses the text.
+    # The day drawn first: a refused value must leave the run at that day.
     expect(page.locator(".cogov-day")).to_have_text("Day 1", timeout=TIMEOUT)
     field = page.locator(".cogov-field-committee-admin_share")
     field.locator("input").fill("1.5")
@@ -391,7 +391,7 @@ def test_a_link_reopens_the_setup_and_the_day(session):
 def test_odd_input_gets_a_message_under_the_field(session):
     page = session.open()
     page.locator(".cogov-step").click()
-    # The run built and a day drawn first: a redraw on its way resets a field's typed text.
+    # A day drawn first: a value taken then restarts the run (the notice at the end).
     expect(page.locator(".cogov-day")).to_have_text("Day 1", timeout=TIMEOUT)
     seed = page.locator(".cogov-seed")
     seed.locator("input").fill("²")

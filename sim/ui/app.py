@@ -194,7 +194,7 @@ def Page() -> None:
             shown.wait(tick.value)
 
         run.run_until(until, task.is_current, redraw, chunk)
-        # Before the task ends: its end draws the Run button back (and lets remember write).
+        # Before the task ends: its end is what draws the Run button back.
         address(run)
 
     task = solara.lab.use_task(advance, dependencies=None, raise_error=False)
