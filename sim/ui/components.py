@@ -153,7 +153,7 @@ def TextField(
     issue 779). Here no render names the text: the widget's text is set only when ``value``
     changes to another text than the one last handed over, so what the browser sends stays
     until it is handed over (the page taking a handed-over text late, after more was typed,
-    does not bring that text back).
+    does not bring that text back). The text handed over is the one the browser had at Enter.
 
     Args:
         value: The text to show; shown when it changes (unless it is the text last handed over).
@@ -184,14 +184,16 @@ def TextField(
 
     solara.use_effect(show, [value])
 
-    def hand_over(widget: Any, *_: Any) -> None:
-        text = widget.v_model
+    def hand_over(_widget: Any, _event: str, text: str | None) -> None:
+        text = text or ""
         if text != sent.current:
             sent.current = text
             on_value(text)
 
-    solara.v.use_event(field, "keyup.enter", hand_over)
-    solara.v.use_event(field, "focusout", hand_over)
+    # Vuetify's change event (Enter, or leaving a changed field; not Enter while an input method
+    # composes) carries the text itself: a keyup.enter message can overtake the text's own
+    # update, which the browser holds back while an earlier message is unanswered.
+    solara.v.use_event(field, "change", hand_over)
     return field
 
 
