@@ -564,7 +564,7 @@ def wait_for(condition, timeout=180.0):
 def set_field(rc, cls, text):
     field = rc.find(v.TextField, class_=cls).widget
     field.v_model = text
-    field.fire_event("focusout", None)
+    field.fire_event("change", text)  # as Vuetify's text field sends on Enter
     return rc.find(v.TextField, class_=cls).widget
 
 
@@ -671,6 +671,83 @@ def test_seed_field_resets_with_another_seed(page):
     click(page, "cogov-step")
     click(page, "cogov-reset")
     assert day(page) == "Day 0"
+
+
+def test_typed_text_outlives_a_redraw_until_it_is_handed_over(page):
+    """Text typed but not yet handed over stays while the page redraws, and Enter hands it over.
+
+    Solara sets every widget back to its render's values whenever anything renders (a day, a
+    background seed): a field that gave its widget the last handed-over text lost the typing.
+    """
+    seed = page.find(v.TextField, class_="cogov-seed").widget
+    share = page.find(v.TextField, class_="cogov-field-committee-admin_share").widget
+    seed.v_model, share.v_model = "²", "true"  # typed in the browser, Enter not yet pressed
+    click(page, "cogov-step")  # a redraw meanwhile
+    assert (seed.v_model, share.v_model) == ("²", "true")
+    seed.fire_event("change", "²")  # Enter
+    share.fire_event("change", "true")
+    seed = page.find(v.TextField, class_="cogov-seed").widget
+    share = page.find(v.TextField, class_="cogov-field-committee-admin_share").widget
+    assert seed.error and seed.messages == [t("seed_error", "en")]
+    assert share.error and "expected a number" in share.messages[0]
+    assert day(page) == "Day 1"
+
+
+def test_a_field_keeps_newer_typing_when_the_page_takes_the_last_text_late():
+    """The page taking a handed-over text (as its new value) after more was typed does not
+    bring that text back; a value from elsewhere is shown."""
+    from sim.ui.components import TextField
+
+    shown, handed = solara.reactive("0.6"), []
+
+    @solara.component
+    def host():
+        TextField(shown.value, handed.append, classes=["probe"])
+
+    _, rc = solara.render(host(), handle_error=False)
+    field = rc.find(v.TextField, class_="probe").widget
+    assert field.v_model == "0.6"
+    field.v_model = "true"
+    field.fire_event("change", "true")  # Enter
+    field.fire_event("change", "true")  # and leaving the field: not handed over twice
+    assert handed == ["true"]
+    field.v_model = "0x10"  # typed next, before the page took "true"
+    shown.set("true")
+    assert field.v_model == "0x10"
+    shown.set("0.5")  # a new value from elsewhere
+    assert field.v_model == "0.5"
+    field.fire_event("change", "1e-400")  # Enter's own text; the text's update still on its way
+    assert handed == ["true", "1e-400"]
+    rc.close()
+
+
+def test_the_address_holds_a_runs_end_before_the_page_draws_it(monkeypatch):
+    """A link copied as soon as a jump is drawn finished reopens that day.
+
+    The address is written before the run's end is drawn (Run in place of Pause), not after:
+    on a loaded machine a link copied in between held the day the jump started from.
+    """
+    from urllib.parse import urlparse
+
+    from solara.widgets import Navigator
+
+    monkeypatch.setattr(app, "DEFAULT", RunConfig(replicates=1))
+    root = solara.RoutingProvider(children=[Page()], routes=[], pathname="/")
+    _, rc = solara.render(root, handle_error=False)
+    try:
+        written = []
+        rc.find(Navigator).widget.observe(
+            lambda change: written.append((change["new"], has_button(rc, "cogov-run"))),
+            "location",
+        )
+        click(rc, "cogov-jump_month")
+        wait_for(lambda: day(rc) == "Day 30" and has_button(rc, "cogov-run"))
+        assert written, "the jump's end reached the address only after it was drawn"
+        location, run_drawn = written[-1]
+        assert app.read_link(urlparse(location).query) == (app.DEFAULT, 30, None)
+        assert not run_drawn
+    finally:
+        rc.close()
 
 
 def test_two_pages_have_their_own_runs(monkeypatch):

@@ -171,6 +171,22 @@ def Page() -> None:
                 ensemble.set(ensemble.value + 1)
 
     solara.use_thread(background, dependencies=[sim], intrusive_cancel=False)
+    latest_router = solara.use_ref(router)
+    latest_router.current = router
+
+    def address(run: Simulation) -> None:
+        """The address shows the run's setup and day, so a link or a reload reopens it.
+
+        Written by what moves the run, before the page is told to draw the result: the page
+        must not show a run stopped at day 30 while its address still holds day 0.
+        """
+        now = latest_router.current
+        if now.set_path is None:
+            return
+        code = share_code(run.config, run.day)
+        search = f"s={code}" if code else None
+        if search != now.search:
+            now.push(f"{now.path}?{search}" if search else now.path)
 
     def advance(run: Simulation, until: int, chunk: float) -> None:
         def redraw() -> None:
@@ -178,6 +194,8 @@ def Page() -> None:
             shown.wait(tick.value)
 
         run.run_until(until, task.is_current, redraw, chunk)
+        # Before the task ends: its end is what draws the Run button back.
+        address(run)
 
     task = solara.lab.use_task(advance, dependencies=None, raise_error=False)
 
@@ -217,6 +235,7 @@ def Page() -> None:
         run = live.current
         if run is not None and not task.pending:
             run.step()
+            address(run)
             tick.set(tick.value + 1)
 
     def go(until: int, chunk: float = JUMP_CHUNK) -> None:
@@ -235,13 +254,13 @@ def Page() -> None:
     solara.use_effect(reopen, [sim])
 
     def remember() -> None:
-        """The address shows the setup and the day reached, so a link or a reload reopens it."""
-        if router.set_path is None or task.pending or resume.value > 0:
-            return
-        code = share_code(config.value, frame.day if frame is not None else 0)
-        search = f"s={code}" if code else None
-        if search != router.search:
-            router.push(f"{router.path}?{search}" if search else router.path)
+        """A new run (a change, Reset, the first build) goes to the address once drawn.
+
+        Not while a task runs: the task writes where its run stopped before it ends, so this
+        cannot put an older day, or the old run's setup after a change, over that.
+        """
+        if sim is not None and not task.pending and resume.value == 0:
+            address(sim)
 
     solara.use_effect(remember, [config.value, frame, task.pending])
 
@@ -269,13 +288,12 @@ def Page() -> None:
             solara.Text(t("community", lg), style=ui.HEADING)
             ui.CommunityPicker(config.value, sim.models["A"].pop if sim else None, lg, set_source)
             with solara.Row(style={"align-items": "flex-start"}):
-                solara.InputText(
-                    t("seed", lg),
-                    value=str(config.value.seed),
-                    on_value=set_seed,
+                ui.TextField(
+                    str(config.value.seed),
+                    set_seed,
+                    label=t("seed", lg),
                     error=t("seed_error", lg) if seed_error.value else False,
                     message=t("seed_help", lg),
-                    dense=True,
                     classes=["cogov-seed"],
                     style={"max-width": "240px"},
                 )

@@ -135,6 +135,69 @@ def has_slider(info: ParamInfo) -> bool:
 
 
 @solara.component
+def TextField(
+    value: str,
+    on_value: Callable[[str], None],
+    label: str = "",
+    error: str | bool = False,
+    message: str | None = None,
+    classes: list[str] | None = None,
+    style: dict[str, str] | None = None,
+) -> solara.Element:
+    """A text field that hands over its text on Enter or on leaving it, and keeps what is typed.
+
+    ``solara.InputText`` gives its widget the last handed-over text at every render, and Solara
+    (reacton) sets each widget of the page back to its render's values whenever anything on
+    the page renders: a simulated day or a background seed arriving between typing and Enter
+    replaced the typed text by the old one, and Enter then handed over the old text (Solara
+    issue 779). Here no render names the text: the widget's text is set only when ``value``
+    changes to another text than the one last handed over, so what the browser sends stays
+    until it is handed over (the page taking a handed-over text late, after more was typed,
+    does not bring that text back). The text handed over is the one the browser had at Enter.
+
+    Args:
+        value: The text to show; shown when it changes (unless it is the text last handed over).
+        on_value: Called with the field's text on Enter or on leaving the field, when the text
+            differs from the last one handed over (or from ``value``, since it changed).
+        label: The field's label.
+        error: A message shown in red under the field (True: red without a message).
+        message: The hint under the field when there is no error.
+        classes: CSS classes of the field.
+        style: CSS of the field.
+    """
+    messages = [error] if isinstance(error, str) and error else [message] if message else []
+    field = solara.v.TextField(
+        label=label,
+        error=bool(error),
+        messages=messages,
+        class_=" ".join(classes or []),
+        style_=";".join(f"{k}: {v}" for k, v in (style or {}).items()),
+        dense=True,
+        hide_details="auto",
+    )
+    sent = solara.use_ref(cast(str | None, None))  # the text last shown or handed over
+
+    def show() -> None:
+        if value != sent.current:
+            sent.current = value
+            cast(Any, solara.get_widget(field)).v_model = value
+
+    solara.use_effect(show, [value])
+
+    def hand_over(_widget: Any, _event: str, text: str | None) -> None:
+        text = text or ""
+        if text != sent.current:
+            sent.current = text
+            on_value(text)
+
+    # Vuetify's change event (Enter, or leaving a changed field; not Enter while an input method
+    # composes) carries the text itself: a keyup.enter message can overtake the text's own
+    # update, which the browser holds back while an earlier message is unanswered.
+    solara.v.use_event(field, "change", hand_over)
+    return field
+
+
+@solara.component
 def ParamField(
     info: ParamInfo, value: Any, lang: str, check: Callable[[str, Any, str], str | None]
 ) -> None:
@@ -207,15 +270,7 @@ def ParamField(
                     on_value=submit,
                     thumb_label=False,
                 )
-        solara.InputText(
-            "",
-            value=text,
-            on_value=submit,
-            error=error or False,
-            message=message,
-            dense=True,
-            classes=[cls],
-        )
+        TextField(text, submit, error=error or False, message=message, classes=[cls])
 
 
 @solara.component
