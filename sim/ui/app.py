@@ -190,6 +190,7 @@ def Page() -> None:
 
     def advance(run: Simulation, until: int, chunk: float) -> None:
         def redraw() -> None:
+            address(run)  # before the day is drawn: a reload at any drawn day reopens it
             tick.set(tick.value + 1)
             shown.wait(tick.value)
 
