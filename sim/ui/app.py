@@ -194,9 +194,9 @@ def Page() -> None:
             tick.set(tick.value + 1)
             shown.wait(tick.value)
 
+        # Every chunk ends in a redraw, so the address holds where the run stopped before the
+        # task ends (its end is what draws the Run button back).
         run.run_until(until, task.is_current, redraw, chunk)
-        # Before the task ends: its end is what draws the Run button back.
-        address(run)
 
     task = solara.lab.use_task(advance, dependencies=None, raise_error=False)
 
