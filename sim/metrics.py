@@ -192,6 +192,17 @@ def satisfaction_participants(model: CommunityModel) -> float:
     return _mean(model.state.satisfaction[who]) if len(who) else float("nan")
 
 
+def satisfaction_losers(model: CommunityModel) -> float:
+    """Mean satisfaction of the residents a decision went against in the last 365 days.
+
+    NaN if none. Against them (favourability < 0.5) is who may complain: post-decision voice
+    (MODEL 3.2) reaches this group, not the estate (sim.model.community._complaints); the
+    losers' consent of Anderson et al. 2005 (Losers' Consent, Oxford UP).
+    """
+    who = np.flatnonzero(model.day - model.state.last_loss < 365)
+    return _mean(model.state.satisfaction[who]) if len(who) else float("nan")
+
+
 def trust_participants(model: CommunityModel) -> float:
     """Mean trust of the adults who took part in the last 365 days (NaN if none)."""
     who = np.flatnonzero(_took_part_year(model))
@@ -654,6 +665,14 @@ CORE: list[Metric] = [
         unit="0 to 1",
         label="Satisfaction of participants (last 365 days)",
         zh="参与者满意度(近一年)",
+        stat="last",
+        better="higher",
+    ),
+    metric(
+        satisfaction_losers,
+        unit="0 to 1",
+        label="Satisfaction of those a decision went against (last 365 days)",
+        zh="决定不利者满意度(近一年)",
         stat="last",
         better="higher",
     ),

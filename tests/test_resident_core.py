@@ -143,6 +143,48 @@ def test_enough_complaints_reopen_the_issue_with_the_complainers_as_voices():
     np.testing.assert_array_equal(again.voiced[0], who[m.pop.adult[who]])
 
 
+def test_a_reopened_issue_ignored_takes_no_pre_decision_bonus_from_its_complainers():
+    """Its complainers spoke after a decision: when the reopened issue is ignored they lose
+    efficacy (their issue was ignored, MODEL 3.1) but not ``voice_pre``, which they never had
+    (no promise of pre-decision voice was broken, van den Bos et al. 1996); later pre-decision
+    voices on it lose both."""
+    m = tiny(**{"behaviour.b0": 20.0})
+    b, st = m.spec.behaviour, m.state
+    m.open_channel("test")
+    decided(m, 30, 30)
+    m._complaints()
+    again = m.issues.open[-1]
+    complainers = again.voiced[0]
+    later = np.array([30, 31])  # voice it before its new decision
+    m.give_voice(later, again)
+    m.day = again.day + b.patience_days
+    process, efficacy = st.process.copy(), st.efficacy.copy()
+    m._ignored()
+    assert again.ignored
+    np.testing.assert_array_equal(st.process[complainers], process[complainers])
+    np.testing.assert_allclose(st.process[later], process[later] - b.voice_pre)
+    voiced = np.concatenate([complainers, later])
+    np.testing.assert_allclose(
+        st.efficacy[voiced], np.maximum(efficacy[voiced] - b.efficacy_step, 0)
+    )
+
+
+def test_losers_are_those_a_decision_went_against_in_the_last_year():
+    """``satisfaction_losers`` is the mean over residents with favourability < 0.5 in a
+    decision of the last 365 days: the group post-decision voice reaches."""
+    from sim.metrics import satisfaction_losers
+
+    m = tiny()
+    st = m.state
+    assert np.isnan(satisfaction_losers(m))
+    decided(m, 10, 40)
+    np.testing.assert_array_equal(np.flatnonzero(st.last_loss == m.day), np.arange(10))
+    st.satisfaction[:] = np.linspace(0, 1, m.pop.n)
+    assert satisfaction_losers(m) == pytest.approx(st.satisfaction[:10].mean())
+    m.day += 365  # a year on, the loss is forgotten
+    assert np.isnan(satisfaction_losers(m))
+
+
 def test_few_complaints_do_not_reopen_and_are_ignored_after_patience():
     """Unless it reopens, after patience_days each complaint costs efficacy_step of efficacy
     and trust (MODEL 3.1, 3.3); its voice bonus stays (non-instrumental voice, MODEL 3.2)."""

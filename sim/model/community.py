@@ -177,6 +177,7 @@ class CommunityModel(mesa.Model):
             process=np.zeros(n),
             harm=np.zeros(n),
             last_part=np.full(n, NEVER, dtype=np.int64),
+            last_loss=np.full(n, NEVER, dtype=np.int64),
             opinion=init.random((n, k)),
             theta=behaviour.theta_draw(b, init.random(n)),
             fav_expect=np.full(n, 0.5),
@@ -471,6 +472,7 @@ class CommunityModel(mesa.Model):
         st.issues_touched[members] += 1.0
         st.issues_heard[members] += authority
         self._trust_event(members, fav, pj_issue, cogov=authority >= 0.5)
+        st.last_loss[members[np.asarray(fav) < 0.5]] = self.day
         self._decided.append((members, np.asarray(fav, dtype=float)))
 
     def _trust_event(
@@ -556,6 +558,7 @@ class CommunityModel(mesa.Model):
         )
         again.known_day = self.day
         again.voiced.append(complainers)
+        again.post_voiced = 1
         self.reopened.append(again.id)
 
     def referral_failed(self, issue: Issue) -> None:
@@ -901,8 +904,10 @@ class CommunityModel(mesa.Model):
         """Issues open past residents' patience, and complaints past it, count as ignored.
 
         An ignored issue is a trust event with no outcome (``T* = 0.6·PJ``) and an issue
-        touching its members not decided with voice; those who voiced it lose efficacy and
-        the pre-decision voice bonus (a broken promise, van den Bos et al. 1996). An ignored
+        touching its members not decided with voice; those who voiced it lose efficacy, and
+        those who voiced it before a decision the pre-decision voice bonus too (a broken
+        promise, van den Bos et al. 1996; a reopened issue's complainers spoke after one). An
+        ignored
         complaint costs the complainers ``efficacy_step`` of efficacy (MODEL 3.1: −0.05 when
         one's issue is ignored) and is a trust event with no outcome, at the asymmetric rate
         (MODEL 3.3); its ``voice_post`` bonus stays: post-decision voice raised fairness
@@ -921,9 +926,10 @@ class CommunityModel(mesa.Model):
                 m = issue.members
                 st.issues_touched[m] += 1.0
                 self._trust_event(m, 0.0)
-                for voiced in issue.voiced:  # broken promise of voice (van den Bos 1996)
+                for j, voiced in enumerate(issue.voiced):
                     st.efficacy[voiced] = np.maximum(st.efficacy[voiced] - b.efficacy_step, 0)
-                    st.process[voiced] -= b.voice_pre
+                    if j >= issue.post_voiced:  # a broken promise of voice (van den Bos 1996)
+                        st.process[voiced] -= b.voice_pre
 
     # ------------------------------------------------------------------ results
     @property

@@ -53,6 +53,7 @@ class Issue:
     fav: np.ndarray | None = None  # realised favourability of each member
     acceptance: np.ndarray | None = None  # acceptance of each member
     voiced: list[np.ndarray] = field(default_factory=list)  # residents who gave voice
+    post_voiced: int = 0  # leading entries of ``voiced`` given after a decision (complaints)
 
     @property
     def type_name(self) -> str:

@@ -164,6 +164,7 @@ def _restart_clock(model: CommunityModel, days: int) -> None:
     model.running = True
     st = model.state
     st.last_part -= days
+    st.last_loss -= days
     for issue in model.issues.open:
         issue.day -= days
         if issue.known_day >= 0:

@@ -29,6 +29,7 @@ class State:
     process: np.ndarray  # satisfaction bonus or penalty from voice and replies, decays
     harm: np.ndarray  # [0, 1], harm of recent conflicts nearby, decays
     last_part: np.ndarray  # int: last day of taking part in a consultation
+    last_loss: np.ndarray  # int: last day a decision went against one (favourability < 0.5)
     opinion: np.ndarray  # n x issue types, position on each issue's axis in [0, 1]
     theta: np.ndarray  # share of ties who took part needed to be drawn in (Granovetter 1978)
     fav_expect: np.ndarray  # [0, 1], expected outcome of a decision (mean of the last three)
