@@ -8,7 +8,8 @@ Rule. When residents affected by open issues of the committee's type are aggriev
 threshold, a committee forms: resident core members (the affected first), one representative
 per resident unit,
 and the property firm if any. For ``draft_days`` it meets weekly with affected residents whom
-members ask in person (neighbour canvassing, Middleton & Green 2008); those who take part are
+members ask in person, their own face-to-face ties first (neighbour canvassing, Middleton &
+Green 2008; :meth:`IssueCommittee.canvass`); those who take part are
 heard in drafting (``v = 1``) and their face-to-face ties represented (``v = 0.5``). On adoption
 the units share their after-hours spaces (``levers.units_open``), the sub-district's city
 management allows street-side spaces with probability ``p_city``, and the committee pledges
