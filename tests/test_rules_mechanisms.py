@@ -175,6 +175,40 @@ def test_issue_committee_drafting_represents_participants_and_their_ties():
     np.testing.assert_allclose(m.state.process[joined], m.spec.behaviour.voice_pre)
 
 
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("asks", [1, 3, 100])
+def test_issue_committee_members_canvass_their_affected_neighbours_first(seed, asks):
+    """Each member asks up to ``asks_per_member`` of its affected ties, strangers the rest.
+
+    Neighbour canvassing (Middleton & Green 2008): a member with t affected ties other than
+    members asks at least min(t, asks) of them (others may ask the same ones or pick them
+    as strangers); in all min(affected, asks x members) affected residents are asked, and
+    with enough asks every member's affected tie is asked. Four seeds of the network and
+    three ask counts; asking the affected at random instead fails the per-member bound.
+    """
+    m, ic = with_mech("issue_committee", {"asks_per_member": asks}, seed=seed)
+    affected = np.flatnonzero(m.pop.building < 2)  # half the estate
+    open_issue(m, affected, kind=PARKING)
+    m.state.grievance[affected] = 1.0
+    ic.participate(m)
+    assert len(ic.members) > 1
+    asked = ic.canvass(m, affected, np.random.default_rng(seed)) > 0
+    assert not asked[np.setdiff1d(np.arange(m.pop.n), affected)].any()
+    assert asked.sum() == min(len(affected), asks * len(ic.members))
+    member = np.zeros(m.pop.n, dtype=bool)
+    member[ic.members] = True
+    reached = 0
+    for j in ic.members:
+        ties = m.net.face.indices[m.net.face.indptr[j] : m.net.face.indptr[j + 1]]
+        ties = ties[np.isin(ties, affected) & ~member[ties]]
+        assert asked[ties].sum() >= min(len(ties), asks), (j, ties)
+        reached += len(ties)
+    assert reached  # the bound was tested on some ties
+    if asks == 100:
+        tied = m.net.ties_of(ic.members)[0]
+        assert asked[tied[np.isin(tied, affected) & ~member[tied]]].all()
+
+
 def adopted_committee(**params):
     m, ic = with_mech("issue_committee", {"p_city": 1.0, **params})
     m.car_household[:] = np.arange(m.pop.n_households) % 2 == 0  # every other household

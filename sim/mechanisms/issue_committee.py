@@ -8,7 +8,8 @@ Rule. When residents affected by open issues of the committee's type are aggriev
 threshold, a committee forms: resident core members (the affected first), one representative
 per resident unit,
 and the property firm if any. For ``draft_days`` it meets weekly with affected residents whom
-members ask in person (neighbour canvassing, Middleton & Green 2008); those who take part are
+members ask in person, their own face-to-face ties first (neighbour canvassing, Middleton &
+Green 2008; :meth:`IssueCommittee.canvass`); those who take part are
 heard in drafting (``v = 1``) and their face-to-face ties represented (``v = 0.5``). On adoption
 the units share their after-hours spaces (``levers.units_open``), the sub-district's city
 management allows street-side spaces with probability ``p_city``, and the committee pledges
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from sim import classic
 from sim.mechanisms.base import Mechanism
 from sim.mechanisms.shared import ConventionParams, ConventionRule
 from sim.metrics import metric
@@ -198,14 +200,11 @@ class IssueCommittee(Mechanism):
         if self.adopted_day >= 0:
             self._follow_up(model)
             return
-        # Drafting: members ask affected neighbours to take part (canvassing).
         who = self.affected(model)
         if not len(who):
             return
         rng = model.stream(self.name)
-        n_ask = min(len(who), p.asks_per_member * len(self.members))
-        asked = np.zeros(model.pop.n)
-        asked[rng.choice(who, size=n_ask, replace=False)] = 1.0
+        asked = self.canvass(model, who, rng)
         joined = model.draw_participants(rng, asked > 0, asked=asked, daytime=False)
         drafting = np.union1d(self.members, joined)
         model.took_part(joined)
@@ -214,6 +213,36 @@ class IssueCommittee(Mechanism):
         tied = model.net.ties_of(drafting)[0]
         self.represented[tied] = np.maximum(self.represented[tied], 0.5)
         self.represented[drafting] = 1.0
+
+    def canvass(
+        self, model: CommunityModel, affected: np.ndarray, rng: np.random.Generator
+    ) -> np.ndarray:
+        """Who the members ask this week (1 asked, 0 not): neighbours first, then strangers.
+
+        Neighbour canvassing (Middleton & Green 2008; MODEL 3.1: a building head or neighbour
+        asks in person): each member asks up to ``asks_per_member`` of its affected
+        face-to-face ties other than members, at random among them; the asks the members'
+        ties cannot take go to other affected residents at random, so that
+        ``min(affected, asks_per_member x members)`` residents are asked in all, as before.
+        """
+        n, k, face = model.pop.n, self.params.asks_per_member, model.net.face
+        target = np.zeros(n, dtype=bool)
+        target[affected] = True
+        target[self.members] = False
+        pos = classic.gather_rows(face.indptr, self.members)
+        owner = np.repeat(np.arange(len(self.members)), model.net.degree[self.members])
+        ties = face.indices[pos].astype(np.int64)
+        keep = target[ties]
+        ties, owner = ties[keep], owner[keep]
+        order = np.lexsort((rng.random(len(ties)), owner))
+        ties, owner = ties[order], owner[order]
+        first = np.arange(len(ties)) - np.searchsorted(owner, owner)  # rank within a member
+        asked = np.zeros(n)
+        asked[ties[first < k]] = 1.0
+        rest = np.setdiff1d(affected, np.flatnonzero(asked), assume_unique=True)
+        n_rest = min(len(rest), min(len(affected), k * len(self.members)) - int(asked.sum()))
+        asked[rng.choice(rest, size=n_rest, replace=False)] = 1.0
+        return asked
 
     def _form(self, model: CommunityModel, affected: np.ndarray) -> None:
         """Seat ``max_core_members`` resident core members: the affected first, the readiest first.
