@@ -119,6 +119,17 @@ def test_smc_weights_follow_the_kernel_density():
     assert w.sum() == pytest.approx(1) and w[1] > 5 * w[0]
 
 
+class _Counting(cf.Executor):
+    """An executor that counts the tasks it is given (and runs them on another)."""
+
+    def __init__(self, inner):
+        self.inner, self.submitted = inner, 0
+
+    def submit(self, fn, /, *args, **kwargs):
+        self.submitted += 1
+        return self.inner.submit(fn, *args, **kwargs)
+
+
 def test_quick_calibration_is_deterministic_and_resumes(tmp_path):
     with cf.ThreadPoolExecutor(1) as pool:
         a = abc.calibrate(tmp_path / "a", pool, TINY)
@@ -131,6 +142,11 @@ def test_quick_calibration_is_deterministic_and_resumes(tmp_path):
         last = tmp_path / "a" / "generations" / "gen_001.parquet"
         first_copy = (tmp_path / "a" / "generations" / "gen_000.parquet").read_bytes()
         last.unlink()  # as if killed during generation 1: a rerun redoes only that one
+        # a spent budget starts no batch: nothing is submitted, generation 0 is the result
+        counting = _Counting(pool)
+        spent = abc.calibrate(tmp_path / "a", counting, TINY, budget_s=0.0)
+        assert counting.submitted == 0 and spent.stopped == "budget" and spent.generations == 1
+        assert not last.exists()
         lines = []
         c = abc.calibrate(tmp_path / "a", pool, TINY, progress=lines.append)
         assert lines[0].startswith("resuming after generation 0")

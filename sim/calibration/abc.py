@@ -10,7 +10,7 @@ of generation t-1 picked by weight and moved by a Gaussian kernel with twice the
 covariance of that generation (in coordinates scaled to the prior box; moves outside the box
 are redrawn). Weights: w_i proportional to 1 / sum_j w_j K(theta_i | theta_j) (uniform prior).
 The run stops after ``generations``, once eps reaches 0 (every pattern within its range), or
-when the budget is spent (the generation under way is then dropped).
+when the budget is spent: no batch starts after that, and the generation under way is dropped.
 
 Proposals come in batches of ``population`` candidates; batch b of generation t draws from
 ``SeedSequence(seed, spawn_key=(1, t, b))`` and its candidate i runs its bundle with
@@ -405,6 +405,8 @@ def _generation(
     acc_u, acc_d, acc_s, acc_k = [], [], [], []
     best: list[tuple[float, int, np.ndarray, dict[str, float], str]] = []
     for b in range(settings.max_batches):
+        if budget_s is not None and time.monotonic() - start > budget_s:
+            return None  # spent: no new batch (the generation under way is dropped)
         rng = np.random.default_rng(np.random.SeedSequence(settings.seed, spawn_key=(1, t, b)))
         u = rng.random((n, len(names))) if not gens else propose(rng, u_old, w_old, cov, n)
         x = bounds[:, 0] + u * (bounds[:, 1] - bounds[:, 0])
@@ -423,8 +425,6 @@ def _generation(
         say(f"generation {t}, batch {b}: {len(acc_u)}/{n} accepted at eps {eps:.3g}")
         if len(acc_u) >= n:
             break
-        if budget_s is not None and time.monotonic() - start > budget_s:
-            return None
     if len(acc_u) < n:  # eps_t too strict for the batches allowed: take the n closest
         best.sort(key=lambda r: (r[0], r[1]))
         acc_d, acc_u = [r[0] for r in best[:n]], [r[2] for r in best[:n]]
