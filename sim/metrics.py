@@ -138,13 +138,36 @@ def justice_mean(model: CommunityModel) -> float:
 
 
 def _took_part_year(model: CommunityModel) -> np.ndarray:
-    """Mask of the adults who took part in a consultation in the last 365 days."""
-    return model.pop.adult & (model.day - model.state.last_part < 365)
+    """Mask of the adults who took part in a consultation in the last 365 days.
+
+    While a metrics row is collected, the row's mask (:meth:`~sim.model.community.
+    CommunityModel.year_participants`, computed once for the five metrics that read it).
+    """
+    return model.year_participants()
 
 
 def participation_12m(model: CommunityModel) -> float:
     """Share of adults who took part in any consultation in the last 365 days."""
     return float(np.count_nonzero(_took_part_year(model)) / np.count_nonzero(model.pop.adult))
+
+
+def _stairwells(pop: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
+    """The fixed part of the stairwell ICC, computed once per population (residents stay put).
+
+    The adult mask, the adults' stairwells, the adult count of each stairwell with adults, the
+    mask of those stairwells and the ANOVA's ``n₀`` (NaN under 2 such stairwells).
+    """
+    cache = pop.__dict__.get("_stairwell_icc")
+    if cache is None:
+        adult = pop.adult
+        g = pop.stairwell[adult]
+        n_g = np.bincount(g).astype(float)
+        occupied = n_g > 0
+        n_g = n_g[occupied]
+        groups, n = len(n_g), int(np.count_nonzero(adult))
+        n0 = (n - float(np.sum(n_g**2)) / n) / (groups - 1) if groups > 1 and n else float("nan")
+        cache = pop.__dict__["_stairwell_icc"] = (adult, g, n_g, occupied, n0)
+    return cache
 
 
 def participation_stairwell_icc(model: CommunityModel) -> float:
@@ -156,18 +179,15 @@ def participation_stairwell_icc(model: CommunityModel) -> float:
     influence over clustered face-to-face ties makes it (Centola & Macy 2007; MODEL 3.8). It
     reads behaviour and where residents live, not the ties themselves.
     """
-    adult = model.pop.adult
+    adult, g, n_g, occupied, n0 = _stairwells(model.pop)
     y = _took_part_year(model)[adult].astype(float)
-    g = model.pop.stairwell[adult]
-    n_g = np.bincount(g).astype(float)
-    n_g, y_g = n_g[n_g > 0], np.bincount(g, y)[n_g > 0]
     groups, n = len(n_g), len(y)
     if groups < 2 or n <= groups:
         return float("nan")
+    y_g = np.bincount(g, y)[occupied]
     mean_g = y_g / n_g
     msb = float(np.sum(n_g * (mean_g - y.mean()) ** 2)) / (groups - 1)
     msw = float(np.sum(y_g - n_g * mean_g**2)) / (n - groups)  # y² = y for a 0/1 outcome
-    n0 = (n - float(np.sum(n_g**2)) / n) / (groups - 1)
     denom = msb + (n0 - 1) * msw
     return (msb - msw) / denom if denom > 0 else float("nan")
 
@@ -278,14 +298,21 @@ def resolution_days_mean(model: CommunityModel) -> float:
 
 
 def _decided_mean(model: CommunityModel, name: str, value: Callable[[Any], float]) -> float:
-    """Mean of ``value(issue)`` over the issues decided so far (NaN if none), memoised."""
-    done = model.issues.resolved
-    return _memo(
-        model,
-        name,
-        len(done),
-        lambda: float(np.mean([value(i) for i in done])) if done else float("nan"),
-    )
+    """Mean of ``value(issue)`` over the issues decided so far (NaN if none), memoised.
+
+    A decided issue's value does not change, so each is computed once: the values are kept in
+    ``metric_memo`` under ``name`` with the record's length and the mean, and the mean is
+    recomputed over them (``np.mean`` of the same list) only when the record has grown.
+    """
+    done, memo = model.issues.resolved, model.metric_memo
+    size, mean, values = memo.get(name, (0, float("nan"), []))
+    if size != len(done):
+        if size > len(done):  # the record was cleared: start again
+            size, values = 0, []
+        values = values + [value(i) for i in done[size:]]
+        mean = float(np.mean(values)) if values else float("nan")
+        memo[name] = (len(done), mean, values)
+    return mean
 
 
 def resolution_quality_mean(model: CommunityModel) -> float:

@@ -2,10 +2,12 @@
 timer) and bad case names. Nothing here depends on how fast the machine is."""
 
 import json
+import os
+import time
 
 import pytest
 
-from sim.bench import CASES, FIGURES, TARGETS, alternate, summarise, table
+from sim.bench import CASES, FIGURES, TARGETS, _cpu_seconds, alternate, summarise, table
 from sim.cli import main
 
 
@@ -44,12 +46,19 @@ def test_quick_benchmark_json_has_every_case_and_field(capsys):
         ("district", "rate"),
         ("district", "unit_multiple"),
         ("district_2w", "rate"),
+        ("district_2w", "core_rate"),
+        ("district_2w", "core_share"),
         ("sweep", "replicates_per_core_s"),
         ("sweep", "pool_replicates_per_core_s"),
     ]:
         value = next(f["value"] for f in cases[name]["figures"] if f["figure"] == key)
         assert value > 0, (name, key)
     assert cases["district_2w"]["workers"] == 2 and cases["district"]["communities"] == 4
+    two = {f["figure"]: f["value"] for f in cases["district_2w"]["figures"]}
+    # The workers' measured CPU time is at most what two cores give in the wall time (plus
+    # this process's own share of it: 5 % slack, more than its bookkeeping takes).
+    assert two["core_share"] <= 1.05
+    assert two["core_rate"] == pytest.approx(two["rate"] / (2 * two["core_share"]))
     assert {k["name"] for k in cases["classic"]["kernels"]} >= {"deffuant", "sir_final_size"}
 
 
@@ -136,3 +145,18 @@ def test_targets_judged_on_figures_at_full_size_only():
     sweep = summarise("sweep", {**out, "figures": {"batched_gain": None}})
     assert "met" not in sweep["figures"][0]  # not measured: neither met nor failed
     assert "| not measured | >= 3x |  |" in table({"cases": [sweep]})
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="reads /proc")
+def test_cpu_seconds_reads_a_process_cpu_time_and_none_for_a_gone_one():
+    """``_cpu_seconds`` (the workers' CPU time of ``district_2w``) agrees with this process's
+    own CPU time to the kernel's clock tick (10 ms at 100 Hz; 0.05 s slack for two ticks of
+    rounding each side), and is None for a process that does not exist."""
+    x = 0
+    while time.process_time() < 0.3:  # some CPU time of our own, whatever the machine's speed
+        x += 1
+    before = time.process_time()
+    mine = _cpu_seconds([os.getpid()])
+    after = time.process_time()
+    assert before - 0.05 <= mine <= after + 0.05
+    assert _cpu_seconds([os.getpid(), 2**22 + 7]) is None  # above Linux's pid_max default

@@ -15,11 +15,12 @@ from sim.cli import main
 from sim.experiments.design import load_plan
 from sim.experiments.execution import task
 from sim.inputs import InputError
+from sim.model import CommunityModel
 
 
 # ------------------------------------------------------------------------- declarations
 def test_every_pattern_is_declared_with_source_target_and_runs():
-    assert list(pat.PATTERNS) == [f"P{k}" for k in range(1, 11)]
+    assert list(pat.PATTERNS) == [f"P{k}" for k in range(1, 11)] + ["C3"]
     for p in pat.PATTERNS.values():
         assert p.source and p.population and p.targets, p.id
         assert set(p.runs) <= set(pat.RUNS), p.id
@@ -27,8 +28,39 @@ def test_every_pattern_is_declared_with_source_target_and_runs():
             assert t.tolerance > 0 and t.low < t.high, t.name
             assert np.isfinite(t.low) or np.isfinite(t.high), t.name
     assert {p.id for p in pat.PATTERNS.values() if p.hand_fitted} == {"P3", "P6", "P7"}
-    for p in ("P8", "P9", "P10"):  # the survey patterns say how the model maps them
+    for p in ("P8", "P9", "P10", "C3"):  # the survey figures say how the model maps them
         assert pat.PATTERNS[p].counterpart
+    # C3 is a calibration target (a level the fit sets), kept apart from the patterns
+    kinds = {p.id: p.kind for p in pat.PATTERNS.values()}
+    assert {k for k, v in kinds.items() if v != "pattern"} == {"C3"}
+    assert kinds["C3"] == "calibration target"
+
+
+def test_c3_is_the_design_docs_band_on_the_baseline_at_day_zero_and_in_its_last_year():
+    """Design doc 7, C3: 20-28 % with S < 0.4, tolerance 0.05, day 0 and the last 365 days."""
+    for name in ("c3_day0", "c3_stationary"):
+        t = pat.target(name)
+        assert (t.low, t.high, t.tolerance, t.runs) == (0.20, 0.28, 0.05, ("baseline",))
+    stats = {"c3_day0": 0.03, "c3_stationary": 0.24}  # day 0 is 3.4 tolerances below the band
+    assert pat.misfits(stats)["c3_day0"] == pytest.approx(3.4)
+    assert pat.reproduced(stats) == {"C3": False}
+    assert pat.reproduced({"c3_day0": 0.16, "c3_stationary": 0.31}) == {"C3": True}
+
+
+def test_every_prior_lies_in_its_parameters_declared_range_around_its_default():
+    """A prior is a sub-range of the declaration in sim/params.py, holds the default, says
+    where it comes from, and is on a real-valued parameter (ABC proposes real values)."""
+    from sim.experiments.design import lattice, param_info
+
+    assert abc.Settings().names == list(abc.PRIORS)
+    for k, prior in abc.PRIORS.items():
+        info = param_info(k)
+        assert info is not None, k
+        assert lattice(k) is None, k
+        assert info.ge is None or info.ge <= prior.low, k
+        assert info.le is None or prior.high <= info.le, k
+        assert prior.low < info.default < prior.high, k
+        assert prior.source, k
 
 
 def test_misfit_is_zero_inside_one_per_tolerance_outside_and_capped():
@@ -46,6 +78,26 @@ def test_misfit_is_zero_inside_one_per_tolerance_outside_and_capped():
 def test_calibration_bundle_computes_every_fitted_target_but_the_ceiling():
     names = {t.name for t in pat.available(pat.CALIBRATION_RUNS)}
     assert names == set(pat.TARGETS) - {"p6_ceiling"}
+
+
+def test_dissatisfied_shares_come_from_the_runs_state():
+    """Day 0 is the spun-up state a fresh model has (the spin-up is deterministic per seed);
+    the fixed start (no spin-up) has everyone at S = 0.8, so nobody is dissatisfied; a
+    grievance that rises fast and never decays leaves more residents dissatisfied over the
+    run's last year than none at all (both in the same seed, the quick community)."""
+    spec = abc.spec("baseline", quick=True)
+    spun = pat.features(spec, {}, 3)
+    fresh = CommunityModel(
+        spec.scenario, rng=3, mechanisms=list(spec.mechanisms), overrides=spec.overrides
+    )
+    assert spun["dissatisfied_day0"] == np.mean(fresh.state.satisfaction < pat.DISSATISFIED)
+    cold = pat.features(spec, {"behaviour.spinup_days": 0}, 3)
+    assert cold["dissatisfied_day0"] == 0.0
+    hot = {"behaviour.grievance_rise": 1.0, "behaviour.grievance_decay": 0.0}
+    calm = {"behaviour.grievance_rise": 0.0}
+    high = pat.features(spec, hot, 3)["dissatisfied_last_year"]
+    low = pat.features(spec, calm, 3)["dissatisfied_last_year"]
+    assert 0.0 <= low < high <= 1.0
 
 
 def test_other_communities_take_only_behaviour_parameters():
@@ -67,6 +119,17 @@ def test_smc_weights_follow_the_kernel_density():
     assert w.sum() == pytest.approx(1) and w[1] > 5 * w[0]
 
 
+class _Counting(cf.Executor):
+    """An executor that counts the tasks it is given (and runs them on another)."""
+
+    def __init__(self, inner):
+        self.inner, self.submitted = inner, 0
+
+    def submit(self, fn, /, *args, **kwargs):
+        self.submitted += 1
+        return self.inner.submit(fn, *args, **kwargs)
+
+
 def test_quick_calibration_is_deterministic_and_resumes(tmp_path):
     with cf.ThreadPoolExecutor(1) as pool:
         a = abc.calibrate(tmp_path / "a", pool, TINY)
@@ -79,6 +142,11 @@ def test_quick_calibration_is_deterministic_and_resumes(tmp_path):
         last = tmp_path / "a" / "generations" / "gen_001.parquet"
         first_copy = (tmp_path / "a" / "generations" / "gen_000.parquet").read_bytes()
         last.unlink()  # as if killed during generation 1: a rerun redoes only that one
+        # a spent budget starts no batch: nothing is submitted, generation 0 is the result
+        counting = _Counting(pool)
+        spent = abc.calibrate(tmp_path / "a", counting, TINY, budget_s=0.0)
+        assert counting.submitted == 0 and spent.stopped == "budget" and spent.generations == 1
+        assert not last.exists()
         lines = []
         c = abc.calibrate(tmp_path / "a", pool, TINY, progress=lines.append)
         assert lines[0].startswith("resuming after generation 0")
@@ -94,6 +162,8 @@ def test_cogov_calibrate_quick_writes_posterior_check_and_figures(tmp_path, caps
     man = json.loads((out / "manifest.json").read_text())
     assert man["complete"] and set(man["patterns"]) == set(pat.PATTERNS)
     assert set(man["priors"]) == set(abc.PRIORS)
+    assert all(man["priors"][k]["source"] == v.source for k, v in abc.PRIORS.items())
+    assert man["patterns"]["C3"]["kind"] == "calibration target"
     assert set(man["reproduced_held_out"]) == set(pat.PATTERNS)
     check = pd.read_parquet(out / "check.parquet")
     assert len(check) == abc.QUICK.check_draws and check["seed"].str.contains("/3/").all()

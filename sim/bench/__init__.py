@@ -22,7 +22,11 @@ network. Cases (full size; ``--quick`` shrinks each to seconds, for tests):
   3,200 and 50,000 residents.
 - ``district``: the Gulou district (120 communities, 365 days, building included) in one
   process: resident-days per core-second, and a resident-day as a multiple of the limit unit per
-  resident; ``district_2w`` the same on two worker processes (wall time x 2 core-seconds).
+  resident; ``district_2w`` the same on two worker processes: resident-days per second of wall
+  time, and per core-second the workers and this process used (their CPU time, read from
+  ``/proc``), with the share of the two cores the run got (under other sessions' load a
+  session's processes share their scheduler group's part of the machine, so two workers can
+  get no more CPU than one process: the wall-time rate then says little about the code).
 - ``sweep``: replicates of one design point: one-year replicates per core-second run one by one
   in this process, and through the local pool on two workers (its overhead included).
 - ``organisations_320k``: every mechanism at 320,000 residents for 40 days, through the social
@@ -70,6 +74,8 @@ FIGURES: dict[str, tuple[str, str]] = {
     "speedup": ("per-agent day / vectorised day", "{:.1f}x"),
     "rate": ("resident-days/s (building included)", "{:.2f} M"),
     "unit_multiple": ("resident-day / limit unit per resident", "{:.2f}x"),
+    "core_rate": ("resident-days per core-second used (CPU time)", "{:.2f} M"),
+    "core_share": ("share of the workers' cores the run got", "{:.2f}"),
     "replicates_per_core_s": ("replicates per core-second, one by one", "{:.2f}"),
     "pool_replicates_per_core_s": ("replicates per core-second, 2-worker pool", "{:.2f}"),
     "batched_gain": ("batched / unbatched resident-days per core-s", "{:.2f}x"),
@@ -230,38 +236,64 @@ def _district(quick: bool, repeats: int, timer: Timer, workers: int) -> dict[str
     unit_model = CommunityModel("xianlu_xincun", rng=0, resident_agents=False)
     residents: list[int] = []
 
+    used: list[float] = []  # core-seconds of each round with workers (None: not readable)
+
     def district() -> int:
         spinup.clear_cache()  # every round builds its communities: no spin-up from the cache
         if workers > 1:
             from sim.experiments.execution import executor
 
+            start = time.process_time()
             with executor(workers) as pool, tempfile.TemporaryDirectory() as store:
                 result = run_district(
                     spec, days, 0, executor=pool, in_flight=workers + 1, store=store
                 )
+                cpu = _cpu_seconds(list(getattr(pool, "_processes", None) or {}))
+            used.append(math.nan if cpu is None else cpu + time.process_time() - start)
         else:
             result = run_district(spec, days, 0)
         residents.append(result.manifest["residents"])
         return 1
 
-    # In worker processes the work is not on this thread: wall time, x workers core-seconds.
+    # In worker processes the work is not on this thread: wall time, and the CPU time used.
     clock = timer if workers == 1 else time.perf_counter
     best = alternate(
         {"district": district, "limit_unit": unit_work(unit_model.net.face, 100)}, repeats, clock
     )
-    n, core_s = residents[0], best["district"] * workers
+    n = residents[0]
+    figures = {"rate": n * days / best["district"]}
+    core_s = best["district"]
+    if workers > 1:
+        core_s = min(used) if not any(map(math.isnan, used)) else best["district"] * workers
+        figures["core_rate"] = n * days / core_s
+        figures["core_share"] = core_s / (best["district"] * workers)
+        best["core_seconds"] = core_s
     per_resident_unit = best["limit_unit"] / unit_model.pop.n
+    figures["unit_multiple"] = core_s / (n * days) / per_resident_unit
     return {
         "residents": n,
         "communities": spec.n_communities,
         "days": days,
         "workers": workers,
         "seconds": best,
-        "figures": {
-            "rate": n * days / best["district"],
-            "unit_multiple": core_s / (n * days) / per_resident_unit,
-        },
+        "figures": figures,
     }
+
+
+def _cpu_seconds(pids: list[int]) -> float | None:
+    """CPU seconds (user + system) the processes ``pids`` have used, from ``/proc/<pid>/stat``.
+
+    None where that cannot be read (not Linux, or a process has already gone).
+    """
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            return None
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15 of stat)
+    return total / ticks
 
 
 def _sweep(quick: bool, repeats: int, timer: Timer) -> dict[str, Any]:
@@ -478,7 +510,7 @@ def _value(key: str, value: float | None) -> str:
     if value is None:
         return "not measured"
     fmt = FIGURES[key][1]
-    return fmt.format(value / 1e6 if key == "rate" else value)
+    return fmt.format(value / 1e6 if key in ("rate", "core_rate") else value)
 
 
 def table(report: dict[str, Any]) -> str:

@@ -2,7 +2,7 @@
 
 Approximate Bayesian computation by sequential Monte Carlo with an adaptive tolerance
 (Toni et al. 2009, J. R. Soc. Interface 6:187; Beaumont et al. 2009, Biometrika 96:983).
-Priors are uniform on the ranges of ``experiments/sensitivity.toml``. Generation 0 draws
+Priors are uniform on the ranges of :data:`PRIORS` (each with its source). Generation 0 draws
 ``population`` particles from the prior. Generation t accepts proposals whose distance
 (:func:`sim.calibration.patterns.distance`, the root mean square of normalised pattern
 misfits) is at most eps_t, the median distance of generation t-1; a proposal is a particle
@@ -10,7 +10,7 @@ of generation t-1 picked by weight and moved by a Gaussian kernel with twice the
 covariance of that generation (in coordinates scaled to the prior box; moves outside the box
 are redrawn). Weights: w_i proportional to 1 / sum_j w_j K(theta_i | theta_j) (uniform prior).
 The run stops after ``generations``, once eps reaches 0 (every pattern within its range), or
-when the budget is spent (the generation under way is then dropped).
+when the budget is spent: no batch starts after that, and the generation under way is dropped.
 
 Proposals come in batches of ``population`` candidates; batch b of generation t draws from
 ``SeedSequence(seed, spawn_key=(1, t, b))`` and its candidate i runs its bundle with
@@ -42,14 +42,58 @@ from sim.calibration import patterns as pat
 from sim.files import atomic, git_commit, version_of, write_json
 from sim.inputs import InputError
 
-#: The calibrated parameters and their uniform priors: the sensitivity experiment's ranges
-#: (experiments/sensitivity.toml) for the factors kept by their Sobol indices
-#: (docs/calibration.md, "Which parameters").
-PRIORS: dict[str, tuple[float, float]] = {
-    "behaviour.b0": (-7.5, -5.5),  # total Sobol index on participation 0.85 (before issue 20)
-    "behaviour.ask_personal": (0.03, 0.12),  # 0.11 on participation
-    "behaviour.sat_performance": (0.4, 0.8),  # 0.99 on satisfaction, 0.11 on participation
-    "committee.admin_share": (0.4, 0.8),  # 0.09 on participation
+
+@dataclass(frozen=True)
+class Prior:
+    """A calibrated parameter's uniform prior: its range and where the range comes from.
+
+    Defaults, units and allowed bounds stay in the parameter's declaration (sim/params.py);
+    a prior is a sub-range of the allowed one around the default (tests check both).
+    """
+
+    low: float
+    high: float
+    source: str
+
+
+#: The calibrated parameters of the causal core (issue 20 re-fit; docs/calibration.md, "Which
+#: parameters"): participation's intercept and the terms that set its age gradient (P8),
+#: satisfaction's performance weight, and the grievance and conflict terms that set the
+#: stationary dissatisfied share (C3).
+PRIORS: dict[str, Prior] = {
+    "behaviour.b0": Prior(
+        -7.5, -5.5, "ASSUMPTION: +-1 logit around the default -6.5 (sensitivity.toml's range)"
+    ),
+    "behaviour.sat_performance": Prior(
+        0.4, 0.8, "ASSUMPTION: sensitivity.toml's range around Van Ryzin 2004's weight 0.6"
+    ),
+    "behaviour.cost_employed": Prior(
+        0.5,
+        2.0,
+        "ASSUMPTION: MODEL 3.1 suggests 1.0 and x2 for weekday-daytime meetings; half to double",
+    ),
+    "behaviour.cost_retired": Prior(
+        0.1, 0.9, "ASSUMPTION: MODEL 3.1 suggests 0.3 (NBS 2018 time use: more free time)"
+    ),
+    "behaviour.b_age_elderly": Prior(
+        1.6,
+        3.1,
+        "design doc 7, C1: SUNS 2017 turnout log-odds elderly vs young 2.35 +- 0.75 logit",
+    ),
+    "population.core_weight_young": Prior(
+        0.1,
+        1.5,
+        "ASSUMPTION: Read 2012 (activists mostly retired) below the middle-aged weight 1.5",
+    ),
+    "behaviour.grievance_rise": Prior(
+        0.01, 0.08, "ASSUMPTION: half to four times the default 0.02 a day (C3 needs more)"
+    ),
+    "behaviour.grievance_decay": Prior(
+        0.003, 0.02, "ASSUMPTION: half-life 35-230 days around the default's 69 (0.01 a day)"
+    ),
+    "behaviour.conflict_harm": Prior(
+        0.02, 0.2, "ASSUMPTION: 0.4 to 4 times the default 0.05 per conflict"
+    ),
 }
 QUICK_DAYS = 90
 #: Quick mode (a check of the pipeline, not a fit): a small community and a short spin-up.
@@ -72,7 +116,9 @@ class Settings:
     max_batches: int = 8  # batches per generation before giving up on eps_t
     check_draws: int = 12
     quick: bool = False
-    priors: tuple[tuple[str, float, float], ...] = tuple((k, *v) for k, v in PRIORS.items())
+    priors: tuple[tuple[str, float, float], ...] = tuple(
+        (k, p.low, p.high) for k, p in PRIORS.items()
+    )
     runs: tuple[str, ...] = pat.CALIBRATION_RUNS
 
     def digest(self) -> str:
@@ -211,6 +257,7 @@ def manifest(settings: Settings, gens: list[pd.DataFrame], **extra: Any) -> dict
                 "source": p.source,
                 "population": p.population,
                 "hand_fitted": p.hand_fitted,
+                "kind": p.kind,
                 "counterpart": p.counterpart,
                 "targets": {
                     t.name: {"measure": t.measure, "target": t.text(), "tolerance": t.tolerance}
@@ -219,7 +266,10 @@ def manifest(settings: Settings, gens: list[pd.DataFrame], **extra: Any) -> dict
             }
             for p in pat.PATTERNS.values()
         },
-        "priors": {k: {"uniform": [lo, hi]} for k, lo, hi in settings.priors},
+        "priors": {
+            k: {"uniform": [lo, hi], "source": PRIORS[k].source if k in PRIORS else ""}
+            for k, lo, hi in settings.priors
+        },
         "calibration_runs": list(settings.runs),
         "seeds": {
             "proposals": "SeedSequence(seed, spawn_key=(1, generation, batch))",
@@ -355,6 +405,8 @@ def _generation(
     acc_u, acc_d, acc_s, acc_k = [], [], [], []
     best: list[tuple[float, int, np.ndarray, dict[str, float], str]] = []
     for b in range(settings.max_batches):
+        if budget_s is not None and time.monotonic() - start > budget_s:
+            return None  # spent: no new batch (the generation under way is dropped)
         rng = np.random.default_rng(np.random.SeedSequence(settings.seed, spawn_key=(1, t, b)))
         u = rng.random((n, len(names))) if not gens else propose(rng, u_old, w_old, cov, n)
         x = bounds[:, 0] + u * (bounds[:, 1] - bounds[:, 0])
@@ -373,8 +425,6 @@ def _generation(
         say(f"generation {t}, batch {b}: {len(acc_u)}/{n} accepted at eps {eps:.3g}")
         if len(acc_u) >= n:
             break
-        if budget_s is not None and time.monotonic() - start > budget_s:
-            return None
     if len(acc_u) < n:  # eps_t too strict for the batches allowed: take the n closest
         best.sort(key=lambda r: (r[0], r[1]))
         acc_d, acc_u = [r[0] for r in best[:n]], [r[2] for r in best[:n]]

@@ -50,7 +50,7 @@ def marginals(post: pd.DataFrame, summary: pd.DataFrame, path: Path) -> Path:
         ax.set_xlim(lo, hi)
         ax.set_title(k, fontsize=9)
     axes.flat[0].legend(fontsize=7)
-    fig.suptitle("Marginal posteriors (uniform priors on the sensitivity ranges)")
+    fig.suptitle("Marginal posteriors (uniform priors, sim/calibration/abc.py PRIORS)")
     return _save(fig, path)
 
 

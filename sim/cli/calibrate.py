@@ -54,10 +54,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(line, flush=True)
 
+    kinds = [p.kind for p in abc.pat.PATTERNS.values()]
     say(
-        f"calibrating {len(settings.names)} parameters against {len(abc.pat.PATTERNS)} "
-        f"patterns: population {settings.population}, up to {settings.generations} "
-        f"generations, seed {settings.seed}, out {out}"
+        f"calibrating {len(settings.names)} parameters against {kinds.count('pattern')} "
+        f"patterns and {len(kinds) - kinds.count('pattern')} calibration target(s): population "
+        f"{settings.population}, up to {settings.generations} generations, seed "
+        f"{settings.seed}, out {out}"
     )
     with executor(args.workers, args.scheduler) as pool:
         result = abc.calibrate(out, pool, settings, budget_s=budget, progress=say)

@@ -227,8 +227,9 @@ class CommunityModel(mesa.Model):
         self._detection_days: list[int] = []
         self._detection_offline: list[float] = []  # offline share of each detected issue
         self._recent: np.ndarray | None = None  # the last collected day's recent participants
-        #: Metrics of append-only records, by name: (record length, value); see sim.metrics.
-        self.metric_memo: dict[str, tuple[int, float]] = {}
+        self._year: np.ndarray | None = None  # the last collected day's year participants
+        #: Metrics of append-only records, by name: (record length, value, ...); see sim.metrics.
+        self.metric_memo: dict[str, tuple] = {}
 
     # ------------------------------------------------------------------ the day
     def step(self) -> None:
@@ -254,7 +255,7 @@ class CommunityModel(mesa.Model):
         self.today = Today()
         self.levers.compliance[:] = np.nan  # conventions state today's compliance in ``decide``
         self.levers.report_weight[:] = 1.0  # channel mechanisms raise it in ``inform``
-        self._recent = None  # participation changes from now on; computed live until collect
+        self._recent = self._year = None  # participation changes: computed live until collect
         self._arrivals()
         self._hook("arrivals")
         self._inform()
@@ -957,15 +958,25 @@ class CommunityModel(mesa.Model):
             return self._recent
         return self.day - self.state.last_part < behaviour.RECENT_DAYS
 
+    def year_participants(self) -> np.ndarray:
+        """Mask of the adults who took part in a consultation in the last 365 days.
+
+        As :meth:`recent_participants`: after a step, the mask of the day just simulated.
+        """
+        if self._year is not None:
+            return self._year
+        return self.pop.adult & (self.day - self.state.last_part < behaviour.YEAR_DAYS)
+
     def _collect(self) -> None:
         """Phase 7: the day's row of every metric in :data:`sim.metrics.METRICS`.
 
-        The recent-participant mask is computed once for the row (nothing changes state while
-        metrics are read) and kept until the next step starts. The values go straight into
+        The recent- and year-participant masks are computed once for the row (nothing changes
+        state while metrics are read) and kept until the next step starts. The values go into
         :attr:`datacollector`'s columns, stamped with Mesa's ``model.time`` as its ``collect``
         does, without its per-value ``deepcopy`` (every metric is a plain number).
         """
         self._recent = self.recent_participants()
+        self._year = self.year_participants()
         dc = self.datacollector
         dc._collection_steps.append(self.time)
         columns = dc.model_vars

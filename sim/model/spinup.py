@@ -180,5 +180,5 @@ def _restart_clock(model: CommunityModel, days: int) -> None:
     model._detection_days.clear()
     model._detection_offline.clear()
     model.metric_memo.clear()
-    model._recent = None
+    model._recent = model._year = None
     model.drain_metrics()
