@@ -394,7 +394,7 @@ def test_ensemble_runs_in_the_background_to_the_pages_day():
 
 
 def test_ensemble_uses_the_shipped_posterior_only_when_asked_and_it_loads():
-    assert RunConfig().posterior is False  # off by default: the re-fit is coarse (docs/calibration.md)
+    assert RunConfig().posterior is False  # off by default: a coarse re-fit (calibration.md)
     sim = Simulation(RunConfig(replicates=3, posterior=True))
     assert sim.posterior == posterior_usable()
     draws = [task.overrides for task in sim.tasks["A"]]
