@@ -505,13 +505,17 @@ class NetworkParams(Params):
         source="ASSUMPTION, calibrated to SUNS 2017 (design 5.2); MODEL 3.8's 0.05 per pair "
         "is too high as written",
     )
-    p_estate: float = param(
-        0.0002,
-        **SHARE,
-        zh="同小区结识概率",
-        help="Tie probability of two residents of different buildings",
-        source="ASSUMPTION, calibrated to SUNS 2017 (design 5.2); MODEL 3.8's 0.005 per pair "
-        "would make the estate level dominate",
+    estate_ties: float = param(
+        0.64,
+        ge=0,
+        le=100,
+        unit="ties per resident",
+        zh="跨楼栋结识数",
+        help="Scale of the ties with residents of other buildings: two such residents are tied "
+        "with probability this over the residents (times both sociabilities), so the number "
+        "per resident does not grow with the community's size",
+        source="ASSUMPTION, calibrated to SUNS 2017 at Xianlu Xincun's 3,200 residents (design "
+        "5.2: 0.0002 per pair); MODEL 3.8's 0.005 per pair would make the estate level dominate",
     )
     sociability_shape: float = param(
         0.4,

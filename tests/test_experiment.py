@@ -27,6 +27,8 @@ name = "tiny"
 residents = 200
 households = 70
 households_per_building = 10
+[behaviour]
+spinup_days = 30  # the experiment engine is tested here, not the spin-up: 30 days, not 730
 """
 
 BASE = """

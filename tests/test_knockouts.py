@@ -8,7 +8,8 @@ computed once and shared by every row that uses it. Only the rows that met their
 docs run (docs/model.md, "Knock-outs") are asserted; the others are listed with the reason.
 
 Size: 1,200 residents, with households and absolute parking spaces scaled alike (3/8 of
-Xianlu Xincun, so the shortage per car stays), a 365-day spin-up and 365 days, 3 paired seeds
+Xianlu Xincun, so the shortage per car stays), a 365-day spin-up (K23: the 730 of the scenario,
+:data:`OWN_SPINUP`) and 365 days, 3 paired seeds
 (30 arms x 3 seeds take about 80 s of CPU, as 22 arms x 4 seeds did before). Tolerance: the
 claim is the sign of the mean paired difference. In the docs run (6 pairs, 1,096 days) each
 asserted row's difference exceeded the full arm's replicate sd with a 95 % CI excluding 0; a
@@ -56,6 +57,11 @@ CHEAP = {
         "behaviour.spinup_days": 365,
     },
 }
+#: Rows about the spin-up itself run with the scenario's own 730-day spin-up (the full arm's
+#: state after it): after the cheap 365-day one the baseline is still settling, and K23's paired
+#: difference took either sign (8 seeds: -0.063 to +0.024), while after 730 days all 8 were
+#: negative (-0.095 to -0.018), as in the docs run.
+OWN_SPINUP = {"k23_spinup"}
 #: ``arm:summary`` rows that did not meet their bar in the docs run, so no direction is
 #: asserted (why: the docs' "Knock-outs" table).
 NOT_MET = {
@@ -65,12 +71,13 @@ NOT_MET = {
     "k01_voice_pre:trust_heard",
     "k02_voice_post:satisfaction",
     "k03_deliberation:acceptance",
-    "k05_group_size:participation",
     "k05_group_size:stake_gradient",
+    "k05_group_size:heard_share",
     "k06_individual:conflicts",
     "k06_individual:compliance_spread",
     "k12_property_firm:satisfaction",
     "k12_property_firm:satisfaction_run",
+    "k15_staff_time:participation",
     "k18_disconfirmation:satisfaction",
     "k18_disconfirmation:satisfaction_run",
     "k19_procedural_trust:trust",
@@ -105,16 +112,19 @@ def _rows() -> list[tuple[str, str, str, str]]:
 
 
 @functools.cache
-def _summaries(file: str, arm_name: str, seed: int) -> dict[str, float]:
+def _summaries(file: str, arm_name: str, seed: int, own_spinup: bool = False) -> dict[str, float]:
     """One cheap run's summaries, as the experiment file defines them."""
     exp, bases, _ = _experiment(file)
     (scenario,) = bases
     arm = exp.arms[arm_name]
+    cheap = dict(CHEAP[scenario])
+    if own_spinup:
+        del cheap["behaviour.spinup_days"]
     model = CommunityModel(
         bases[scenario],
         rng=seed,
         mechanisms=list(arm.mechanisms),
-        overrides={**CHEAP[scenario], **arm.overrides},
+        overrides={**cheap, **arm.overrides},
     )
     table = model.run(DAYS)
     out = {}
@@ -146,9 +156,12 @@ def test_rows_are_paired_with_a_full_arm():
 def test_knockout_direction(file, arm, summary, direction):
     """Switching the process off moves its outcome in the stated direction (paired seeds)."""
     exp, _, _ = _experiment(file)
-    full = exp.arms[arm].versus
+    full, own = exp.arms[arm].versus, arm in OWN_SPINUP
     d = np.array(
-        [_summaries(file, arm, s)[summary] - _summaries(file, full, s)[summary] for s in SEEDS]
+        [
+            _summaries(file, arm, s, own)[summary] - _summaries(file, full, s, own)[summary]
+            for s in SEEDS
+        ]
     )
     assert not np.isnan(d).any(), d
     if direction == "higher":
@@ -156,7 +169,7 @@ def test_knockout_direction(file, arm, summary, direction):
     elif direction == "lower":
         assert d.mean() < 0, d
     elif direction == "unchanged":
-        noise = np.std([_summaries(file, full, s)[summary] for s in SEEDS], ddof=1)
+        noise = np.std([_summaries(file, full, s, own)[summary] for s in SEEDS], ddof=1)
         assert abs(d.mean()) < noise, (d, noise)
     else:
         assert np.sign(d.mean()) == DIFFERS_SIGN[f"{arm}:{summary}"], d

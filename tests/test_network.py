@@ -75,10 +75,33 @@ def test_ties_outside_the_household_match_the_rule_level_by_level():
             keep = (pop.household[a] != pop.household[b]) & (level_of(pop, a, b) == level)
             q = -np.expm1(-rate * s[a[keep]] * s[b[keep]])
             assert abs(observed[level] - q.sum()) < 4 * np.sqrt((q * (1 - q)).sum()), level
-        # estate: p_estate s_j s_l is tiny, so the expectation is p (S^2 - sum S_b^2) / 2
+        # estate: p s_j s_l (p = estate_ties / residents) is tiny, so the expectation is
+        # p (S^2 - sum S_b^2) / 2
         by_building = np.bincount(pop.building, s)
-        mean = p.p_estate * (s.sum() ** 2 - (by_building**2).sum()) / 2
+        mean = p.estate_ties / pop.n * (s.sum() ** 2 - (by_building**2).sum()) / 2
         assert abs(observed[2] - mean) < 4 * np.sqrt(mean)
+
+
+def test_estate_ties_per_resident_do_not_grow_with_the_estate():
+    # Ten times the residents, households and buildings: the mean number of ties a resident
+    # has with other buildings stays within 10 % (Poisson counts of ~2,000 and ~20,000 ties
+    # for the seed's sociabilities: SE < 3 %; the two sizes' buildings differ slightly in
+    # share of the estate), while a fixed per-pair probability would multiply it by ten.
+    for seed in SEEDS[:2]:
+        per_resident = []
+        for scale in (1, 10):
+            pop, net = community(
+                seed,
+                **{
+                    "network.activist_ties": 0,
+                    "population.residents": 3200 * scale,
+                    "population.households": 1020 * scale,
+                },
+            )
+            u, v = net.edges
+            per_resident.append(2 * (pop.building[u] != pop.building[v]).sum() / pop.n)
+        assert per_resident[0] > 0.3
+        assert abs(per_resident[1] / per_resident[0] - 1) < 0.1, per_resident
 
 
 def test_ties_concentrate_in_the_stairwell_then_the_building():

@@ -29,7 +29,9 @@ def with_mech(name, params=None, **overrides):
 
 # ---------------------------------------------------------------- joint meeting
 def meeting_day(m, mech):
+    """Today is a meeting day and the meeting's hours are booked (its ``arrivals`` hook)."""
     m.day = mech.params.interval_days - 1
+    mech.arrivals(m)
 
 
 def test_joint_meeting_invites_core_members_and_the_affected_in_person():
@@ -45,27 +47,86 @@ def test_joint_meeting_invites_core_members_and_the_affected_in_person():
 
 
 def test_joint_meeting_invitations_are_limited_by_staff_hours():
-    m, jm = with_mech("joint_meeting", {"invitations": 1000}, **SURE)
+    m, jm = with_mech("joint_meeting", {"invitations": 1000, "head_asks": 0}, **SURE)
     affected = np.flatnonzero((m.pop.building >= 1) & ~m.pop.core)
     m.detect(open_issue(m, affected))
-    meeting_day(m, jm)
     cost = jm.params.meeting_hours * jm.params.staff_at_meeting
     m.committee.free = cost + 10.5 * jm.params.invite_minutes / 60.0  # ten invitations
+    meeting_day(m, jm)
     jm.participate(m)
     invited = np.setdiff1d(jm.attendees, np.flatnonzero(m.pop.core))
     assert len(invited) == 10 and np.all(np.isin(invited, affected))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("asks", [1, 3, 100])
+def test_joint_meeting_building_heads_ask_their_affected_ties(seed, asks):
+    """Each building head (楼栋长) asks up to ``head_asks`` affected ties not yet asked.
+
+    MODEL 3.1: a building head asks in person. Without staff invitations the attendees (asked:
+    p = 1, others ~0) are the core members and the heads' asks: never a resident the agenda
+    leaves out, at least min(t, asks) of a head's t affected ties outside the core, all of
+    them with 100 asks; none with 0. Three network seeds, three ask counts.
+    """
+    m, jm = with_mech("joint_meeting", {"invitations": 0, "head_asks": asks}, seed=seed, **SURE)
+    affected = np.flatnonzero(m.pop.building % 2 == 0)  # half the buildings
+    m.detect(open_issue(m, affected))
+    meeting_day(m, jm)
+    jm.participate(m)
+    core, heads = m.pop.core, np.flatnonzero(m.net.affiliation["building_head"])
+    came = np.setdiff1d(jm.attendees, np.flatnonzero(core))
+    tied = m.net.ties_of(heads)[0]
+    pool = tied[np.isin(tied, affected) & ~core[tied]]  # the heads' affected ties
+    assert np.isin(came, pool).all()
+    for head in heads:
+        ties = m.net.face.indices[m.net.face.indptr[head] : m.net.face.indptr[head + 1]]
+        ties = ties[np.isin(ties, affected) & ~core[ties]]
+        assert np.isin(ties, came).sum() >= min(len(ties), asks), (head, ties)
+    assert len(pool) > asks or asks == 100  # the bound binds for some head
+    if asks == 100:
+        assert list(came) == list(pool)
+    m.day += jm.params.interval_days
+    jm.params = jm.params.model_copy(update={"head_asks": 0})
+    m.committee.start_day()
+    jm.arrivals(m)
+    jm.participate(m)
+    assert list(jm.attendees) == list(np.flatnonzero(core))
 
 
 def test_joint_meeting_is_not_held_off_schedule_or_without_hours():
     m, jm = with_mech("joint_meeting", **SURE)
     m.detect(open_issue(m, np.arange(10)))
     m.day = jm.params.interval_days  # not a meeting day
+    jm.arrivals(m)
     jm.participate(m)
     assert len(jm.attendees) == 0
-    meeting_day(m, jm)
     m.committee.free = jm.params.meeting_hours * jm.params.staff_at_meeting - 0.01
+    meeting_day(m, jm)
     jm.participate(m)
     assert len(jm.attendees) == 0 and m.totals.meetings == 0
+
+
+def test_joint_meeting_books_its_hours_before_the_days_other_work():
+    """The monthly meeting has a fixed date: its hours are booked before anything else.
+
+    Every household unaware of the policy, the explanations alone would take every free hour
+    of the day (they run before the meeting's ``participate``); the meeting is still held, on
+    its full hours, and the explanations get what is left.
+    """
+    m, jm = with_mech("joint_meeting", **SURE, **{"committee.explain_minutes": 60.0})
+    m.detect(open_issue(m, np.flatnonzero(m.pop.building == 1)))
+    m.state.aware[:] = False
+    m.day = jm.params.interval_days - 1
+    free, cost = (
+        m.committee.hours_free_per_day,
+        jm.params.meeting_hours * jm.params.staff_at_meeting,
+    )
+    c = m.spec.committee
+    assert m.pop.n_households * c.explain_coverage * c.explain_minutes / 60.0 > free > cost
+    m.step()
+    assert m.totals.meetings == 1 and len(jm.attendees) > 0
+    assert m.committee.spent["meetings"] >= cost
+    assert m.committee.spent["explanation"] == pytest.approx(free - m.committee.spent["meetings"])
 
 
 def test_daytime_meeting_doubles_the_employed_cost():

@@ -56,7 +56,7 @@ def occasions(m):
     return calls
 
 
-def day(m, d, phases=("participate", "consult", "decide")):
+def day(m, d, phases=("arrivals", "participate", "consult", "decide")):
     m.day = d
     m.committee.start_day()
     for phase in phases:
@@ -161,7 +161,7 @@ def test_with_a_joint_meeting_the_issue_waits_for_the_meeting():
 def test_stakeholders_of_catalogue_agenda_issues_are_invited_up_to_the_quota():
     m, mech = with_mechs(
         {
-            "joint_meeting": {"invitations": 0},
+            "joint_meeting": {"invitations": 0, "head_asks": 0},
             "institutional_consultation": {"invite_quota": 10, "invite_minutes": 5.0},
         },
         **SURE,
@@ -172,7 +172,7 @@ def test_stakeholders_of_catalogue_agenda_issues_are_invited_up_to_the_quota():
     other = np.flatnonzero((m.pop.building == 2) & ~m.pop.core)
     for members, kind in ((cat, PARKING), (other, ILLEGAL)):
         m.detect(open_issue(m, members, kind=kind))
-    day(m, jm.params.interval_days - 1, ("participate",))
+    day(m, jm.params.interval_days - 1, ("arrivals", "participate"))
     invited = np.setdiff1d(jm.attendees, core)
     assert len(invited) == 10 and np.all(np.isin(invited, cat))
     assert np.all(np.isin(core, jm.attendees))
@@ -183,7 +183,7 @@ def test_stakeholders_of_catalogue_agenda_issues_are_invited_up_to_the_quota():
 def test_stakeholder_invitations_are_limited_by_staff_hours():
     m, mech = with_mechs(
         {
-            "joint_meeting": {"invitations": 0},
+            "joint_meeting": {"invitations": 0, "head_asks": 0},
             "institutional_consultation": {"invite_quota": 30, "invite_minutes": 5.0},
         },
         **SURE,
@@ -193,6 +193,7 @@ def test_stakeholder_invitations_are_limited_by_staff_hours():
     m.detect(open_issue(m, cat, kind=PARKING))
     m.day = jm.params.interval_days - 1
     m.committee.free = jm.params.meeting_hours * jm.params.staff_at_meeting + 3.5 * 5.0 / 60
+    m._hook("arrivals")  # the meeting books its hours
     m._hook("participate")
     assert len(np.setdiff1d(jm.attendees, np.flatnonzero(m.pop.core))) == 3
 

@@ -19,6 +19,8 @@ name = "tiny"
 residents = 200
 households = {households}
 households_per_building = 10
+[behaviour]
+spinup_days = 30  # the sweep engine is tested here, not the spin-up: 30 days, not 730
 """
 
 EXPERIMENT = """

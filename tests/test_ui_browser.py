@@ -5,8 +5,9 @@ the browser makes is routed through the test: one for another host is recorded a
 and the tests fail if there was any. Every wait has an explicit, generous timeout (``TIMEOUT``;
 tests/test_browser_waits.py checks this file): playwright's defaults, 5 s for ``expect`` and
 30 s for actions, fail on a loaded machine. Screenshots of the main states go to tests/artifacts/
-for review, with the measured step-and-redraw times. A missing chromium fails these tests
-(``bash .ci/setup test`` installs it); playwright cannot download its own browser here.
+for review, with the measured step-and-redraw times and the server's log. A missing chromium
+fails these tests (``bash .ci/setup test`` installs it); playwright cannot download its own
+browser here.
 """
 
 import json
@@ -81,6 +82,10 @@ def server():
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+        # The server's own log, for review (a disconnected page under load, stop 27).
+        ARTIFACTS.mkdir(exist_ok=True)
+        log.seek(0)
+        (ARTIFACTS / "ui_server.log").write_bytes(log.read())
 
 
 def serving(url: str) -> bool:
@@ -448,5 +453,6 @@ def test_charts_are_updated_in_place_during_a_run(session):
     handle = chart.element_handle(timeout=TIMEOUT)
     first = chart.get_attribute("src", timeout=TIMEOUT)
     run_to(page, "jump_month", "Day 30")  # the progress bar comes and goes above the charts
+    # The last redraw may reach the page after the day's label, so wait for it (CI, stop 27).
+    expect(chart).not_to_have_attribute("src", first, timeout=TIMEOUT)
     assert handle.evaluate("e => e.isConnected")  # the same element, not a new one
-    assert chart.get_attribute("src", timeout=TIMEOUT) != first

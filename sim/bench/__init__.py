@@ -86,22 +86,26 @@ THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 def _sizes(quick: bool) -> dict[str, Any]:
     """The workload of every case, full or quick."""
-    tiny = {"population.residents": 300, "population.households": 95}
+    short = {"behaviour.spinup_days": 30}  # quick: the spin-up is not what is timed
+    tiny = {"population.residents": 300, "population.households": 95, **short}
     if quick:
         return {
             "community": ("xianlu_xincun", tiny, 3, 5),  # days and limit units per repetition
             "reference": (tiny, 2),  # days per repetition
-            "reference_50k": ({"population.residents": 2000, "population.households": 640}, 1),
-            "district": (20, True),
-            "sweep": (20, 4),  # days, runs through the pool
+            "reference_50k": (
+                {"population.residents": 2000, "population.households": 640, **short},
+                1,
+            ),
+            "district": (20, True, short),  # days, two small sub-districts, the unit's overrides
+            "sweep": (20, 4, short),  # days, runs through the pool, overrides
             "organisations_320k": (tiny, 20),
         }
     return {
         "community": ("xianlu_xincun", {}, 50, 100),
         "reference": ({}, 10),
         "reference_50k": ({"population.residents": 50_000, "population.households": 15_940}, 2),
-        "district": (365, False),
-        "sweep": (365, 20),
+        "district": (365, False, {}),
+        "sweep": (365, 20, {}),
         "organisations_320k": (
             {"population.residents": 320_000, "population.households": 102_016},
             40,  # the two initial organisations' first activities fall on day 15
@@ -230,10 +234,10 @@ def _district(quick: bool, repeats: int, timer: Timer, workers: int) -> dict[str
     from sim.experiments.district import load_district, run_district
     from sim.model import CommunityModel, spinup
 
-    days, small = _sizes(quick)["district"]
+    days, small, overrides = _sizes(quick)["district"]
     spec = load_district("gulou")
     spec = _small_district(spec) if small else spec
-    unit_model = CommunityModel("xianlu_xincun", rng=0, resident_agents=False)
+    unit_model = CommunityModel("xianlu_xincun", rng=0, resident_agents=False, overrides=overrides)
     residents: list[int] = []
 
     used: list[float] = []  # core-seconds of each round with workers (None: not readable)
@@ -300,8 +304,8 @@ def _sweep(quick: bool, repeats: int, timer: Timer) -> dict[str, Any]:
     from sim.bench.sweep import bench_sweep, replicate_plan
     from sim.experiments.execution import execute, task
 
-    days, pool_runs = _sizes(quick)["sweep"]
-    plan = replicate_plan(repeats, days)
+    days, pool_runs, overrides = _sizes(quick)["sweep"]
+    plan = replicate_plan(repeats, days, overrides=overrides)
     tasks = iter([task(plan, run) for run in plan.runs])
 
     def one() -> int:
@@ -309,7 +313,7 @@ def _sweep(quick: bool, repeats: int, timer: Timer) -> dict[str, Any]:
         return 1
 
     best = alternate({"replicate": one}, repeats, timer)
-    pool = bench_sweep(n_runs=pool_runs, days=days, workers=(2,))
+    pool = bench_sweep(n_runs=pool_runs, days=days, workers=(2,), overrides=overrides)
     return {
         "residents": 3200,
         "days": days,

@@ -338,6 +338,7 @@ class ReferenceModel(mesa.Model):
             r.cell = self.space[r.idx]
         for r in self.residents:
             r.neighbours = [a for cell in r.cell.connections.values() for a in cell.agents]
+            r.building_head = bool(net.affiliation["building_head"][r.idx])
         self.edges = sorted(
             (a.idx, b.idx) for a in self.residents for b in a.neighbours if a.idx < b.idx
         )
@@ -412,11 +413,12 @@ class ReferenceModel(mesa.Model):
         self.free = c.staff_at(len(self.residents)) * c.hours_per_day * (1.0 - c.admin_share)
         self.today = {"conflicts": 0.0}
         self.arrivals()
+        booked = self.meetings_on and self.book_meeting()
         self.word_of_mouth()
         self.detect_issues()
         self.explain_in_person()
         if self.meetings_on:
-            self.meeting_participate()
+            self.meeting_participate(booked)
             self.meeting_consult()
         self.administrative_decide()
         self.feedback()
@@ -524,14 +526,21 @@ class ReferenceModel(mesa.Model):
                 r.aware = True
 
     # -- the joint meeting ---------------------------------------------------------------
-    def meeting_participate(self) -> None:
-        """On a meeting day: agenda, invitations, and who attends."""
+    def book_meeting(self) -> bool:
+        """On a meeting day the meeting's hours are booked before any other work."""
         p = self.jm
-        self.attendees = []
         cost = p.meeting_hours * p.staff_at_meeting
         if self.day % p.interval_days != p.interval_days - 1 or self.free < cost:
-            return
+            return False
         self.spend(cost)
+        return True
+
+    def meeting_participate(self, booked: bool) -> None:
+        """On a booked meeting day: agenda, invitations, and who attends."""
+        p = self.jm
+        self.attendees = []
+        if not booked:
+            return
         form = getattr(p.formats, p.format)
         rng = self.stream("joint_meeting")
         self.agenda = sorted(
@@ -540,15 +549,17 @@ class ReferenceModel(mesa.Model):
         )[: p.agenda_size]
         n = len(self.residents)
         asked = [1.0 if r.core else 0.0 for r in self.residents]
-        if form.personal and self.agenda and p.invitations:
+        if form.personal and self.agenda:
             affected = sorted({r.idx for i in self.agenda for r in i.members})
-            hours = self.spend(p.invitations * p.invite_minutes / 60.0)
-            k = min(
-                len(affected),
-                int(hours * 60.0 / p.invite_minutes) if p.invite_minutes else p.invitations,
-            )
-            for idx in rng.choice(affected, size=k, replace=False):
-                asked[idx] = 1.0
+            if p.invitations:
+                hours = self.spend(p.invitations * p.invite_minutes / 60.0)
+                k = min(
+                    len(affected),
+                    int(hours * 60.0 / p.invite_minutes) if p.invite_minutes else p.invitations,
+                )
+                for idx in rng.choice(affected, size=k, replace=False):
+                    asked[idx] = 1.0
+            self.heads_ask(affected, asked, rng)
         reached = rng.random(n).tolist()
         u = rng.random(n).tolist()
         self.attendees = [
@@ -559,6 +570,24 @@ class ReferenceModel(mesa.Model):
         ]
         self.totals["meetings"] += 1
         self.attendance, self.attendance_day = len(self.attendees), self.day
+
+    def heads_ask(self, affected: list[int], asked: list[float], rng: np.random.Generator) -> None:
+        """Each building head asks up to ``head_asks`` affected ties not yet asked, at random."""
+        open_ = {i for i in affected if asked[i] == 0}
+        pairs = [
+            (h, t)
+            for h in self.residents
+            if h.building_head
+            for t in sorted(a.idx for a in h.neighbours)
+            if t in open_
+        ]
+        u = rng.random(len(pairs)).tolist()
+        per_head: dict[int, list[tuple[float, int]]] = {}
+        for (h, t), ui in zip(pairs, u, strict=True):
+            per_head.setdefault(h.idx, []).append((ui, t))
+        for draws in per_head.values():
+            for _, t in sorted(draws)[: self.jm.head_asks]:
+                asked[t] = 1.0
 
     def meeting_consult(self) -> None:
         """Attendees deliberate on each agenda issue, propose, and the affected get voice."""

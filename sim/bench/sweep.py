@@ -13,7 +13,9 @@ from sim.experiments.execution import execute, executor, sweep, task
 from sim.scenario import load_scenario
 
 
-def replicate_plan(n_runs: int, days: int, scenario: str = "xianlu_xincun") -> Plan:
+def replicate_plan(
+    n_runs: int, days: int, scenario: str = "xianlu_xincun", overrides: dict | None = None
+) -> Plan:
     """The plan of ``n_runs`` replicates of one design point (the administrative arm)."""
     exp = Experiment.model_validate(
         {
@@ -22,7 +24,7 @@ def replicate_plan(n_runs: int, days: int, scenario: str = "xianlu_xincun") -> P
             "days": days,
             "replicates": n_runs,
             "metrics": ["participation_rate", "satisfaction_mean"],
-            "arms": {"administrative": ["administrative"]},
+            "arms": {"administrative": {"mechanisms": ["administrative"], "set": overrides or {}}},
         }
     )
     return make_plan(exp, {scenario: load_scenario(scenario)})
@@ -33,6 +35,7 @@ def bench_sweep(
     days: int = 365,
     scenario: str = "xianlu_xincun",
     workers: tuple[int, ...] = (1, 2),
+    overrides: dict | None = None,
 ) -> dict[str, Any]:
     """Time a sweep of ``n_runs`` one-year runs against a plain loop.
 
@@ -46,7 +49,7 @@ def bench_sweep(
         ``parent_cpu_ms_per_run[w]`` (the parent's CPU time per run: submitting, receiving,
         writing, combining; unlike wall times, not inflated by other load on the machine).
     """
-    plan = replicate_plan(n_runs, days, scenario)
+    plan = replicate_plan(n_runs, days, scenario, overrides)
     start = time.perf_counter()
     for run in plan.runs:
         execute(task(plan, run))

@@ -208,4 +208,4 @@ class GridManagement(Mechanism):
             heard = np.zeros(model.pop.n, dtype=bool)
             for issue in known:
                 heard[issue.members] = True
-            model.reply(heard & in_visit)
+            model.reply(np.flatnonzero(heard & in_visit))  # one nonzero, not one per gather

@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from sim import classic
 from sim.mechanisms.base import Mechanism
 from sim.mechanisms.shared import ConventionParams, ConventionRule
 from sim.metrics import metric
@@ -225,20 +224,11 @@ class IssueCommittee(Mechanism):
         ties cannot take go to other affected residents at random, so that
         ``min(affected, asks_per_member x members)`` residents are asked in all, as before.
         """
-        n, k, face = model.pop.n, self.params.asks_per_member, model.net.face
+        n, k = model.pop.n, self.params.asks_per_member
         target = np.zeros(n, dtype=bool)
         target[affected] = True
         target[self.members] = False
-        pos = classic.gather_rows(face.indptr, self.members)
-        owner = np.repeat(np.arange(len(self.members)), model.net.degree[self.members])
-        ties = face.indices[pos].astype(np.int64)
-        keep = target[ties]
-        ties, owner = ties[keep], owner[keep]
-        order = np.lexsort((rng.random(len(ties)), owner))
-        ties, owner = ties[order], owner[order]
-        first = np.arange(len(ties)) - np.searchsorted(owner, owner)  # rank within a member
-        asked = np.zeros(n)
-        asked[ties[first < k]] = 1.0
+        asked = model.net.ask(self.members, target, k, rng).astype(float)
         rest = np.setdiff1d(affected, np.flatnonzero(asked), assume_unique=True)
         n_rest = min(len(rest), min(len(affected), k * len(self.members)) - int(asked.sum()))
         asked[rng.choice(rest, size=n_rest, replace=False)] = 1.0

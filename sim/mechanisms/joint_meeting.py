@@ -7,8 +7,9 @@ consultation think-tank of experts (协商智库), or a "say it straight" walk-i
 (有一说一协商工作室).
 
 Rule. On a meeting day social workers invite core members and residents affected by the
-agenda (the oldest known open issues) in person, as far as their hours allow; the rest hear of
-it from a notice. Each resident attends with the participation probability of MODEL 3.1
+agenda (the oldest known open issues) in person, as far as their hours allow, and each building
+head (楼栋长) asks some of the affected among its own face-to-face ties (MODEL 3.1); the rest
+hear of it from a notice. Each resident attends with the participation probability of MODEL 3.1
 (canvassing effect for the personally invited; double time cost for employed residents at a
 daytime meeting). Attendees deliberate on each agenda issue (Hegselmann-Krause within a
 confidence bound widened by facilitation, Luskin et al. 2022; a committee chair pulls toward
@@ -36,7 +37,9 @@ class FormatParams(Params):
     """How one consultation format invites, announces, costs and advises (ASSUMPTIONS)."""
 
     personal: bool = param(
-        True, zh="入户邀请", help="Social workers invite the agenda's affected residents in person"
+        True,
+        zh="入户邀请",
+        help="Social workers and building heads invite the agenda's affected residents in person",
     )
     reach: float = param(
         0.2,
@@ -114,6 +117,16 @@ class JointMeetingParams(Params):
         unit="residents",
         zh="入户邀请人数",
         help="Affected residents social workers try to invite in person",
+    )
+    head_asks: int = param(
+        5,
+        ge=0,
+        le=1000,
+        unit="residents",
+        zh="楼栋长邀请人数",
+        help="Affected face-to-face ties each building head (楼栋长) asks in person",
+        source="ASSUMPTION; MODEL 3.1: an RC worker, building head or neighbour asks in person "
+        "(Middleton & Green 2008)",
     )
     invite_minutes: float = param(
         5.0,
@@ -204,6 +217,7 @@ class JointMeeting(Mechanism):
         """No meeting yet."""
         self.attendees = np.empty(0, dtype=np.int64)
         self.agenda: list = []
+        self.booked = False  # today's meeting hours are booked
         self.attendance, self.attendance_day = 0, -1  # attendees of the last meeting held
 
     def admit(self, model: CommunityModel, who: np.ndarray) -> None:
@@ -211,18 +225,27 @@ class JointMeeting(Mechanism):
         self.attendees = np.union1d(self.attendees, who)
         self.attendance = len(self.attendees)
 
-    def participate(self, model: CommunityModel) -> None:
-        """On a meeting day, if staff hours allow it, invite, then draw who attends.
+    def arrivals(self, model: CommunityModel) -> None:
+        """On a meeting day the staff book the meeting's hours before any other work.
 
-        A meeting needs ``staff_at_meeting x meeting_hours`` free hours; when the
-        administrative load leaves fewer, it is not held that month.
+        The joint meeting is held once a month on a fixed date (MODEL, the systems table), so
+        the day's other work fits around it. It needs ``staff_at_meeting x meeting_hours`` free
+        hours; when the administrative load leaves fewer, it is not held that month (MODEL 3.7).
         """
         p = self.params
-        self.attendees = np.empty(0, dtype=np.int64)
         cost = p.meeting_hours * p.staff_at_meeting
-        if model.day % p.interval_days != p.interval_days - 1 or model.committee.free < cost:
+        self.booked = (
+            model.day % p.interval_days == p.interval_days - 1 and model.committee.free >= cost
+        )
+        if self.booked:
+            model.committee.spend(cost, "meetings")
+
+    def participate(self, model: CommunityModel) -> None:
+        """On a booked meeting day, invite, then draw who attends."""
+        p = self.params
+        self.attendees = np.empty(0, dtype=np.int64)
+        if not self.booked:
             return
-        model.committee.spend(cost, "meetings")
         form = getattr(p.formats, p.format)
         personal, reach, cost_factor = form.personal, form.reach, form.cost_factor
         rng = model.stream(self.name)
@@ -232,14 +255,19 @@ class JointMeeting(Mechanism):
         )[: p.agenda_size]
         n = model.pop.n
         asked = model.pop.core.astype(float)
-        if personal and self.agenda and p.invitations:
+        if personal and self.agenda:
             affected = np.unique(np.concatenate([i.members for i in self.agenda]))
-            hours = model.committee.spend(p.invitations * p.invite_minutes / 60.0, "meetings")
-            k = min(
-                len(affected),
-                int(hours * 60.0 / p.invite_minutes) if p.invite_minutes else p.invitations,
-            )
-            asked[rng.choice(affected, size=k, replace=False)] = 1.0
+            if p.invitations:
+                hours = model.committee.spend(p.invitations * p.invite_minutes / 60.0, "meetings")
+                k = min(
+                    len(affected),
+                    int(hours * 60.0 / p.invite_minutes) if p.invite_minutes else p.invitations,
+                )
+                asked[rng.choice(affected, size=k, replace=False)] = 1.0
+            target = np.zeros(n, dtype=bool)
+            target[affected] = asked[affected] == 0
+            heads = np.flatnonzero(model.net.affiliation["building_head"])
+            asked[model.net.ask(heads, target, p.head_asks, rng)] = 1.0
         heard = (asked > 0) | (rng.random(n) < reach)
         self.attendees = model.draw_participants(
             rng, heard, asked=asked, daytime=p.daytime, cost_factor=cost_factor

@@ -156,16 +156,31 @@ class PalmCommunity(Mechanism):
         """Bass adoption on the network (synchronous: today's shares, then new followers).
 
         Hazards are computed for the eligible residents not yet following only (one uniform
-        is still drawn for everyone, so the stream does not depend on who follows).
+        is still drawn for everyone, so the stream does not depend on who follows); their
+        shares are kept while the followers and the network are unchanged.
         """
         p = self.params
         if model.day < p.launch_day:
             return
         rng = model.stream(self.name)
         u = rng.random(model.pop.n)
-        who = np.flatnonzero(self.eligible & ~self.follows)
+        key, face_ties = self.follows.tobytes(), model.net.face
+        memo = self.__dict__.get("_shares")
+        if memo is None or memo[0] is not face_ties or memo[1] != key:
+            memo = self._shares = (face_ties, key, *self._shares_of(model))
+        who, share = memo[2], memo[3]
         if not len(who):
             return
+        promoting = model.day < p.launch_day + p.promotion_days
+        hazard = ((p.p_launch if promoting else p.p_innovation) + p.q_imitation * share) / 30.0
+        self.follows[who[u[who] < hazard]] = True
+        self.followers = int(np.count_nonzero(self.follows))
+
+    def _shares_of(self, model: CommunityModel) -> tuple[np.ndarray, np.ndarray]:
+        """The eligible non-followers and the share of followers among their ties and group."""
+        who = np.flatnonzero(self.eligible & ~self.follows)
+        if not len(who):
+            return who, np.empty(0)
         face = model.net.share(self.follows)[who]
         per_group = model.net.groups_t @ self.follows.astype(float)
         in_group = self.in_group[who]
@@ -175,11 +190,7 @@ class PalmCommunity(Mechanism):
             out=np.zeros(len(who)),
             where=in_group,
         )
-        share = np.where(in_group, 0.5 * (face + group), face)
-        promoting = model.day < p.launch_day + p.promotion_days
-        hazard = ((p.p_launch if promoting else p.p_innovation) + p.q_imitation * share) / 30.0
-        self.follows[who[u[who] < hazard]] = True
-        self.followers = int(np.count_nonzero(self.follows))
+        return who, np.where(in_group, 0.5 * (face + group), face)
 
     def inform(self, model: CommunityModel) -> None:
         """Post today's policy; followers raise issues more readily."""

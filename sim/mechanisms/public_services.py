@@ -14,9 +14,10 @@ Rule. Each resident without a pending need develops one with the daily chance
 ``online_share``; the rest wait in one queue. Every day the counter is staffed for
 ``counter_hours_per_week / 7`` hours from the committee's free hours, taken in the morning
 (phase 2, before explanations, meetings and handling: fixed service hours come first, so they
-compete with consultation), and serves waiting needs first come, first served, at
-``case_minutes`` each. Offline elderly residents are visited at home (上门服务) at
-``home_visits_per_week``, ``home_minutes`` each, before the counter serves. Both service levels
+compete with consultation; only a joint meeting's monthly date is booked before them), and
+serves waiting needs first come, first served, at ``case_minutes`` each. Offline elderly
+residents are visited at home (上门服务) at ``home_visits_per_week``, ``home_minutes`` each,
+before the counter serves. Both service levels
 are those of a committee at its declared staff and grow with it (times the committee's
 ``scale``, the size rule of :class:`sim.model.agents.ResidentCommittee`). A served need is an
 action on a resident's request: the action effect times ``quality`` on satisfaction and trust
@@ -254,13 +255,17 @@ class PublicServices(Mechanism):
         self.home_credit = 0.0
 
     def inform(self, model: CommunityModel) -> None:
-        """New needs, online settlement, home visits, the counter, lapsed needs."""
+        """New needs, online settlement, home visits, the counter, lapsed needs.
+
+        The day's served (online, home visits, counter: disjoint, as a served need ends) are
+        tallied and benefit in one pass at the end (elementwise per resident: the same values).
+        """
         p, pop = self.params, model.pop
         rng = model.stream(self.name)
         u, v = rng.random(pop.n), rng.random(pop.n)
         new = (self.since < 0) & (u < self.rate)
         self.since[new] = model.day
-        self._serve(model, np.flatnonzero(new & pop.online & (v < p.online_share)))
+        served = [self._serve(model, np.flatnonzero(new & pop.online & (v < p.online_share)))]
         scale = model.committee.scale  # the service grows with the committee (size rule)
         self.home_credit += scale * p.home_visits_per_week / 7.0
         if p.home_minutes and self.home_credit >= 1.0:
@@ -268,13 +273,21 @@ class PublicServices(Mechanism):
             self.home_credit -= want  # planned visits: made, or idle
             due = self._oldest(self.home & (self.since >= 0), want)
             hours = model.committee.spend(len(due) * p.home_minutes / 60.0, "services")
-            self._serve(model, due[: int(hours * 60.0 / p.home_minutes + 1e-9)])
+            served.append(self._serve(model, due[: int(hours * 60.0 / p.home_minutes + 1e-9)]))
         hours = model.committee.spend(scale * p.counter_hours_per_week / 7.0, "services")
         self.credit += hours * 60.0 / p.case_minutes
         k = int(self.credit + 1e-9)
-        served = self._oldest(self.since >= 0, k)
-        self.credit = min(self.credit - len(served), 1.0)  # idle counter time is not banked
-        self._serve(model, served)
+        counter = self._oldest(self.since >= 0, k)
+        self.credit = min(self.credit - len(counter), 1.0)  # idle counter time is not banked
+        served.append(self._serve(model, counter))
+        who = np.concatenate([w for w, _ in served])
+        if len(who):
+            # Sums of whole numbers (counts, days) by group, exact in any order (as np.add.at's).
+            group = self.group[who]
+            self.served += np.bincount(group, minlength=2)
+            waited = np.concatenate([d for _, d in served])
+            self.wait += np.bincount(group, weights=waited, minlength=2)
+            model.benefit(who, p.quality)
         late = np.flatnonzero((self.since >= 0) & (model.day - self.since > p.max_wait_days))
         if len(late):
             self.lapsed += np.bincount(self.group[late], minlength=2)  # whole counts: exact
@@ -288,13 +301,8 @@ class PublicServices(Mechanism):
             return who[:0]
         return who[np.argsort(self.since[who], kind="stable")[:k]]
 
-    def _serve(self, model: CommunityModel, who: np.ndarray) -> None:
-        if not len(who):
-            return
-        p = self.params
-        # Sums of whole numbers (counts, days) by group, exact in any order (as np.add.at's).
-        group = self.group[who]
-        self.served += np.bincount(group, minlength=2)
-        self.wait += np.bincount(group, weights=model.day - self.since[who], minlength=2)
+    def _serve(self, model: CommunityModel, who: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Residents' needs served today end: ``(who, days each waited)``."""
+        waited = model.day - self.since[who]
         self.since[who] = -1
-        model.benefit(who, p.quality)
+        return who, waited

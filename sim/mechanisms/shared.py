@@ -336,11 +336,17 @@ class ConventionRule:
     def say(self, model: CommunityModel) -> np.ndarray:
         """Each resident's voice in drafting as its decision uses it.
 
-        For parking the household's best voice: the head decides for the household.
+        For parking the household's best voice: the head decides for the household (kept
+        while ``voice`` is unchanged; not to be modified).
         """
         if ISSUE_TYPES[self.kind] != "parking":
             return self.voice
-        return np.maximum.reduceat(self.voice, model.parking.head)[model.pop.household]
+        key = self.voice.tobytes()  # an exact comparison without np.array_equal's overhead
+        memo = self.__dict__.get("_say")
+        if memo is None or memo[0] != key:
+            best = np.maximum.reduceat(self.voice, model.parking.head)[model.pop.household]
+            memo = self._say = (key, best)
+        return memo[1]
 
     def apply(self, model: CommunityModel) -> None:
         """Decide when a month is due, then state today's decisions on ``levers.compliance``.

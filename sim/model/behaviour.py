@@ -112,7 +112,7 @@ def participation_chance(
     """
     z = base + b.b_social * social - b.b_cost * cost + b.b_efficacy * efficacy + b.b_stake * benefit
     p = logistic(z) + b.ask_personal * asked + b.ask_broadcast * broadcast
-    return np.clip(p + b.visibility * visible, 0.0, 1.0) * adult
+    return (p + b.visibility * visible).clip(0.0, 1.0) * adult  # np.clip's method, no wrapper
 
 
 def social_threshold(share: np.ndarray, theta: np.ndarray, has_ties: np.ndarray) -> np.ndarray:
@@ -211,7 +211,7 @@ def trust_step(
     """
     up = b.trust_gain * (b.trust_cogov if cogov else 1.0)
     rate = np.where(target >= trust, up, b.trust_gain * b.trust_neg_ratio)
-    return np.clip(trust + rate * (target - trust), 0.0, 1.0)
+    return (trust + rate * (target - trust)).clip(0.0, 1.0)
 
 
 def trust_target(b: BehaviourParams, dj: np.ndarray | float, pj: np.ndarray) -> np.ndarray:

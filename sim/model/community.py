@@ -142,6 +142,8 @@ class CommunityModel(mesa.Model):
         self._build(resident_agents)
         #: Mesa's DataCollector of the daily metrics (one column per metric, as plain lists).
         self.datacollector = DailyCollector()
+        #: Whether a day ends with its metrics row (off in the spin-up, whose rows are dropped).
+        self.collecting = True
         spin_up(self, self.spec.behaviour.spinup_days, resident_agents)
         for m in self.mechanisms:
             m.setup(self)
@@ -266,7 +268,8 @@ class CommunityModel(mesa.Model):
         self._hook("consult")
         self._hook("decide")
         self._feedback()
-        self._collect()
+        if self.collecting:
+            self._collect()
         self.day += 1
         if self.day >= self.spec.days:
             self.running = False
@@ -363,7 +366,7 @@ class CommunityModel(mesa.Model):
         for issue, ui in zip(unknown, u, strict=True):
             m = issue.members
             weight = self.levers.report_weight[m]
-            p_report = np.clip(c.report_prob * st.grievance[m] * weight, 0.0, 0.999)
+            p_report = (c.report_prob * st.grievance[m] * weight).clip(0.0, 0.999)
             # log P(nobody reports), summed in member order (a running sum)
             log_none = np.cumsum(np.log1p(-p_report))[-1]
             if ui < 1.0 - np.exp(log_none):
@@ -466,7 +469,7 @@ class CommunityModel(mesa.Model):
         acc = fav if acceptance is None else acceptance
         st.grievance[members] *= 1.0 - fav
         st.process[members] += b.action_effect * fav
-        pj_issue = np.clip(0.5 * authority + 0.5 * st.justice[members] + acc - fav, 0.0, 1.0)
+        pj_issue = (0.5 * authority + 0.5 * st.justice[members] + acc - fav).clip(0.0, 1.0)
         o = b.outcome_dj_weight * fav + (1.0 - b.outcome_dj_weight) * pj_issue
         st.disc_issue[members] += b.sat_issue * (o - st.fav_expect[members])
         st.fav_expect[members] += behaviour.EXPECT_WEIGHT * (o - st.fav_expect[members])
@@ -679,7 +682,7 @@ class CommunityModel(mesa.Model):
         at = slice(None) if who is None else who
 
         def pick(x: np.ndarray | float) -> np.ndarray | float:
-            return x[at] if np.ndim(x) else x
+            return x[at] if getattr(x, "ndim", 0) else x  # np.ndim without its wrapper
 
         share, has_ties = self._year_share()[at], self.net.degree[at] > 0
         return behaviour.participation_chance(
@@ -725,10 +728,11 @@ class CommunityModel(mesa.Model):
         occasions of a day instead of one each).
         """
         year = self.day - self.state.last_part < behaviour.YEAR_DAYS
+        key = year.tobytes()  # an exact comparison without np.array_equal's overhead
         memo = self.__dict__.get("_ties_memo")
         face = self.net.face
-        if memo is None or memo[0] is not face or not np.array_equal(memo[1], year):
-            memo = self._ties_memo = (face, year, self.net.share(year))
+        if memo is None or memo[0] is not face or memo[1] != key:
+            memo = self._ties_memo = (face, key, self.net.share(year))
         return memo[2]
 
     def group_benefit(self) -> np.ndarray:
@@ -807,12 +811,12 @@ class CommunityModel(mesa.Model):
         raw = sum(terms.values())
         #: Mean of each satisfaction term before clipping, and the clipped share, today.
         self.satisfaction_terms = {
-            k: float(np.add.reduce(v) / len(v)) if np.ndim(v) else float(v)
+            k: float(np.add.reduce(v) / len(v)) if getattr(v, "ndim", 0) else float(v)
             for k, v in terms.items()
         }  # the mean of each term (np.mean's sum and division, without its overhead)
         clipped = np.count_nonzero((raw < 0) | (raw > 1))
         self.satisfaction_terms["clipped_share"] = float(clipped / len(raw))
-        return np.clip(raw, 0.0, 1.0)
+        return raw.clip(0.0, 1.0)
 
     def _feedback(self) -> None:
         """Phase 6: chats, conflicts, ignored issues and complaints, then the residents' stocks.
@@ -832,8 +836,8 @@ class CommunityModel(mesa.Model):
         self._conflicts()
         self._ignored()
         self._complaints()
-        st.grievance = np.clip(
-            st.grievance * (1.0 - b.grievance_decay) + b.grievance_rise * load, 0.0, 1.0
+        st.grievance = (st.grievance * (1.0 - b.grievance_decay) + b.grievance_rise * load).clip(
+            0.0, 1.0
         )
         st.harm *= 1.0 - b.conflict_decay
         perf = behaviour.performance(st.grievance, st.harm)
@@ -894,11 +898,9 @@ class CommunityModel(mesa.Model):
                 self.today.conflicts += n
         if self.today.conflicts:
             harm_by_building = np.bincount(np.concatenate(at), minlength=pop.n_buildings)
-            st.harm = np.clip(
-                st.harm + self.spec.behaviour.conflict_harm * harm_by_building[pop.building],
-                0.0,
-                1.0,
-            )
+            st.harm = (
+                st.harm + self.spec.behaviour.conflict_harm * harm_by_building[pop.building]
+            ).clip(0.0, 1.0)
             self.totals.conflicts += int(self.today.conflicts)
 
     def _ignored(self) -> None:

@@ -145,6 +145,27 @@ class Network:
         nb = face.indices[classic.gather_rows(face.indptr, np.asarray(who, dtype=np.intp))]
         return np.unique(nb, return_counts=True)
 
+    def ask(
+        self, askers: np.ndarray, target: np.ndarray, k: int, rng: np.random.Generator
+    ) -> np.ndarray:
+        """Residents asked in person (bool) when each asker asks up to ``k`` of its ties.
+
+        Each of ``askers`` (indices) asks up to ``k`` of its face-to-face ties in the mask
+        ``target``, at random among them (MODEL 3.1: a building head or neighbour asks in
+        person; Middleton & Green 2008); a resident tied to several askers may be asked by each.
+        """
+        face = self.face
+        owner = np.repeat(np.arange(len(askers)), self.degree[askers])
+        ties = face.indices[classic.gather_rows(face.indptr, askers)].astype(np.int64)
+        keep = target[ties]
+        ties, owner = ties[keep], owner[keep]
+        order = np.lexsort((rng.random(len(ties)), owner))
+        ties, owner = ties[order], owner[order]
+        first = np.arange(len(ties)) - np.searchsorted(owner, owner)  # rank within an asker
+        asked = np.zeros(len(target), dtype=bool)
+        asked[ties[first < k]] = True
+        return asked
+
     def graph(self) -> nx.Graph:
         """The face-to-face layer as a networkx graph (nodes 0..n-1), for drawing only."""
         import networkx as nx
@@ -309,7 +330,8 @@ def build_network(
     a property firm, and the run's network stream.
 
     Face ties: household cliques; stairwell, building and estate ties by
-    :func:`_poisson_ties` at ``p_stair``, ``p_bldg`` and ``p_estate``; ``activist_ties``
+    :func:`_poisson_ties` at ``p_stair``, ``p_bldg`` and ``estate_ties / n`` (so a
+    resident's estate ties do not grow with the estate's size); ``activist_ties``
     draws per core member of partners anywhere in the estate, uniformly (other households
     only; repeats and existing ties collapse): activists reach residents whatever their
     sociability, which is what brings the share without neighbour ties to SUNS's level.
@@ -319,7 +341,8 @@ def build_network(
     hu, hv = _block_pairs(pop.household)
     su, sv = _poisson_ties(pop.stairwell, s, p.p_stair, pop.household, rng)
     bu, bv = _poisson_ties(pop.building, s, p.p_bldg, pop.stairwell, rng)
-    eu, ev = _poisson_ties(np.zeros(n, dtype=np.int32), s, p.p_estate, pop.building, rng)
+    p_estate = p.estate_ties / n
+    eu, ev = _poisson_ties(np.zeros(n, dtype=np.int32), s, p_estate, pop.building, rng)
     au = np.repeat(np.flatnonzero(pop.core), p.activist_ties)
     av = rng.integers(n, size=len(au))
     other = pop.household[au] != pop.household[av]

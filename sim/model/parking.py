@@ -124,8 +124,11 @@ class ParkingLot:
         rate[order[placed:]] = p.kappa_grab
         # Unit spaces are filled after the estate's own spaces, unit by unit.
         bounds = model.spaces + np.cumsum(self.unit_spaces * model.levers.units_open)
+        start = model.spaces
         for k, end in enumerate(bounds):
-            users = order[(bounds[k - 1] if k else model.spaces) : min(end, placed)]
+            users, start = order[start : min(end, placed)], end
+            if not len(users):  # a closed unit, or the night's cars placed before it
+                continue
             self.used[k] += len(users)
             self.overstayed[k] += np.count_nonzero(self.defect[users])
             rate[users] += p.kappa_over

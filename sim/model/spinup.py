@@ -151,8 +151,10 @@ def _run(model: CommunityModel, days: int) -> None:
     for m in model.mechanisms:
         m.setup(model)
     step = type(model).step  # the day itself: Mesa's clock (time, steps) stays at 0
+    model.collecting = False  # no metrics rows: they would be dropped at day 0
     for _ in range(days):
         step(model)
+    model.collecting = True
     model.seed_seq, model.spec = root, spec
     model._streams, model.mechanisms, model._by_name = saved
     _restart_clock(model, days)
