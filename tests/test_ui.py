@@ -469,6 +469,20 @@ def test_ui_command_serves_offline_on_loopback(monkeypatch):
     assert "--open" in argv and argv[argv.index("--port") + 1] == "9000"
 
 
+def test_ui_server_waits_long_for_a_keepalive_answer():
+    import subprocess
+    import sys
+
+    # In a fresh process: the change is to uvicorn's class, for the server that `cogov ui` runs.
+    code = (
+        "import uvicorn; from sim.cli import ui; ui.patient_keepalive(); ui.patient_keepalive();"
+        "c = uvicorn.Config(app='x:y'); d = uvicorn.Config(app='x:y', ws_ping_timeout=5.0);"
+        "print(c.ws_ping_timeout, d.ws_ping_timeout, c.ws_ping_interval)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == [str(cli.WS_PING_TIMEOUT), "5.0", "20.0"]
+
+
 def test_cli_does_not_import_solara():
     import subprocess
     import sys

@@ -369,6 +369,7 @@ def test_no_banner_a_title_and_verdicts_in_colour(session):
     expect(page).to_have_title("Community co-governance simulator", timeout=TIMEOUT)
     expect(page.get_by_text("This website runs on")).to_have_count(0, timeout=TIMEOUT)
     page.locator(".cogov-compare label").click()
+    expect(page.locator(".cogov-diff")).to_have_count(6, timeout=TIMEOUT)  # both sets built
     run_to(page, "jump_month", "Day 30")
     expect(page.locator(".cogov-ensemble")).to_contain_text("Mean of 10 seeds", timeout=TIMEOUT)
     verdicts = page.locator(".cogov-verdict")

@@ -30,6 +30,11 @@ DEFAULTS = {
     "SOLARA_KERNEL_CULL_TIMEOUT": "1h",
     "SOLARA_THEME_TITLE": "社区共治模拟器 · Community co-governance simulator",
 }
+#: Seconds the server waits for the browser's answer to a websocket keep-alive ping (uvicorn:
+#: 20). A server busy stepping and drawing on a loaded machine can leave its event loop without
+#: the interpreter for that long, and then counts the answer as missing and drops the page
+#: ("App is disconnected", a browser test in CI, stop 27); a dead connection is still found.
+WS_PING_TIMEOUT = 300.0
 
 
 def _port(text: str) -> int:
@@ -102,6 +107,27 @@ def check_port(host: str, port: int) -> None:
             ) from None
 
 
+def patient_keepalive() -> None:
+    """Make uvicorn's servers in this process wait :data:`WS_PING_TIMEOUT` for a ping's answer.
+
+    ``solara run`` builds its ``uvicorn.Config`` from its own options only, so the default is
+    changed on the class it looks up when it starts.
+    """
+    import uvicorn
+
+    if getattr(uvicorn.Config, "patient", False):
+        return
+
+    class Config(uvicorn.Config):
+        patient = True
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs.setdefault("ws_ping_timeout", WS_PING_TIMEOUT)
+            super().__init__(*args, **kwargs)
+
+    uvicorn.Config = Config
+
+
 def cmd_ui(args: argparse.Namespace) -> int:
     """Serve the UI until interrupted (a busy port is refused before Solara starts)."""
     check_port(args.host, args.port)
@@ -110,5 +136,6 @@ def cmd_ui(args: argparse.Namespace) -> int:
     os.environ.update(FORCED)
     from solara.__main__ import run
 
+    patient_keepalive()
     run.main(args=solara_args(args), prog_name="cogov ui", standalone_mode=False)
     return 0
