@@ -186,7 +186,7 @@ def participation_stairwell_icc(model: CommunityModel) -> float:
     reads behaviour and where residents live, not the ties themselves.
     """
     adult, g, n_g, occupied, n0 = _stairwells(model.pop)
-    year = _took_part_year(model)  # adults only
+    year = _took_part_year(model)  # over all residents, true only for adults who took part
     groups, n = len(n_g), len(g)
     if groups < 2 or n <= groups:
         return float("nan")
