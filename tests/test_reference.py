@@ -7,6 +7,8 @@ A short spin-up (60 days instead of 730, to keep the per-agent run quick) is inc
 spin-up's streams and clock restart are compared too. The third case raises illegal
 construction's conflict rate (the default gives no such conflict in 400 residents and 200 days)
 and uses the think-tank format, so the open-issue conflicts and expert input are compared too.
+The fourth raises the administrative load to 0.8, so the meetings' mobilisation is short of
+hours (a share of the invitations, briefings and notice) and that is compared too.
 """
 
 import mesa
@@ -54,10 +56,15 @@ CASES = [
             "mechanisms.joint_meeting.format": "think_tank",
         },
     ),
+    (6, {"committee.admin_share": 0.8}),
 ]
 
 
-@pytest.fixture(scope="module", params=CASES, ids=["seed3", "seed4", "seed5_conflicts_experts"])
+@pytest.fixture(
+    scope="module",
+    params=CASES,
+    ids=["seed3", "seed4", "seed5_conflicts_experts", "seed6_heavy_load"],
+)
 def pair(request):
     seed, extra = request.param
     ref = ReferenceModel("xianlu_xincun", rng=seed, overrides={**SMALL, **extra})

@@ -46,16 +46,65 @@ def test_joint_meeting_invites_core_members_and_the_affected_in_person():
     assert jm.agenda == [issue] and m.totals.meetings == 1
 
 
+def mobilisation_hours(m, jm):
+    """Hours the meeting's notice, invitations and building heads' briefings need."""
+    p, heads = jm.params, np.count_nonzero(m.net.affiliation["building_head"])
+    return p.notice_hours + (p.invitations * p.invite_minutes + heads * p.brief_minutes) / 60
+
+
 def test_joint_meeting_invitations_are_limited_by_staff_hours():
-    m, jm = with_mech("joint_meeting", {"invitations": 1000, "head_asks": 0}, **SURE)
+    """The day leaves 26 % of the mobilisation's hours after the meeting: all of them are
+    spent, the granted share is 0.26 and as many of the 40 invitations are made (10)."""
+    m, jm = with_mech("joint_meeting", {"invitations": 40, "head_asks": 0}, **SURE)
     affected = np.flatnonzero((m.pop.building >= 1) & ~m.pop.core)
     m.detect(open_issue(m, affected))
     cost = jm.params.meeting_hours * jm.params.staff_at_meeting
-    m.committee.free = cost + 10.5 * jm.params.invite_minutes / 60.0  # ten invitations
+    m.committee.free = cost + 0.26 * mobilisation_hours(m, jm)
     meeting_day(m, jm)
+    assert jm.share == pytest.approx(0.26) and m.committee.free == pytest.approx(0.0)
     jm.participate(m)
     invited = np.setdiff1d(jm.attendees, np.flatnonzero(m.pop.core))
     assert len(invited) == 10 and np.all(np.isin(invited, affected))
+
+
+@pytest.mark.parametrize("share", [0.25, 1.0])
+def test_joint_meeting_short_hours_brief_fewer_heads_and_reach_fewer(share, monkeypatch):
+    """With a share g of the mobilisation's hours, each building head is briefed (and asks
+    its ties) with chance g and the notice reaches g x reach (MODEL 3.7).
+
+    25 meetings of 4 heads and 120 residents: at g = 0.25 the briefings are binomial(100,
+    0.25), sd 4.3, so 10-40 is 3.5 sd either side; the notice's hearers binomial(3,000, 0.05),
+    sd 12, so 100-200 is 4 sd. At g = 1 every head is briefed at every meeting.
+    """
+    m, jm = with_mech("joint_meeting", {"invitations": 0}, **SURE)
+    m.detect(open_issue(m, np.flatnonzero(m.pop.building >= 1)))
+    heads = np.flatnonzero(m.net.affiliation["building_head"])
+    briefed, heard = [], []
+    ask, draw = m.net.ask, m.draw_participants
+
+    def recorded_ask(askers, *args):
+        briefed.append(len(askers))
+        return ask(askers, *args)
+
+    def recorded_draw(rng, hearers, asked, **kw):
+        heard.append(np.count_nonzero(hearers & (asked == 0)))
+        return draw(rng, hearers, asked=asked, **kw)
+
+    monkeypatch.setattr(m.net, "ask", recorded_ask)
+    monkeypatch.setattr(m, "draw_participants", recorded_draw)
+    cost = jm.params.meeting_hours * jm.params.staff_at_meeting
+    for k in range(25):
+        m.day = k * jm.params.interval_days + jm.params.interval_days - 1
+        m.committee.start_day()
+        m.committee.free = cost + share * mobilisation_hours(m, jm)
+        jm.arrivals(m)
+        jm.participate(m)
+    if share == 1.0:
+        assert briefed == [len(heads)] * 25
+        return
+    assert 10 <= sum(briefed) <= 40
+    reach = jm.params.formats.invitation.reach
+    assert reach * share == 0.05 and 100 <= sum(heard) <= 200
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

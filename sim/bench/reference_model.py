@@ -413,12 +413,12 @@ class ReferenceModel(mesa.Model):
         self.free = c.staff_at(len(self.residents)) * c.hours_per_day * (1.0 - c.admin_share)
         self.today = {"conflicts": 0.0}
         self.arrivals()
-        booked = self.meetings_on and self.book_meeting()
+        share = self.book_meeting() if self.meetings_on else None
         self.word_of_mouth()
         self.detect_issues()
         self.explain_in_person()
         if self.meetings_on:
-            self.meeting_participate(booked)
+            self.meeting_participate(share)
             self.meeting_consult()
         self.administrative_decide()
         self.feedback()
@@ -526,20 +526,27 @@ class ReferenceModel(mesa.Model):
                 r.aware = True
 
     # -- the joint meeting ---------------------------------------------------------------
-    def book_meeting(self) -> bool:
-        """On a meeting day the meeting's hours are booked before any other work."""
+    def book_meeting(self) -> float | None:
+        """On a meeting day the meeting's hours, then its mobilisation's, are booked first.
+
+        Returns the share of the mobilisation hours granted (None: no meeting today).
+        """
         p = self.jm
         cost = p.meeting_hours * p.staff_at_meeting
         if self.day % p.interval_days != p.interval_days - 1 or self.free < cost:
-            return False
+            return None
         self.spend(cost)
-        return True
+        need = p.notice_hours
+        if getattr(p.formats, p.format).personal:
+            heads = sum(r.building_head for r in self.residents)
+            need += (p.invitations * p.invite_minutes + heads * p.brief_minutes) / 60.0
+        return self.spend(need) / need if need > 0 else 1.0
 
-    def meeting_participate(self, booked: bool) -> None:
+    def meeting_participate(self, share: float | None) -> None:
         """On a booked meeting day: agenda, invitations, and who attends."""
         p = self.jm
         self.attendees = []
-        if not booked:
+        if share is None:
             return
         form = getattr(p.formats, p.format)
         rng = self.stream("joint_meeting")
@@ -551,36 +558,31 @@ class ReferenceModel(mesa.Model):
         asked = [1.0 if r.core else 0.0 for r in self.residents]
         if form.personal and self.agenda:
             affected = sorted({r.idx for i in self.agenda for r in i.members})
-            if p.invitations:
-                hours = self.spend(p.invitations * p.invite_minutes / 60.0)
-                k = min(
-                    len(affected),
-                    int(hours * 60.0 / p.invite_minutes) if p.invite_minutes else p.invitations,
-                )
-                for idx in rng.choice(affected, size=k, replace=False):
-                    asked[idx] = 1.0
-            self.heads_ask(affected, asked, rng)
+            k = min(len(affected), int(share * p.invitations))
+            for idx in rng.choice(affected, size=k, replace=False):
+                asked[idx] = 1.0
+            heads = [r for r in self.residents if r.building_head]
+            if share < 1.0:
+                u = rng.random(len(heads)).tolist()
+                heads = [h for h, ui in zip(heads, u, strict=True) if ui < share]
+            self.heads_ask(heads, affected, asked, rng)
         reached = rng.random(n).tolist()
         u = rng.random(n).tolist()
         self.attendees = [
             r
             for r in self.residents
-            if (asked[r.idx] > 0 or reached[r.idx] < form.reach)
+            if (asked[r.idx] > 0 or reached[r.idx] < form.reach * share)
             and u[r.idx] < r.participation_probability(asked[r.idx], p.daytime, form.cost_factor)
         ]
         self.totals["meetings"] += 1
         self.attendance, self.attendance_day = len(self.attendees), self.day
 
-    def heads_ask(self, affected: list[int], asked: list[float], rng: np.random.Generator) -> None:
-        """Each building head asks up to ``head_asks`` affected ties not yet asked, at random."""
+    def heads_ask(
+        self, heads: list, affected: list[int], asked: list[float], rng: np.random.Generator
+    ) -> None:
+        """Each of ``heads`` asks up to ``head_asks`` affected ties not yet asked, at random."""
         open_ = {i for i in affected if asked[i] == 0}
-        pairs = [
-            (h, t)
-            for h in self.residents
-            if h.building_head
-            for t in sorted(a.idx for a in h.neighbours)
-            if t in open_
-        ]
+        pairs = [(h, t) for h in heads for t in sorted(a.idx for a in h.neighbours) if t in open_]
         u = rng.random(len(pairs)).tolist()
         per_head: dict[int, list[tuple[float, int]]] = {}
         for (h, t), ui in zip(pairs, u, strict=True):

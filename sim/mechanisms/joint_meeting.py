@@ -6,17 +6,19 @@ chose a consultation form: invitation-based (邀约式协商), an open deliberat
 consultation think-tank of experts (协商智库), or a "say it straight" walk-in studio
 (有一说一协商工作室).
 
-Rule. On a meeting day social workers invite core members and residents affected by the
-agenda (the oldest known open issues) in person, as far as their hours allow, and each building
-head (楼栋长) asks some of the affected among its own face-to-face ties (MODEL 3.1); the rest
-hear of it from a notice. Each resident attends with the participation probability of MODEL 3.1
-(canvassing effect for the personally invited; double time cost for employed residents at a
-daytime meeting). Attendees deliberate on each agenda issue (Hegselmann-Krause within a
-confidence bound widened by facilitation, Luskin et al. 2022; a committee chair pulls toward
-the committee's view, Spada & Vreeland 2013) and agree on a proposal; affected attendees get
-pre-decision voice. Units present commit resources to issues that need them (after-hours
-parking spaces) and have a seat when the committee asks actors to engage; a think-tank adds
-expert input. The proposal carries the meeting's ``authority`` in the decision.
+Rule. On a meeting day social workers invite core members and residents affected by the agenda
+(the oldest known open issues) in person and brief each building head (楼栋长), who asks some of
+the affected among its own face-to-face ties (MODEL 3.1); the rest hear of it from a notice.
+These take staff hours the day's administrative load may not leave, and then fewer are invited,
+briefed and reached (:meth:`JointMeeting.mobilise`). Each resident attends with the
+participation probability of MODEL 3.1 (canvassing effect for the personally invited; double
+time cost for employed residents at a daytime meeting). Attendees deliberate on each agenda
+issue (Hegselmann-Krause within a confidence bound widened by facilitation, Luskin et al. 2022;
+a committee chair pulls toward the committee's view, Spada & Vreeland 2013) and agree on a
+proposal; affected attendees get pre-decision voice. Units present commit resources to issues
+that need them (after-hours parking spaces) and have a seat when the committee asks actors to
+engage; a think-tank adds expert input. The proposal carries the meeting's ``authority`` in the
+decision.
 """
 
 from __future__ import annotations
@@ -136,6 +138,24 @@ class JointMeetingParams(Params):
         zh="邀请时长",
         help="Staff minutes per personal invitation",
     )
+    brief_minutes: float = param(
+        5.0,
+        ge=0,
+        le=120,
+        unit="min/building head",
+        zh="楼栋长动员时长",
+        help="Staff minutes to brief one building head on the agenda before it asks its ties",
+        source="ASSUMPTION: a phone call",
+    )
+    notice_hours: float = param(
+        1.0,
+        ge=0,
+        le=24,
+        unit="h/meeting",
+        zh="会议通知时长",
+        help="Staff hours to post and pass on a meeting's notice (boards, WeChat group)",
+        source="ASSUMPTION",
+    )
     meeting_hours: float = param(
         3.0, ge=0, le=24, unit="h", zh="会议时长", help="Length of a meeting"
     )
@@ -217,7 +237,7 @@ class JointMeeting(Mechanism):
         """No meeting yet."""
         self.attendees = np.empty(0, dtype=np.int64)
         self.agenda: list = []
-        self.booked = False  # today's meeting hours are booked
+        self.share = None  # today's meeting: the share of its mobilisation hours granted
         self.attendance, self.attendance_day = 0, -1  # attendees of the last meeting held
 
     def admit(self, model: CommunityModel, who: np.ndarray) -> None:
@@ -231,23 +251,41 @@ class JointMeeting(Mechanism):
         The joint meeting is held once a month on a fixed date (MODEL, the systems table), so
         the day's other work fits around it. It needs ``staff_at_meeting x meeting_hours`` free
         hours; when the administrative load leaves fewer, it is not held that month (MODEL 3.7).
+        Its mobilisation is booked next (:meth:`mobilise`).
         """
         p = self.params
         cost = p.meeting_hours * p.staff_at_meeting
-        self.booked = (
-            model.day % p.interval_days == p.interval_days - 1 and model.committee.free >= cost
-        )
-        if self.booked:
+        self.share = None
+        if model.day % p.interval_days == p.interval_days - 1 and model.committee.free >= cost:
             model.committee.spend(cost, "meetings")
+            self.share = self.mobilise(model)
+
+    def mobilise(self, model: CommunityModel) -> float:
+        """Spend the meeting's mobilisation hours; return the share of them granted.
+
+        The notice, and in a personal format the invitations and a briefing of each building
+        head, take their hours from what the administrative load leaves after the meeting
+        itself (MODEL 3.7: participation opportunities are fewer than promised; Heberer & Göbel
+        2011, Read 2012). Short hours are shared pro rata: with a share ``g`` granted, ``g`` of
+        the invitations are made, each building head is briefed (and asks its ties) with chance
+        ``g`` and the notice reaches ``g`` of its ``reach``: a graded cap between the load that
+        leaves all the hours and the one that leaves none.
+        """
+        p = self.params
+        need = p.notice_hours
+        if getattr(p.formats, p.format).personal:
+            heads = int(np.count_nonzero(model.net.affiliation["building_head"]))
+            need += (p.invitations * p.invite_minutes + heads * p.brief_minutes) / 60.0
+        return model.committee.spend(need, "meetings") / need if need > 0 else 1.0
 
     def participate(self, model: CommunityModel) -> None:
         """On a booked meeting day, invite, then draw who attends."""
         p = self.params
         self.attendees = np.empty(0, dtype=np.int64)
-        if not self.booked:
+        share = self.share
+        if share is None:
             return
         form = getattr(p.formats, p.format)
-        personal, reach, cost_factor = form.personal, form.reach, form.cost_factor
         rng = model.stream(self.name)
         self.agenda = sorted(
             (i for i in model.issues.open if i.known and i.proposal is None),
@@ -255,22 +293,19 @@ class JointMeeting(Mechanism):
         )[: p.agenda_size]
         n = model.pop.n
         asked = model.pop.core.astype(float)
-        if personal and self.agenda:
+        if form.personal and self.agenda:
             affected = np.unique(np.concatenate([i.members for i in self.agenda]))
-            if p.invitations:
-                hours = model.committee.spend(p.invitations * p.invite_minutes / 60.0, "meetings")
-                k = min(
-                    len(affected),
-                    int(hours * 60.0 / p.invite_minutes) if p.invite_minutes else p.invitations,
-                )
-                asked[rng.choice(affected, size=k, replace=False)] = 1.0
+            k = min(len(affected), int(share * p.invitations))
+            asked[rng.choice(affected, size=k, replace=False)] = 1.0
             target = np.zeros(n, dtype=bool)
             target[affected] = asked[affected] == 0
             heads = np.flatnonzero(model.net.affiliation["building_head"])
+            if share < 1.0:
+                heads = heads[rng.random(len(heads)) < share]
             asked[model.net.ask(heads, target, p.head_asks, rng)] = 1.0
-        heard = (asked > 0) | (rng.random(n) < reach)
+        heard = (asked > 0) | (rng.random(n) < form.reach * share)
         self.attendees = model.draw_participants(
-            rng, heard, asked=asked, daytime=p.daytime, cost_factor=cost_factor
+            rng, heard, asked=asked, daytime=p.daytime, cost_factor=form.cost_factor
         )
         model.record_meeting()
         self.attendance, self.attendance_day = len(self.attendees), model.day
