@@ -183,7 +183,13 @@ def test_stakeholders_of_catalogue_agenda_issues_are_invited_up_to_the_quota():
 def test_stakeholder_invitations_are_limited_by_staff_hours():
     m, mech = with_mechs(
         {
-            "joint_meeting": {"invitations": 0, "head_asks": 0},
+            # no mobilisation hours: the free hours left are the invitations' alone
+            "joint_meeting": {
+                "invitations": 0,
+                "head_asks": 0,
+                "notice_hours": 0,
+                "brief_minutes": 0,
+            },
             "institutional_consultation": {"invite_quota": 30, "invite_minutes": 5.0},
         },
         **SURE,

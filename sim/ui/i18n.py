@@ -309,6 +309,8 @@ UNITS_ZH = {
     "min/household": "分钟/户",
     "min/resident": "分钟/人",
     "min/report": "分钟/件",
+    "min/building head": "分钟/楼栋长",
+    "h/meeting": "小时/次会议",
     "issues": "件",
     "issues/month": "件/月",
     "residents/day": "人/天",
