@@ -234,3 +234,25 @@ def test_other_communities_are_sparser_or_denser_as_their_scenarios_say(scenario
 
     old, other = nonhh("xianlu_xincun"), nonhh(scenario)
     assert other > 1.2 * old if scenario == "qixia_rural" else other < 0.8 * old
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_tracked_shares_equal_the_mat_vec_bit_for_bit_as_the_mask_and_ties_change(seed):
+    """``share(mask, track=...)`` updates its counts from the residents who changed; a run of
+    masks that drift a few residents at a time (and one that changes wholesale), across a
+    change of the tie layer, gives exactly the mat-vec's shares at every call."""
+    _, net = community(seed)
+    rng = np.random.default_rng(seed)
+    n = len(net.degree)
+    mask = rng.random(n) < 0.3
+    for call in range(12):
+        if call == 5:
+            mask = rng.random(n) < 0.6  # most residents change: the full path
+        elif call == 8:
+            net.add_ties(rng.integers(0, n, 40), rng.integers(0, n, 40))  # a new layer
+        else:
+            flip = rng.choice(n, size=25, replace=False)
+            mask[flip] = ~mask[flip]
+        tracked = net.share(mask, track="test")
+        assert np.array_equal(tracked, net.share(mask)), call
+        assert tracked.dtype == np.float64

@@ -181,7 +181,7 @@ class PalmCommunity(Mechanism):
         who = np.flatnonzero(self.eligible & ~self.follows)
         if not len(who):
             return who, np.empty(0)
-        face = model.net.share(self.follows)[who]
+        face = model.net.share(self.follows, track="palm_followers")[who]
         per_group = model.net.groups_t @ self.follows.astype(float)
         in_group = self.in_group[who]
         group = np.divide(

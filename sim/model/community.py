@@ -350,7 +350,7 @@ class CommunityModel(mesa.Model):
         u = self.stream("word_of_mouth").random(pop.n)
         who = np.flatnonzero(~st.aware)
         if len(who):
-            informed = self.net.share(st.aware)[who] * self.net.degree[who]
+            informed = self.net.share(st.aware, track="aware")[who] * self.net.degree[who]
             p = 1.0 - (1.0 - self.spec.behaviour.word_of_mouth) ** informed
             st.aware[who[u[who] < p]] = True
 
@@ -724,15 +724,16 @@ class CommunityModel(mesa.Model):
     def _year_share(self) -> np.ndarray:
         """Share of each resident's face-to-face ties who took part in the last year (0 without).
 
-        Kept while the year's participants and the network are the same (one mat-vec for the
-        occasions of a day instead of one each).
+        Kept while the year's participants and the network are the same (one computation for
+        the occasions of a day instead of one each), and updated from those who joined or left
+        the year's participants since (:meth:`Network.share`'s ``track``).
         """
         year = self.day - self.state.last_part < behaviour.YEAR_DAYS
         key = year.tobytes()  # an exact comparison without np.array_equal's overhead
         memo = self.__dict__.get("_ties_memo")
         face = self.net.face
         if memo is None or memo[0] is not face or memo[1] != key:
-            memo = self._ties_memo = (face, key, self.net.share(year))
+            memo = self._ties_memo = (face, key, self.net.share(year, track="year"))
         return memo[2]
 
     def group_benefit(self) -> np.ndarray:

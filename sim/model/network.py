@@ -41,6 +41,8 @@ class _FaceCache:
     edges: tuple[np.ndarray, np.ndarray] | None = None  # (u, v), u < v, sorted by (u, v)
     keys: np.ndarray | None = None  # u * n + v of the edges, ascending
     stored: np.ndarray | None = None  # row * n + column of the stored entries, ascending
+    #: Tie counts kept by :meth:`Network.share`'s ``track`` name: (the mask, its counts).
+    counts: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
 
 def _merge(old: np.ndarray, at: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -132,9 +134,32 @@ class Network:
         """The WeChat membership matrix transposed (groups x residents), built once."""
         return self.groups.T.tocsr()
 
-    def share(self, mask: np.ndarray) -> np.ndarray:
-        """Share of each resident's face-to-face ties in ``mask`` (0 without ties)."""
-        return classic.neighbour_share_unchecked(self.face, mask, self.degree)
+    def share(self, mask: np.ndarray, track: str | None = None) -> np.ndarray:
+        """Share of each resident's face-to-face ties in ``mask`` (0 without ties).
+
+        ``track`` names a mask that changes little between calls (who is aware, who follows):
+        its tie counts are then updated from the residents whose membership changed since the
+        last call under that name instead of one mat-vec over every tie. Counts of 0/1 ties are
+        whole numbers, exact in any order of summation, so the shares are the mat-vec's, bit
+        for bit.
+        """
+        if track is None:
+            return classic.neighbour_share_unchecked(self.face, mask, self.degree)
+        return self._counts(track, mask) / np.maximum(self.degree, 1)
+
+    def _counts(self, name: str, mask: np.ndarray) -> np.ndarray:
+        """Each resident's number of ties in ``mask``, kept under ``name`` (see :meth:`share`)."""
+        c, face = self._cache(), self.face
+        held = c.counts.get(name)
+        changed = None if held is None else np.flatnonzero(mask != held[0])
+        if changed is None or 8 * len(changed) > len(mask):  # many changed: one mat-vec
+            counts = np.asarray(face @ mask.astype(float)).ravel()
+        else:
+            counts = held[1]
+            step = np.repeat(np.where(mask[changed], 1.0, -1.0), c.degree[changed])
+            np.add.at(counts, face.indices[classic.gather_rows(face.indptr, changed)], step)
+        c.counts[name] = (mask.copy(), counts)
+        return counts
 
     def ties_of(self, who: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Residents tied to any of ``who`` (indices, ascending) and to how many of them.
