@@ -152,6 +152,11 @@ def _took_part_year(model: CommunityModel) -> np.ndarray:
     return model.year_participants()
 
 
+def _year_index(model: CommunityModel) -> np.ndarray:
+    """Indices of :func:`_took_part_year`'s adults (once a row: a gather by index is cheaper)."""
+    return model.per_row("year_index", lambda: np.flatnonzero(_took_part_year(model)))
+
+
 def participation_12m(model: CommunityModel) -> float:
     """Share of adults who took part in any consultation in the last 365 days."""
     return float(np.count_nonzero(_took_part_year(model)) / np.count_nonzero(model.pop.adult))
@@ -190,7 +195,7 @@ def participation_stairwell_icc(model: CommunityModel) -> float:
     groups, n = len(n_g), len(g)
     if groups < 2 or n <= groups:
         return float("nan")
-    y_g = np.bincount(g, year[adult])[occupied]  # the 0/1 outcome as weights
+    y_g = np.bincount(g[year[adult]], minlength=len(occupied))[occupied].astype(float)
     mean_g = y_g / n_g
     y_mean = np.count_nonzero(year) / n  # an exact count over n: the 0/1 outcome's mean
     msb = float(np.add.reduce(n_g * (mean_g - y_mean) ** 2)) / (groups - 1)
@@ -215,7 +220,7 @@ def satisfaction_participants(model: CommunityModel) -> float:
 
     The residents voice reaches: its bonuses and justice fall on them, not on the estate.
     """
-    x = model.state.satisfaction[_took_part_year(model)]
+    x = model.state.satisfaction[_year_index(model)]
     return _mean(x) if len(x) else float("nan")
 
 
@@ -232,7 +237,7 @@ def satisfaction_losers(model: CommunityModel) -> float:
 
 def trust_participants(model: CommunityModel) -> float:
     """Mean trust of the adults who took part in the last 365 days (NaN if none)."""
-    x = model.state.trust[_took_part_year(model)]
+    x = model.state.trust[_year_index(model)]
     return _mean(x) if len(x) else float("nan")
 
 
@@ -243,10 +248,9 @@ def trust_voiced_issues(model: CommunityModel) -> float:
     with voice (weighted by the decision's authority) or replied. Where procedure is good: trust
     in the RC weighs the procedure of the decisions judged (MODEL 3.2).
     """
-    st = model.state
-    heard = np.minimum(st.issues_heard / np.maximum(st.issues_touched, 1e-9), 1.0)
+    heard = model.heard_share()
     total = float(np.add.reduce(heard))
-    return float(heard @ st.trust / total) if total > 0 else float("nan")
+    return float(heard @ model.state.trust / total) if total > 0 else float("nan")
 
 
 def _sat_term(term: str, doc: str) -> Callable[[CommunityModel], float]:
@@ -434,9 +438,19 @@ def meetings_held_total(model: CommunityModel) -> float:
 
 def convention_compliance(model: CommunityModel) -> float:
     """Realised share keeping a convention this month, over the residents bound (0 if none)."""
-    c = model.levers.compliance
-    bound = c[~np.isnan(c)]
-    return float(bound.mean()) if len(bound) else 0.0
+    bound = _bound(model)[1]
+    return _mean(bound) if len(bound) else 0.0
+
+
+def _bound(model: CommunityModel) -> tuple[np.ndarray, np.ndarray]:
+    """Today's bound entries of ``levers.compliance``: flat indices (row-major) and values."""
+
+    def bound() -> tuple[np.ndarray, np.ndarray]:
+        c = model.levers.compliance
+        at = np.flatnonzero(~np.isnan(c))  # row-major, as np.nonzero's (kind, who) pairs
+        return at, c.ravel()[at]
+
+    return model.per_row("compliance_bound", bound)
 
 
 def compliance_building_sd(model: CommunityModel) -> float:
@@ -445,13 +459,12 @@ def compliance_building_sd(model: CommunityModel) -> float:
     Over the residents bound (every convention's row of ``levers.compliance``), each building's
     share; how much compliance clusters by building (neighbours, monitoring, voice).
     """
-    c = model.levers.compliance
-    at = np.flatnonzero(~np.isnan(c))  # row-major, as np.nonzero's (kind, who) pairs
+    at, kept = _bound(model)
     if not len(at):
         return float("nan")
-    b = model.pop.building[at % c.shape[1]]
+    b = model.pop.building[at % model.pop.n]
     n = np.bincount(b)
-    share = np.bincount(b, c.ravel()[at])[n > 0] / n[n > 0]
+    share = np.bincount(b, kept)[n > 0] / n[n > 0]
     return _std(share) if len(share) > 1 else float("nan")
 
 

@@ -1,11 +1,14 @@
 """The community model: invariants, determinism, common random numbers and directions."""
 
+import pickle
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from sim import CommunityModel, Resident, ResidentCommittee, ResidentUnit, SubDistrict
 from sim.calibration.patterns import target
+from sim.mechanisms import BUILTIN
 from sim.metrics import METRICS
 from sim.params import ISSUE_TYPES
 
@@ -207,6 +210,28 @@ def test_recent_participants_between_steps_match_the_metrics_row():
         model.step()
         row = model.metrics().iloc[-1]
         assert model.recent_participants().mean() == row["participation_rate"]
+
+
+def test_metrics_sharing_row_values_equal_a_live_computation():
+    """Metrics share values while a row is collected (``per_row``, the heard shares, the
+    participant masks). Each row equals the same metrics computed live, as during a step, on a
+    copy of the model with those values dropped and its day set back to the row's: a shared
+    value is never another day's or another metric's."""
+    model = CommunityModel("xianlu_xincun", rng=2, mechanisms=list(BUILTIN))
+    checked = 0
+    for day in range(240):
+        model.step()
+        if day % 30 != 29:
+            continue
+        row = model.metrics().iloc[-1]
+        live = pickle.loads(pickle.dumps(model))
+        live._recent = live._year = live._heard = live._row = None
+        live.day -= 1  # the row was collected before the step's day ended
+        for name, fn in METRICS.items():
+            value = fn(live)
+            assert value == row[name] or (np.isnan(value) and np.isnan(row[name])), name
+        checked += not np.isnan(row["compliance_building_sd"])
+    assert checked >= 2  # conventions bind on some of the days checked
 
 
 # ------------------------------------------------------------------ issue 13: API arguments

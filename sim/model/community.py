@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -230,6 +230,8 @@ class CommunityModel(mesa.Model):
         self._detection_offline: list[float] = []  # offline share of each detected issue
         self._recent: np.ndarray | None = None  # the last collected day's recent participants
         self._year: np.ndarray | None = None  # the last collected day's year participants
+        self._heard: np.ndarray | None = None  # today's heard shares, once the feedback has them
+        self._row: dict[str, Any] | None = None  # values shared by a metrics row's metrics
         #: Metrics of append-only records, by name: (record length, value, ...); see sim.metrics.
         self.metric_memo: dict[str, tuple] = {}
 
@@ -257,7 +259,7 @@ class CommunityModel(mesa.Model):
         self.today = Today()
         self.levers.compliance[:] = np.nan  # conventions state today's compliance in ``decide``
         self.levers.report_weight[:] = 1.0  # channel mechanisms raise it in ``inform``
-        self._recent = self._year = None  # participation changes: computed live until collect
+        self._recent = self._year = self._heard = self._row = None  # live until they are set
         self._arrivals()
         self._hook("arrivals")
         self._inform()
@@ -846,7 +848,7 @@ class CommunityModel(mesa.Model):
         year = np.exp(-1.0 / behaviour.YEAR_DAYS)
         for record in (st.issues_touched, st.issues_heard, st.voices):
             record *= year
-        heard = np.minimum(st.issues_heard / np.maximum(st.issues_touched, 1e-9), 1.0)
+        heard = self._heard = self.heard_share()
         climate = behaviour.procedural_climate(b, heard, st.voices)
         st.justice += (climate - st.justice) / b.justice_days
         decay = behaviour.halflife_factor(b.voice_halflife)
@@ -970,6 +972,30 @@ class CommunityModel(mesa.Model):
             return self._year
         return self.pop.adult & (self.day - self.state.last_part < behaviour.YEAR_DAYS)
 
+    def heard_share(self) -> np.ndarray:
+        """Each resident's share of its issues of the last year decided with voice or replied.
+
+        The procedural climate's share (at most 1; 0 without issues). After the day's feedback,
+        the array it used (nothing changes the records until the next step).
+        """
+        if self._heard is not None:
+            return self._heard
+        st = self.state
+        return np.minimum(st.issues_heard / np.maximum(st.issues_touched, 1e-9), 1.0)
+
+    def per_row(self, key: str, compute: Callable[[], Any]) -> Any:
+        """``compute()``, computed once for the metrics row being collected (and read after it).
+
+        For intermediate values several metrics share; during a step (state still changing),
+        computed on every call.
+        """
+        row = self._row
+        if row is None:
+            return compute()
+        if key not in row:
+            row[key] = compute()
+        return row[key]
+
     def _collect(self) -> None:
         """Phase 7: the day's row of every metric in :data:`sim.metrics.METRICS`.
 
@@ -980,6 +1006,7 @@ class CommunityModel(mesa.Model):
         """
         self._recent = self.recent_participants()
         self._year = self.year_participants()
+        self._row = {}
         dc = self.datacollector
         dc._collection_steps.append(self.time)
         columns = dc.model_vars
