@@ -348,11 +348,13 @@ class CommunityModel(mesa.Model):
     def _inform(self) -> None:
         st, pop = self.state, self.pop
         # Word of mouth: each aware tie tells with a small daily chance (simple contagion).
-        # One uniform a resident; only the unaware need their chance computed.
+        # One uniform a resident; only the unaware with an aware tie have a chance above 0.
         u = self.stream("word_of_mouth").random(pop.n)
         who = np.flatnonzero(~st.aware)
         if len(who):
-            informed = self.net.share(st.aware, track="aware")[who] * self.net.degree[who]
+            share = self.net.share(st.aware, track="aware")
+            who = who[share[who] > 0]
+            informed = share[who] * self.net.degree[who]
             p = 1.0 - (1.0 - self.spec.behaviour.word_of_mouth) ** informed
             st.aware[who[u[who] < p]] = True
 
