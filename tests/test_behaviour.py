@@ -4,6 +4,8 @@ Each test changes one input of a rule and checks the direction and size of the c
 rule states (MODEL section 3; README, ODD 7), so a term removed, inverted or doubled fails.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 from scipy.stats import truncnorm
@@ -242,3 +244,15 @@ def test_daily_rate_compounds_to_the_monthly_rate():
 def test_halflife_factor_halves_in_the_half_life():
     np.testing.assert_allclose(behaviour.halflife_factor(90.0) ** 90, 0.5)
     np.testing.assert_allclose(behaviour.halflife_factor(7.0) ** 14, 0.25)
+
+
+def test_logistic_reaches_its_limits_without_an_overflow_warning():
+    """Far below 0 ``exp(-x)`` overflows; the inverse logit is then its limit 0, silently (a
+    warning here once surfaced from a decision's very negative logit)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = behaviour.logistic(np.array([-1000.0, -5.0, 0.0, 5.0, 1000.0]))
+        assert behaviour.logistic(-800.0) == 0.0
+    assert out[0] == 0.0 and out[2] == 0.5 and out[4] == 1.0
+    assert np.all(np.diff(out) > 0)
+    assert out[1] == pytest.approx(1.0 - out[3])  # symmetric: logistic(-x) = 1 - logistic(x)

@@ -32,9 +32,14 @@ EXPECT_WEIGHT = 1.0 / 3.0
 SAT_TERMS = ("base", "perf", "disc", "proc", "voice")
 
 
-def logistic(x: np.ndarray) -> np.ndarray:
-    """The inverse logit."""
-    return 1.0 / (1.0 + np.exp(-x))
+def logistic(x: np.ndarray | float) -> np.ndarray | float:
+    """The inverse logit ``1 / (1 + exp(-x))``.
+
+    For ``x`` below about -709, ``exp(-x)`` overflows to inf and the result is its limit, 0,
+    without numpy's overflow warning.
+    """
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-x))
 
 
 def participation_probability(

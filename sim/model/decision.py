@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.model.behaviour import logistic
 from sim.model.population import ELDERLY
 
 if TYPE_CHECKING:
@@ -36,11 +37,6 @@ if TYPE_CHECKING:
 
 #: SD of a uniform[0, 1] opinion: agreement is 0 when the heard are as spread as chance.
 SD_UNIFORM = float(np.sqrt(1.0 / 12.0))
-
-
-def logistic(z: np.ndarray | float) -> np.ndarray | float:
-    """``1 / (1 + exp(-z))``."""
-    return 1.0 / (1.0 + np.exp(-z))
 
 
 def saturating(n: np.ndarray | float, scale: float) -> np.ndarray | float:
